@@ -1,0 +1,150 @@
+"""Command line: ``tlsviz decode CAPTURE [--json] [--explain]``.
+
+Bad input never produces a traceback: a missing file or a file that is not a
+capture exits with status 2 and one plain sentence on stderr; a capture cut
+short is decoded as far as it goes, with a one-sentence warning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import __version__
+
+#: The bundled capture that ``tlsviz decode`` opens when given no file.
+DEFAULT_CAPTURE = "tls13-aes128gcm.pcap"
+
+
+def captures_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "captures"
+
+
+class UserError(Exception):
+    """A problem the user can fix; the message is one plain sentence."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tlsviz",
+        description="Explore TLS handshakes byte by byte: decode, explain, derive keys.",
+    )
+    p.add_argument("--version", action="version", version=f"tlsviz {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    d = sub.add_parser(
+        "decode",
+        help="decode the TLS connections of a pcap/pcapng capture",
+        description="Decode every TLS connection of a capture, message by message.",
+    )
+    d.add_argument(
+        "capture", nargs="?", help=f"pcap or pcapng file (default: the bundled {DEFAULT_CAPTURE})"
+    )
+    d.add_argument("--json", action="store_true", help="print the JSON document")
+    d.add_argument(
+        "--explain", action="store_true", help="print what each field is for under it (text form)"
+    )
+    d.add_argument(
+        "--brief", action="store_true", help="list messages without their field trees (text form)"
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        if args.command == "decode":
+            return cmd_decode(args, sys.stdout)
+    except UserError as err:
+        print(f"tlsviz: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # pragma: no cover - last line of defence
+        if os.environ.get("TLSVIZ_DEBUG"):
+            raise
+        print(
+            f"tlsviz: internal error ({type(err).__name__}: {err}); "
+            "set TLSVIZ_DEBUG=1 to see where.",
+            file=sys.stderr,
+        )
+        return 70
+    return 0
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _resolve_capture(arg: str | None) -> str:
+    if arg is None:
+        path = captures_dir() / DEFAULT_CAPTURE
+        if not path.exists():
+            raise UserError(f"the bundled capture {path} is missing; give a capture file.")
+        return str(path)
+    return arg
+
+
+def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
+    from .capture import CaptureError
+    from .source import open_capture
+
+    path = _resolve_capture(args.capture)
+    try:
+        session = open_capture(path)
+    except CaptureError as err:
+        raise UserError(str(err)) from err
+    if args.json:
+        _write_json(session, path, out)
+    else:
+        from .session.text import render_connection
+
+        count = 0
+        for conn in session:
+            count += 1
+            for line in render_connection(conn, explain=args.explain, fields=not args.brief):
+                out.write(line + "\n")
+        if count == 0:
+            out.write("No TLS connections found.\n")
+    out.flush()
+    for note in session.notes:
+        print(f"tlsviz: warning: {note}", file=sys.stderr)
+    return 0
+
+
+def _write_json(session: Any, path: str, out: TextIO) -> None:
+    """Stream the document: one connection at a time, as each completes."""
+    from .session.export import connection_json
+    from .wire.explain import explanation
+
+    keys: set[str] = set()
+    out.write(
+        f'{{"tlsviz": {json.dumps(__version__)}, "source": {json.dumps(path)}, "connections": ['
+    )
+    first = True
+    for conn in session:
+        if not first:
+            out.write(",")
+        first = False
+        out.write("\n")
+        json.dump(connection_json(conn, keys=keys), out, separators=(",", ":"))
+    out.write("\n],\n")
+    out.write(f'"notes": {json.dumps(session.notes)},\n')
+    expl = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}
+    out.write(f'"explanations": {json.dumps(expl, indent=None)}}}\n')
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

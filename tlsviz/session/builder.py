@@ -1,0 +1,213 @@
+"""Builds the timeline from per-connection byte streams, sans-IO.
+
+The capture layer (or a live recorder) reports TCP connections opening, data
+arriving in each direction, holes, and connections closing; the builder finds
+which connections are TLS *by content* (the first bytes must frame as a TLS
+handshake record or an SSLv2 hello, whatever the port), decodes them, and hands
+each :class:`Connection` back as soon as it is complete, so that a huge capture
+is processed in memory proportional to the connections open at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..wire.connection import CLIENT, SERVER, ConnectionDecoder
+from ..wire.fields import Diagnostic, Severity
+from ..wire.message import Message
+from ..wire.records import looks_like_sslv2_client_hello, plausible_header
+from .model import Connection
+
+#: Called for each event the decoder produces, before it is stored; the keys
+#: layer uses it to install decryptors at the right moment.
+Observer = Callable[[Connection, ConnectionDecoder, "Message | Diagnostic"], None]
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A TCP connection whose protocol is not known yet."""
+
+    client: str
+    server: str
+    time: float
+    syn_seen: bool
+    head: dict[str, bytearray] = field(
+        default_factory=lambda: {CLIENT: bytearray(), SERVER: bytearray()}
+    )
+    chunks: list[tuple[str, bytes, float]] = field(default_factory=list)
+    gaps: list[tuple[str, int, float]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Live:
+    conn: Connection
+    decoder: ConnectionDecoder
+    swap: bool
+
+
+def _verdict(data: bytes, syn_seen: bool) -> bool | None:
+    """Is a stream starting with ``data`` TLS?  None: not enough bytes yet."""
+    if len(data) < 5:
+        if data and not (data[0] in (20, 21, 22, 23, 24) or data[0] & 0x80):
+            return False
+        return None
+    if looks_like_sslv2_client_hello(data):
+        return True
+    length = (data[3] << 8) | data[4]
+    if not plausible_header(data[0], data[1], data[2], length):
+        return False
+    if syn_seen:
+        return data[0] == 22
+    return True
+
+
+class TimelineBuilder:
+    """Feed it capture events (as method calls); it returns finished connections."""
+
+    def __init__(
+        self,
+        *,
+        record_fields: bool = True,
+        certificates: bool = True,
+        observer: Observer | None = None,
+        ignore: Callable[[int], None] | None = None,
+    ) -> None:
+        self.record_fields = record_fields
+        self.certificates = certificates
+        self.observer = observer
+        self._ignore = ignore
+        self._pending: dict[int, _Pending] = {}
+        self._live: dict[int, _Live] = {}
+        self._next_id = 1
+
+    # -- events in ----------------------------------------------------------------
+    def opened(self, conn: int, client: str, server: str, time: float, syn_seen: bool) -> None:
+        self._pending[conn] = _Pending(client, server, time, syn_seen)
+
+    def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Connection]:
+        live = self._live.get(conn)
+        if live is not None:
+            self._feed(live, direction, data, time)
+            return []
+        pend = self._pending.get(conn)
+        if pend is None:
+            return []
+        pend.chunks.append((direction, data, time))
+        head = pend.head[direction]
+        if len(head) < 6:
+            head += data[: 6 - len(head)]
+        verdicts = {d: _verdict(bytes(pend.head[d]), pend.syn_seen) for d in (CLIENT, SERVER)}
+        if True in verdicts.values():
+            self._start(conn, pend, verdicts)
+        elif verdicts[CLIENT] is False or (verdicts[SERVER] is False and not pend.head[CLIENT]):
+            self._drop(conn)
+        return []
+
+    def gap(self, conn: int, direction: str, length: int, time: float) -> None:
+        live = self._live.get(conn)
+        if live is not None:
+            d = _flip(direction) if live.swap else direction
+            live.decoder.receive_gap(d, length, time)
+            live.conn.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    f"{length} bytes missing from the capture (TCP gap)",
+                    live.decoder.readers[d].offset - length,
+                    length,
+                    None,
+                    d,
+                    d,
+                )
+            )
+            self._drain(live)
+            return
+        pend = self._pending.get(conn)
+        if pend is not None:
+            pend.gaps.append((direction, length, time))
+
+    def closed(self, conn: int, time: float, reason: str) -> list[Connection]:
+        self._pending.pop(conn, None)
+        live = self._live.pop(conn, None)
+        if live is None:
+            return []
+        live.decoder.close()
+        self._drain(live)
+        live.conn.end_time = time
+        live.conn.closed = reason
+        return [live.conn]
+
+    def finish(self, time: float | None = None) -> list[Connection]:
+        """End of input: close whatever is still open, in id order."""
+        out: list[Connection] = []
+        for conn in sorted(self._live, key=lambda c: self._live[c].conn.id):
+            out.extend(self.closed(conn, time or 0.0, "eof"))
+        self._pending.clear()
+        return out
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._live) + len(self._pending)
+
+    # -- internals ----------------------------------------------------------------
+    def _drop(self, conn: int) -> None:
+        self._pending.pop(conn, None)
+        if self._ignore is not None:
+            self._ignore(conn)
+
+    def _start(self, conn: int, pend: _Pending, verdicts: dict[str, bool | None]) -> None:
+        del self._pending[conn]
+        swap = False
+        if not pend.syn_seen:
+            # Without the SYN, the side that sends a ClientHello is the client.
+            server_head = bytes(pend.head[SERVER])
+            client_head = bytes(pend.head[CLIENT])
+            if _hello_type(server_head) == 1 or _hello_type(client_head) == 2:
+                swap = True
+        client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
+        c = Connection(self._next_id, client, server, start_time=pend.time)
+        self._next_id += 1
+        dec = ConnectionDecoder(
+            record_fields=self.record_fields,
+            certificates=self.certificates,
+            resync=not pend.syn_seen,
+        )
+        live = _Live(c, dec, swap)
+        self._live[conn] = live
+        for direction, data, time in pend.chunks:
+            self._feed(live, direction, data, time)
+
+    def _feed(self, live: _Live, direction: str, data: bytes, time: float) -> None:
+        d = _flip(direction) if live.swap else direction
+        live.conn.bytes[d] += len(data)
+        live.decoder.receive_data(d, data, time)
+        self._drain(live)
+
+    def _drain(self, live: _Live) -> None:
+        dec = live.decoder
+        conn = live.conn
+        obs = self.observer
+        while True:
+            ev = dec.next_event()
+            if isinstance(ev, str):
+                break
+            if obs is not None:
+                obs(conn, dec, ev)
+            if isinstance(ev, Message):
+                conn.messages.append(ev)
+            else:
+                conn.diagnostics.append(ev)
+        conn.neg = dec.neg
+
+
+def _flip(direction: str) -> str:
+    return SERVER if direction == CLIENT else CLIENT
+
+
+def _hello_type(head: bytes) -> int | None:
+    """The handshake type of a stream's first record, if it is a handshake record."""
+    if looks_like_sslv2_client_hello(head):
+        return 1
+    if len(head) >= 6 and head[0] == 22:
+        return head[5]
+    return None

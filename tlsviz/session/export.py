@@ -1,0 +1,179 @@
+"""The JSON document of ``tlsviz decode --json``.
+
+The keys written here are a contract (scripts rely on them): add keys freely,
+never rename or drop one.  Offsets are stream offsets: a field's ``offset`` is
+where its first byte lies in its direction's TCP byte stream, or, for
+decrypted messages, in the plaintext of its record (named by ``buffer``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .. import __version__
+from ..wire.dispatch import record_header_fields
+from ..wire.explain import explanation
+from ..wire.fields import Field, json_value
+from ..wire.message import Message
+from ..wire.records import Record
+from .model import Connection
+
+
+def field_json(f: Field, msg: Message, keys: set[str] | None = None) -> dict[str, Any]:
+    buffer, offset = msg.locate(f.offset)
+    out: dict[str, Any] = {
+        "name": f.name,
+        "offset": offset,
+        "length": f.length,
+        "value": json_value(f.value),
+        "display": f.display,
+        "children": [field_json(c, msg, keys) for c in f.children],
+    }
+    if f.key:
+        out["key"] = f.key
+        if keys is not None:
+            keys.add(f.key)
+    if buffer != msg.buffer:
+        out["buffer"] = buffer
+    return out
+
+
+def _record_field_json(f: Field, rec: Record, keys: set[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": f.name,
+        "offset": rec.offset + f.offset,
+        "length": f.length,
+        "value": json_value(f.value),
+        "display": f.display,
+        "children": [_record_field_json(c, rec, keys) for c in f.children],
+    }
+    if f.key:
+        out["key"] = f.key
+        if keys is not None:
+            keys.add(f.key)
+    return out
+
+
+def record_json(rec: Record, keys: set[str] | None = None) -> dict[str, Any]:
+    return {
+        "offset": rec.offset,
+        "length": rec.header_length + rec.length,
+        "content_type": rec.content_type,
+        "version": rec.version,
+        "sslv2": rec.sslv2,
+        "fields": [_record_field_json(f, rec, keys) for f in record_header_fields(rec)],
+    }
+
+
+def message_json(m: Message, keys: set[str] | None = None) -> dict[str, Any]:
+    from ..wire import registry as reg
+
+    out: dict[str, Any] = {
+        "direction": m.direction,
+        "type": m.type,
+        "content_type": reg.content_type_name(m.content_type),
+        "encrypted": m.encrypted,
+        "offset": m.offset,
+        "length": m.length,
+        "time": m.time,
+        "buffer": m.buffer,
+        "fields": [field_json(f, m, keys) for f in m.fields],
+        "records": [record_json(r, keys) for r in m.records],
+        "notes": list(m.notes),
+        "diagnostics": [
+            _diag_json(m, d.severity, d.message, d.offset, d.length, d.rfc) for d in m.diagnostics
+        ],
+    }
+    if m.handshake_type is not None:
+        out["handshake_type"] = m.handshake_type
+    if len(m.segments) > 1:
+        out["segments"] = [[s.start, s.buffer, s.offset, s.length] for s in m.segments]
+    return out
+
+
+def _diag_json(
+    m: Message, severity: str, message: str, offset: int, length: int, rfc: str | None
+) -> dict[str, Any]:
+    buffer, off = m.locate(offset)
+    out: dict[str, Any] = {
+        "severity": str(severity),
+        "message": message,
+        "direction": m.direction,
+        "offset": off,
+        "length": length,
+        "buffer": buffer,
+    }
+    if rfc:
+        out["rfc"] = rfc
+    return out
+
+
+def connection_json(
+    c: Connection, *, messages: bool = True, keys: set[str] | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": c.id,
+        "transport": c.transport,
+        "client": c.client,
+        "server": c.server,
+        "version": c.version,
+        "cipher_suite": c.cipher_suite,
+        "sni": c.sni,
+        "alpn": c.alpn,
+        "group": c.group,
+        "start_time": c.start_time,
+        "end_time": c.end_time,
+        "closed": c.closed,
+        "bytes": dict(c.bytes),
+        "handshakes": c.neg.handshakes,
+        "resumed": _resumed(c),
+        "hello_retry": c.neg.hello_retry is not None,
+    }
+    if messages:
+        out["messages"] = [message_json(m, keys) for m in c.messages]
+    out["diagnostics"] = [d.to_json() for d in c.all_diagnostics()]
+    for k, v in c.extra.items():
+        out[k] = v
+    return out
+
+
+def _resumed(c: Connection) -> bool:
+    sh = c.neg.server_hello
+    if sh is None:
+        return False
+    if c.neg.tls13:
+        return sh.psk_selected is not None
+    ch = c.neg.client_hello
+    if ch is not None and sh.session_id and sh.session_id == ch.session_id:
+        return True
+    # RFC 5246 §7.3: an abbreviated handshake goes from ServerHello straight to
+    # ChangeCipherSpec, with no ServerHelloDone in between.
+    before_ccs: list[str] = []
+    for m in c.messages:
+        if m.direction != "server":
+            continue
+        if m.type == "ChangeCipherSpec":
+            return "ServerHello" in before_ccs and "ServerHelloDone" not in before_ccs
+        before_ccs.append(m.type)
+    return False
+
+
+def document(
+    source: str,
+    connections: Iterable[Connection],
+    *,
+    messages: bool = True,
+    notes: Iterable[str] = (),
+) -> dict[str, Any]:
+    keys: set[str] = set()
+    conns = [connection_json(c, messages=messages, keys=keys) for c in connections]
+    out: dict[str, Any] = {
+        "tlsviz": __version__,
+        "source": source,
+        "connections": conns,
+        "notes": list(notes),
+    }
+    if messages:
+        out["explanations"] = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}
+    return out

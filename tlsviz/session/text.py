@@ -1,0 +1,81 @@
+"""The text form of ``tlsviz decode``: each connection and each message's field
+tree, like ``tshark -V``, with explanations under each field on request."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+
+from ..wire.dispatch import record_header_fields
+from ..wire.explain import explanation
+from ..wire.fields import Field
+from ..wire.message import Message
+from .model import Connection
+
+INDENT = "    "
+
+
+def connection_header(c: Connection) -> str:
+    parts = [f"Connection {c.id}: {c.client} -> {c.server}"]
+    parts.append(c.version or "version unknown")
+    if c.cipher_suite:
+        parts.append(c.cipher_suite)
+    if c.group:
+        parts.append(f"group {c.group}")
+    if c.sni:
+        parts.append(f"SNI {c.sni}")
+    if c.alpn:
+        parts.append(f"ALPN {c.alpn}")
+    return "  ".join(parts)
+
+
+def render_connection(
+    c: Connection, *, explain: bool = False, fields: bool = True
+) -> Iterator[str]:
+    yield connection_header(c)
+    for m in c.messages:
+        yield from render_message(m, explain=explain, fields=fields)
+    for d in c.all_diagnostics():
+        where = f"{d.buffer or d.direction} offset {d.offset}"
+        yield f"  [{d.severity}] {d.direction}: {d.message} ({where}, {d.length} bytes)"
+    yield ""
+
+
+def render_message(m: Message, *, explain: bool = False, fields: bool = True) -> Iterator[str]:
+    arrow = "->" if m.direction == "client" else "<-"
+    flags = " (decrypted)" if m.encrypted and m.type != "Encrypted" else ""
+    when = f", t={m.time:.6f}" if m.time is not None else ""
+    yield (
+        f"  {arrow} {m.direction}: {m.type}{flags}  [{m.buffer} offset {m.offset}, "
+        f"{m.length} bytes{when}]"
+    )
+    if not fields:
+        return
+    for note in m.notes:
+        yield from _wrap(f"note: {note}", INDENT)
+    for rec in m.records[:1]:
+        label = "SSLv2 record header" if rec.sslv2 else "Record header"
+        yield f"{INDENT}{label} (stream offset {rec.offset}):"
+        for f in record_header_fields(rec):
+            yield from _field(f, 2, explain)
+    if len(m.records) > 1:
+        yield f"{INDENT}(reassembled from {len(m.records)} records)"
+    for f in m.fields:
+        yield from _field(f, 1, explain)
+
+
+def _field(f: Field, depth: int, explain: bool) -> Iterator[str]:
+    pad = INDENT * depth
+    text = f.display if f.display != "" else ""
+    yield f"{pad}{f.name}: {text}" if text else f"{pad}{f.name}"
+    if explain and f.key:
+        why = explanation(f.key)
+        if why:
+            yield from _wrap(why, pad + "  | ")
+    for c in f.children:
+        yield from _field(c, depth + 1, explain)
+
+
+def _wrap(text: str, prefix: str, width: int = 100) -> Iterator[str]:
+    for line in textwrap.wrap(text, width=max(40, width - len(prefix))):
+        yield prefix + line

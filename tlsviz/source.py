@@ -1,0 +1,76 @@
+"""Open a source of TLS connections: drive the timeline builder from a capture.
+
+This is the seam between I/O (``tlsviz.capture``) and the pure timeline
+(``tlsviz.session``): the CLI, the coming terminal UI and the benchmarks all
+get their connections here, one at a time as each completes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from .capture import (
+    CaptureNote,
+    CaptureReader,
+    Secrets,
+    StreamClosed,
+    StreamData,
+    StreamGap,
+    StreamOpened,
+)
+from .session.builder import Observer, TimelineBuilder
+from .session.model import Connection
+
+
+@dataclass(slots=True)
+class CaptureSession:
+    """Connections from one capture file, streamed as they complete."""
+
+    path: str
+    record_fields: bool = True
+    certificates: bool = True
+    observer: Observer | None = None
+    on_secrets: Callable[[int, bytes], None] | None = None
+    notes: list[str] = field(default_factory=list)
+    reader: CaptureReader | None = None
+
+    def open(self) -> CaptureReader:
+        if self.reader is None:
+            self.reader = CaptureReader(self.path)
+        return self.reader
+
+    def __iter__(self) -> Iterator[Connection]:
+        reader = self.open()
+        builder = TimelineBuilder(
+            record_fields=self.record_fields,
+            certificates=self.certificates,
+            observer=self.observer,
+            ignore=reader.ignore,
+        )
+        last_time = 0.0
+        for ev in reader:
+            if isinstance(ev, StreamData):
+                builder.data(ev.conn, ev.direction, ev.data, ev.time)
+                last_time = ev.time
+            elif isinstance(ev, StreamOpened):
+                builder.opened(ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen)
+            elif isinstance(ev, StreamClosed):
+                yield from builder.closed(ev.conn, ev.time, ev.reason)
+            elif isinstance(ev, StreamGap):
+                builder.gap(ev.conn, ev.direction, ev.length, ev.time)
+            elif isinstance(ev, Secrets):
+                if self.on_secrets is not None:
+                    self.on_secrets(ev.kind, ev.data)
+            elif isinstance(ev, CaptureNote):
+                self.notes.append(ev.message)
+        yield from builder.finish(last_time)
+
+
+def open_capture(path: str | os.PathLike[str], **options: object) -> CaptureSession:
+    """A :class:`CaptureSession`; raises ``CaptureError`` (one plain sentence)
+    if the file cannot be read as a capture."""
+    session = CaptureSession(os.fspath(path), **options)  # type: ignore[arg-type]
+    session.open()
+    return session

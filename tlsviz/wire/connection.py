@@ -1,0 +1,374 @@
+"""Sans-IO decoder of one TLS connection (both directions).
+
+Feed each direction's bytes as they arrive (:meth:`ConnectionDecoder.receive_data`),
+pull events (:meth:`ConnectionDecoder.next_event`) until :data:`NEED_DATA`.
+Events are :class:`Message` values and stand-alone :class:`Diagnostic` values
+(noise between records, capture gaps).  The decoder keeps the state that the
+bytes alone do not tell: the negotiated version and suite (the bodies of the
+key exchange messages depend on them) and whether each direction is encrypted.
+
+Decryption is plugged in from outside (the keys layer): :meth:`set_decryptor`
+installs a function that turns an encrypted record into plaintext.  Because
+records are only processed when the caller asks for the next event, the caller
+can install a decryptor right after the message that made the keys derivable
+(ServerHello in TLS 1.3, ChangeCipherSpec before TLS 1.3).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import registry as reg
+from .dispatch import (
+    ParseContext,
+    decode_alerts,
+    decode_application_data,
+    decode_ccs,
+    decode_encrypted,
+    decode_handshake,
+    decode_heartbeat,
+    decode_sslv2_hello,
+    decode_unknown_content,
+)
+from .fields import Diagnostic, Severity
+from .extensions import find
+from .hello import ClientHello, ServerHello
+from .messages import EncryptedExtensions
+from .message import Message, Segment
+from .order import OrderChecker
+from .reassembly import HandshakeReassembler
+from .records import NEED_DATA, Record, RecordNoise, RecordReader
+
+CLIENT = "client"
+SERVER = "server"
+DIRECTIONS = (CLIENT, SERVER)
+
+Event = Message | Diagnostic
+
+
+@dataclass(frozen=True, slots=True)
+class Decrypted:
+    """What a decryptor returns for one record.
+
+    ``content_type`` is the real type (TLS 1.3 hides it inside the plaintext,
+    RFC 8446 §5.2).  ``ok`` False means authentication failed: the record is
+    then shown as still encrypted, with ``error`` as the reason.
+    """
+
+    plaintext: bytes
+    content_type: int
+    ok: bool = True
+    error: str | None = None
+    detail: Any = None
+
+
+Decryptor = Callable[[Record], Decrypted | None]
+
+
+def is_tls13(version: int | None) -> bool:
+    return version is not None and (version == 0x0304 or (version >> 8) == 0x7F)
+
+
+@dataclass(slots=True)
+class Negotiation:
+    """What the hellos settled, for summaries and for the keys layer."""
+
+    client_hellos: list[ClientHello] = field(default_factory=list)
+    server_hello: ServerHello | None = None
+    hello_retry: ServerHello | None = None
+    version: int | None = None
+    suite: reg.SuiteInfo | None = None
+    cipher_suite: int | None = None
+    handshakes: int = 0  # ClientHellos seen (more than one: HRR or renegotiation)
+    encrypted_extensions: EncryptedExtensions | None = None
+
+    @property
+    def client_hello(self) -> ClientHello | None:
+        return self.client_hellos[0] if self.client_hellos else None
+
+    @property
+    def tls13(self) -> bool:
+        return is_tls13(self.version)
+
+    @property
+    def sni(self) -> str | None:
+        ch = self.client_hello
+        return ch.sni if ch is not None else None
+
+    @property
+    def alpn(self) -> str | None:
+        """The protocol the server selected: in the ServerHello before TLS 1.3,
+        in the (encrypted) EncryptedExtensions from TLS 1.3 on."""
+        sh = self.server_hello
+        if sh is not None and sh.alpn is not None:
+            return sh.alpn
+        ee = self.encrypted_extensions
+        if ee is not None:
+            v = find(ee.extensions, 16)
+            if v is not None and isinstance(v.value, list) and v.value:
+                return str(v.value[0])
+        return None
+
+    @property
+    def group(self) -> int | None:
+        sh = self.server_hello
+        if sh is not None and sh.selected_group is not None:
+            return sh.selected_group
+        return None
+
+
+class ConnectionDecoder:
+    """Decodes both directions of one connection into a stream of events."""
+
+    def __init__(
+        self,
+        *,
+        record_fields: bool = True,
+        certificates: bool = True,
+        resync: bool = False,
+        skip_application_data: bool = False,
+    ) -> None:
+        self.readers = {d: RecordReader(resync=resync) for d in DIRECTIONS}
+        self.reassemblers = {d: HandshakeReassembler() for d in DIRECTIONS}
+        self.decryptors: dict[str, Decryptor | None] = {CLIENT: None, SERVER: None}
+        self.cipher_on = {CLIENT: False, SERVER: False}
+        self.neg = Negotiation()
+        self.order = OrderChecker()
+        self.record_fields = record_fields
+        self.certificates = certificates
+        self.skip_application_data = skip_application_data
+        self._events: deque[Event] = deque()
+        self._dirty: deque[str] = deque()
+        self._ctx = ParseContext(record_fields=record_fields, certificates=certificates)
+
+    # -- input ----------------------------------------------------------------
+    def receive_data(self, direction: str, data: bytes, time: float | None = None) -> None:
+        self.readers[direction].receive_data(data, time)
+        self._mark(direction)
+
+    def receive_gap(self, direction: str, length: int, time: float | None = None) -> None:
+        self.readers[direction].receive_gap(length, time)
+        self._mark(direction)
+
+    def close(self, direction: str | None = None) -> None:
+        for d in (direction,) if direction else DIRECTIONS:
+            self.readers[d].close()
+            self._mark(d)
+
+    def _mark(self, direction: str) -> None:
+        if direction not in self._dirty:
+            self._dirty.append(direction)
+
+    def set_decryptor(self, direction: str, decryptor: Decryptor | None) -> None:
+        self.decryptors[direction] = decryptor
+
+    # -- output ---------------------------------------------------------------
+    def next_event(self) -> Event | str:
+        while not self._events:
+            if not self._dirty:
+                return NEED_DATA
+            direction = self._dirty[0]
+            item = self.readers[direction].next_record()
+            if item is NEED_DATA:
+                self._dirty.popleft()
+                if self.readers[direction].closed:
+                    self._close_reassembler(direction)
+                continue
+            if isinstance(item, RecordNoise):
+                self._events.append(
+                    Diagnostic(
+                        Severity.ERROR,
+                        item.reason,
+                        item.offset,
+                        item.length,
+                        "RFC 8446 §5.1",
+                        direction,
+                        direction,
+                    )
+                )
+            elif isinstance(item, Record):
+                self._record(direction, item)
+        return self._events.popleft()
+
+    def events(self) -> Iterator[Event]:
+        while True:
+            ev = self.next_event()
+            if isinstance(ev, str):
+                return
+            yield ev
+
+    # -- records --------------------------------------------------------------
+    def _context(self) -> ParseContext:
+        ctx = self._ctx
+        neg = self.neg
+        if ctx.version != neg.version or ctx.suite is not neg.suite:
+            ctx = ParseContext(
+                neg.version, neg.suite, neg.tls13, self.record_fields, self.certificates
+            )
+            self._ctx = ctx
+        return ctx
+
+    def _record(self, direction: str, rec: Record) -> None:
+        ctx = self._context()
+        if rec.sslv2:
+            msg = decode_sslv2_hello(rec, direction, ctx)
+            self._handshake_message(direction, msg)
+            return
+        ctype = rec.content_type
+        encrypted = self.cipher_on[direction] or ctype == 23
+        if ctype == 20 and not self.cipher_on[direction]:
+            encrypted = False
+        if not encrypted:
+            self._content(
+                direction,
+                rec,
+                ctype,
+                rec.fragment,
+                Segment(0, direction, rec.offset + rec.header_length, rec.length),
+                False,
+            )
+            return
+        if ctype == 23 and self.skip_application_data and self._handshake_done(direction):
+            return
+        dec = self.decryptors[direction]
+        result = dec(rec) if dec is not None else None
+        if result is None or not result.ok:
+            msg = decode_encrypted(rec, direction, ctx)
+            if result is not None and result.error:
+                diag = Diagnostic(
+                    Severity.WARNING, result.error, 0, len(rec.fragment), None, direction
+                )
+                msg = _with(msg, diagnostics=(*msg.diagnostics, diag))
+            self._discard_partial(direction, "an encrypted record")
+            self._events.append(msg)
+            return
+        buf = f"{direction}@{rec.offset}"
+        self._content(
+            direction,
+            rec,
+            result.content_type,
+            result.plaintext,
+            Segment(0, buf, 0, len(result.plaintext)),
+            True,
+        )
+
+    def _handshake_done(self, direction: str) -> bool:
+        return self.order.finished.get(direction, False)
+
+    def _content(
+        self, direction: str, rec: Record, ctype: int, data: bytes, seg: Segment, encrypted: bool
+    ) -> None:
+        ctx = self._context()
+        if ctype != 22 and self.reassemblers[direction].pending:
+            self._discard_partial(direction, f"a {reg.content_type_name(ctype)} record")
+        segs = (seg,)
+        if ctype == 22:
+            if not data:
+                self._events.append(
+                    Diagnostic(
+                        Severity.WARNING,
+                        "empty handshake record",
+                        rec.offset,
+                        rec.header_length,
+                        "RFC 8446 §5.1",
+                        direction,
+                        direction,
+                    )
+                )
+                return
+            for hs in self.reassemblers[direction].feed(data, seg.buffer, seg.offset, rec):
+                msg = decode_handshake(hs, direction, self._context(), encrypted)
+                self._handshake_message(direction, msg)
+        elif ctype == 20:
+            msg = decode_ccs(data, segs, rec, direction, ctx, encrypted)
+            self._events.append(msg)
+            self._after_ccs(direction)
+        elif ctype == 21:
+            self._events.extend(decode_alerts(data, seg, rec, direction, ctx, encrypted))
+        elif ctype == 23:
+            self._events.append(decode_application_data(data, segs, rec, direction, ctx, encrypted))
+        elif ctype == 24:
+            self._events.append(decode_heartbeat(data, segs, rec, direction, ctx, encrypted))
+        else:
+            self._events.append(
+                decode_unknown_content(data, segs, rec, direction, ctx, ctype, encrypted)
+            )
+
+    def _after_ccs(self, direction: str) -> None:
+        """RFC 5246 §7.1: after ChangeCipherSpec the sender's records are
+        protected.  Not in TLS 1.3, where it is a compatibility no-op (§D.4);
+        a client that offered TLS 1.3 may send it before the ServerHello."""
+        neg = self.neg
+        if neg.tls13:
+            return
+        if neg.version is None:
+            ch = neg.client_hello
+            if direction == CLIENT and ch is not None and ch.offers_tls13:
+                return
+        self.cipher_on[direction] = True
+
+    def _handshake_message(self, direction: str, msg: Message) -> None:
+        neg = self.neg
+        body = msg.body
+        if msg.handshake_type == 1 and isinstance(body, ClientHello):
+            neg.client_hellos.append(body)
+            neg.handshakes += 1
+        elif msg.handshake_type == 2 and isinstance(body, ServerHello):
+            if body.is_hrr:
+                neg.hello_retry = body
+                neg.version = body.version
+            elif neg.server_hello is None or not msg.encrypted:
+                neg.server_hello = body
+                neg.version = body.version
+                neg.cipher_suite = body.cipher_suite
+                neg.suite = reg.SUITES.get(body.cipher_suite)
+        elif isinstance(body, EncryptedExtensions) and neg.encrypted_extensions is None:
+            neg.encrypted_extensions = body
+        extra = self.order.check(direction, msg, neg.version)
+        if extra:
+            msg = _with(msg, diagnostics=(*msg.diagnostics, *extra))
+        self._events.append(msg)
+
+    def _discard_partial(self, direction: str, why: str) -> None:
+        hs = self.reassemblers[direction]
+        if not hs.pending:
+            return
+        data, segs = hs.discard()
+        seg = segs[0] if segs else Segment(0, direction, 0, 0)
+        self._events.append(
+            Diagnostic(
+                Severity.ERROR,
+                f"incomplete handshake message ({len(data)} bytes) interrupted by {why}",
+                seg.offset,
+                len(data),
+                "RFC 8446 §5.1",
+                direction,
+                seg.buffer,
+            )
+        )
+
+    def _close_reassembler(self, direction: str) -> None:
+        hs = self.reassemblers[direction]
+        if hs.pending:
+            data, segs = hs.discard()
+            seg = segs[0]
+            self._events.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    f"the stream ends inside a handshake message ({len(data)} bytes received)",
+                    seg.offset,
+                    len(data),
+                    None,
+                    direction,
+                    seg.buffer,
+                )
+            )
+
+
+def _with(msg: Message, **changes: Any) -> Message:
+    from dataclasses import replace
+
+    return replace(msg, **changes)

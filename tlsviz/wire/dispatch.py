@@ -1,0 +1,409 @@
+"""From framed bytes to :class:`Message` values: one function per content type.
+
+Each function builds the message's field tree with a :class:`Reader` and
+catches malformed bytes at the message boundary (STYLE habit 4): what decoded
+stays decoded, the rest becomes one diagnostic on exactly the bytes that could
+not be parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import registry as reg
+from .fields import Diagnostic, Field, Severity
+from .hello import parse_client_hello, parse_server_hello, parse_sslv2_client_hello
+from .keyexchange import parse_client_key_exchange, parse_server_key_exchange
+from .message import Message, Segment
+from .messages import (
+    parse_certificate,
+    parse_certificate_request,
+    parse_certificate_status,
+    parse_certificate_verify,
+    parse_compressed_certificate,
+    parse_empty,
+    parse_encrypted_extensions,
+    parse_finished,
+    parse_key_update,
+    parse_new_session_ticket,
+)
+from .reader import Reader
+from .reassembly import RawHandshake
+from .records import Record
+
+
+@dataclass(frozen=True, slots=True)
+class ParseContext:
+    """What the body of some messages depends on: the negotiated version and suite."""
+
+    version: int | None = None
+    suite: reg.SuiteInfo | None = None
+    tls13: bool = False
+    record_fields: bool = True
+    certificates: bool = True  # decode each certificate's DER structure
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    level: int
+    description: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeCipherSpec:
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    type: int
+    payload_length: int
+
+
+def record_header_fields(rec: Record) -> tuple[Field, ...]:
+    """The record header as fields, offsets relative to the record's first byte."""
+    r = Reader(rec.header, 0)
+    if rec.sslv2:
+        r.u16(
+            "length",
+            "sslv2.record_length",
+            fmt=lambda v: f"{v & 0x7FFF} (high bit set: 2-byte SSLv2 header)",
+        )
+        return tuple(r.fields)
+    r.u8("content_type", "record.content_type", fmt=reg.content_type_display)
+    r.u16("legacy_record_version", "record.version", fmt=reg.version_display)
+    r.u16("length", "record.length")
+    return tuple(r.fields)
+
+
+def _finish(
+    r: Reader,
+    direction: str,
+    type_name: str,
+    content_type: int,
+    encrypted: bool,
+    raw: bytes,
+    segments: tuple[Segment, ...],
+    records: tuple[Record, ...],
+    time: float | None,
+    body: Any,
+    notes: list[str],
+    handshake_type: int | None = None,
+) -> Message:
+    diags = tuple(
+        Diagnostic(d.severity, d.message, d.offset, d.length, d.rfc, direction, d.buffer)
+        for d in r.diagnostics
+    )
+    return Message(
+        direction,
+        type_name,
+        content_type,
+        encrypted,
+        raw,
+        segments,
+        time,
+        tuple(r.fields),
+        body,
+        diags,
+        records,
+        handshake_type,
+        tuple(notes),
+    )
+
+
+def decode_handshake(
+    hs: RawHandshake, direction: str, ctx: ParseContext, encrypted: bool
+) -> Message:
+    raw = hs.raw
+    r = Reader(raw, 0, record=ctx.record_fields)
+    notes: list[str] = []
+    msg_type = hs.msg_type
+    name = reg.handshake_name(msg_type)
+    r.u8("msg_type", "handshake.msg_type", fmt=reg.handshake_display)
+    r.u24("length", "handshake.length")
+    body: Any = None
+    with r.guard(name):
+        body = _parse_body(r, msg_type, direction, ctx, notes)
+        if body is not None and msg_type == 2 and getattr(body, "is_hrr", False):
+            name = "HelloRetryRequest"
+    return _finish(
+        r,
+        direction,
+        name,
+        22,
+        encrypted,
+        raw,
+        hs.segments,
+        hs.records,
+        hs.time,
+        body,
+        notes,
+        msg_type,
+    )
+
+
+def _parse_body(
+    r: Reader, msg_type: int, direction: str, ctx: ParseContext, notes: list[str]
+) -> Any:
+    if msg_type == 1:
+        return parse_client_hello(r, notes)
+    if msg_type == 2:
+        return parse_server_hello(r, notes)
+    if msg_type in (0, 14, 5):
+        return parse_empty(r, reg.handshake_name(msg_type))
+    if msg_type == 4:
+        return parse_new_session_ticket(r, ctx.tls13)
+    if msg_type == 8:
+        return parse_encrypted_extensions(r)
+    if msg_type == 11:
+        certs: list[tuple[bytes, int]] = []
+        body = parse_certificate(r, ctx.tls13, certs)
+        return body
+    if msg_type == 25:
+        return parse_compressed_certificate(r)
+    if msg_type == 12:
+        return parse_server_key_exchange(r, ctx.suite, ctx.version)
+    if msg_type == 13:
+        return parse_certificate_request(r, ctx.version, ctx.tls13)
+    if msg_type == 15:
+        return parse_certificate_verify(r, ctx.version)
+    if msg_type == 16:
+        return parse_client_key_exchange(r, ctx.suite, ctx.version)
+    if msg_type == 20:
+        return parse_finished(r)
+    if msg_type == 24:
+        return parse_key_update(r)
+    if msg_type == 22:
+        return parse_certificate_status(r)
+    if r.remaining:
+        r.rest("body", "handshake.body")
+    return None
+
+
+def decode_sslv2_hello(rec: Record, direction: str, ctx: ParseContext) -> Message:
+    raw = rec.fragment
+    r = Reader(raw, 0, record=ctx.record_fields)
+    notes: list[str] = []
+    body = None
+    with r.guard("SSLv2 ClientHello"):
+        body = parse_sslv2_client_hello(r, notes)
+    seg = (Segment(0, direction, rec.offset + rec.header_length, len(raw)),)
+    return _finish(
+        r, direction, "ClientHello", 22, False, raw, seg, (rec,), rec.time, body, notes, 1
+    )
+
+
+def decode_ccs(
+    data: bytes,
+    seg: tuple[Segment, ...],
+    rec: Record,
+    direction: str,
+    ctx: ParseContext,
+    encrypted: bool,
+) -> Message:
+    r = Reader(data, 0, record=ctx.record_fields)
+    notes: list[str] = []
+    body = None
+    with r.guard("ChangeCipherSpec"):
+        value = r.u8(
+            "type", "ccs.type", fmt=lambda v: "change_cipher_spec (1)" if v == 1 else str(v)
+        )
+        if value != 1:
+            r.note("ChangeCipherSpec must be the single byte 1", 0, 1, rfc="RFC 5246 §7.1")
+        if r.remaining:
+            r.note("ChangeCipherSpec has extra bytes", r.offset, r.remaining)
+            r.rest("unparsed", "unparsed")
+        body = ChangeCipherSpec(value)
+    if ctx.tls13:
+        notes.append(
+            "In TLS 1.3 this ChangeCipherSpec does nothing: it is sent only so that "
+            "middleboxes expecting a TLS 1.2 handshake let the connection through "
+            "(RFC 8446 Appendix D.4)."
+        )
+    return _finish(
+        r, direction, "ChangeCipherSpec", 20, encrypted, data, seg, (rec,), rec.time, body, notes
+    )
+
+
+def decode_alerts(
+    data: bytes,
+    seg_base: Segment,
+    rec: Record,
+    direction: str,
+    ctx: ParseContext,
+    encrypted: bool,
+) -> list[Message]:
+    """A record of alerts: normally exactly one (level, description) pair."""
+    out: list[Message] = []
+    pos = 0
+    while pos < len(data) or not out:
+        chunk = data[pos : pos + 2]
+        r = Reader(chunk, 0, record=ctx.record_fields)
+        body = None
+        with r.guard("Alert"):
+            level = r.u8(
+                "level", "alert.level", fmt=lambda v: reg.enum_display(reg.AlertLevel, v, 2)
+            )
+            desc = r.u8("description", "alert.description", fmt=reg.alert_display)
+            body = Alert(level, desc)
+        seg = (Segment(0, seg_base.buffer, seg_base.offset + pos, len(chunk)),)
+        notes = []
+        if body is not None:
+            notes.append(_alert_note(body))
+        out.append(
+            _finish(r, direction, "Alert", 21, encrypted, chunk, seg, (rec,), rec.time, body, notes)
+        )
+        pos += 2
+        if not chunk:
+            break
+    return out
+
+
+def _alert_note(a: Alert) -> str:
+    desc = reg.alert_name(a.description)
+    if a.description == 0:
+        return "close_notify: the sender will send no more data on this connection."
+    level = "fatal" if a.level == 2 else "warning" if a.level == 1 else f"level {a.level}"
+    return f"A {level} alert: {desc}."
+
+
+def decode_application_data(
+    data: bytes,
+    seg: tuple[Segment, ...],
+    rec: Record,
+    direction: str,
+    ctx: ParseContext,
+    encrypted: bool,
+) -> Message:
+    r = Reader(data, 0, record=ctx.record_fields)
+    if data:
+        r.raw("application_data", len(data), "application_data", fmt=_text_preview)
+    return _finish(
+        r, direction, "ApplicationData", 23, encrypted, data, seg, (rec,), rec.time, None, []
+    )
+
+
+def decode_heartbeat(
+    data: bytes,
+    seg: tuple[Segment, ...],
+    rec: Record,
+    direction: str,
+    ctx: ParseContext,
+    encrypted: bool,
+) -> Message:
+    """RFC 6520 §4 (the extension behind Heartbleed)."""
+    r = Reader(data, 0, record=ctx.record_fields)
+    body = None
+    with r.guard("Heartbeat"):
+        kind = r.u8(
+            "type",
+            "heartbeat.type",
+            fmt=lambda v: {1: "heartbeat_request (1)", 2: "heartbeat_response (2)"}.get(v, str(v)),
+        )
+        n = r.u16("payload_length", "heartbeat.payload_length")
+        if n + 16 > r.remaining:
+            r.note(
+                f"payload_length {n} exceeds what the record holds (the Heartbleed pattern)",
+                r.offset - 2,
+                2,
+                Severity.ERROR,
+                rfc="RFC 6520 §4",
+            )
+            r.rest("payload", "heartbeat.payload")
+        else:
+            r.raw("payload", n, "heartbeat.payload")
+            r.rest("padding", "heartbeat.padding")
+        body = Heartbeat(kind, n)
+    return _finish(r, direction, "Heartbeat", 24, encrypted, data, seg, (rec,), rec.time, body, [])
+
+
+def decode_encrypted(rec: Record, direction: str, ctx: ParseContext) -> Message:
+    """A record we cannot (yet) decrypt: show its parts as far as the suite tells."""
+    data = rec.fragment
+    r = Reader(data, 0, record=ctx.record_fields)
+    suite = ctx.suite
+    n = len(data)
+    if ctx.record_fields:
+        if suite is not None and suite.mode == "aead" and n >= suite.tag_len:
+            explicit = 8 if (not ctx.tls13 and suite.iv_len == 4) else 0
+            if n >= explicit + suite.tag_len:
+                if explicit:
+                    r.raw("explicit_nonce", explicit, "encrypted.explicit_nonce")
+                r.raw(
+                    "encrypted_data",
+                    n - explicit - suite.tag_len,
+                    "encrypted.data",
+                    fmt=lambda b: f"{len(b)} bytes of ciphertext",
+                )
+                r.raw("auth_tag", suite.tag_len, "encrypted.tag")
+        elif (
+            suite is not None
+            and suite.mode == "cbc"
+            and ctx.version is not None
+            and ctx.version >= 0x0302
+            and n >= suite.block_size
+        ):
+            r.raw("iv", suite.block_size, "encrypted.iv")
+            r.rest(
+                "encrypted_data",
+                "encrypted.cbc_data",
+                fmt=lambda b: f"{len(b)} bytes of ciphertext",
+            )
+        if r.remaining:
+            r.rest(
+                "encrypted_data", "encrypted.data", fmt=lambda b: f"{len(b)} bytes of ciphertext"
+            )
+    seg = (Segment(0, direction, rec.offset + rec.header_length, n),)
+    return _finish(
+        r, direction, "Encrypted", rec.content_type, True, data, seg, (rec,), rec.time, None, []
+    )
+
+
+def decode_unknown_content(
+    data: bytes,
+    seg: tuple[Segment, ...],
+    rec: Record,
+    direction: str,
+    ctx: ParseContext,
+    content_type: int,
+    encrypted: bool,
+) -> Message:
+    r = Reader(data, 0, record=ctx.record_fields)
+    if data:
+        r.rest("data", "record.unknown_content")
+    r.note(
+        f"unknown content type {content_type}", 0, len(data), Severity.WARNING, rfc="RFC 8446 §5.1"
+    )
+    return _finish(
+        r,
+        direction,
+        reg.content_type_name(content_type),
+        content_type,
+        encrypted,
+        data,
+        seg,
+        (rec,),
+        rec.time,
+        None,
+        [],
+    )
+
+
+def _text_preview(data: bytes) -> str:
+    text = text_of(data)
+    if text is None:
+        return f"{len(data)} bytes"
+    preview = text if len(text) <= 60 else text[:60] + "…"
+    return repr(preview)
+
+
+def text_of(data: bytes) -> str | None:
+    """The data as text when it is printable (UTF-8 with ordinary whitespace)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if all(ch.isprintable() or ch in "\r\n\t" for ch in text):
+        return text
+    return None

@@ -1,0 +1,139 @@
+"""The values every view shows: fields with byte spans, and diagnostics.
+
+A :class:`Field` is one named piece of a decoded structure together with the
+exact bytes it came from.  The explorer highlights those bytes in its hex view,
+the lessons point at them, the JSON export writes them.  Offsets are relative to
+a *buffer*: the direction's TCP byte stream for cleartext, or a plaintext buffer
+for decrypted records (see :class:`tlsviz.wire.handshake.Message`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.StrEnum):
+    """How bad a diagnostic is (Wireshark's expert-info levels, minus 'chat')."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """Something wrong (or worth noticing) about a run of bytes.
+
+    ``offset``/``length`` are in the same buffer as the fields around it.  The
+    decoder never raises on bad input: it produces one of these instead.
+    """
+
+    severity: Severity
+    message: str
+    offset: int
+    length: int = 0
+    rfc: str | None = None
+    direction: str | None = None
+    buffer: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "severity": str(self.severity),
+            "message": self.message,
+            "direction": self.direction,
+            "offset": self.offset,
+            "length": self.length,
+        }
+        if self.rfc:
+            out["rfc"] = self.rfc
+        if self.buffer:
+            out["buffer"] = self.buffer
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A decoded field: what it is, where its bytes are, what they mean.
+
+    ``key`` names the explanation (see :mod:`tlsviz.wire.explain`) shared by all
+    fields of the same kind, e.g. ``"client_hello.random"``.  ``value`` is a
+    plain Python value (int, str, bytes, bool, list or None); ``display`` is the
+    human text ("TLS 1.2 (0x0303)").
+    """
+
+    name: str
+    offset: int
+    length: int
+    value: Any = None
+    display: str = ""
+    children: tuple[Field, ...] = ()
+    key: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+    def walk(self) -> Iterator[Field]:
+        """This field and every descendant, depth first, in byte order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def find(self, name: str) -> Field | None:
+        """The first descendant (or self) called ``name``."""
+        for f in self.walk():
+            if f.name == name:
+                return f
+        return None
+
+
+def walk_fields(fields: tuple[Field, ...] | list[Field]) -> Iterator[Field]:
+    for f in fields:
+        yield from f.walk()
+
+
+def find_field(fields: tuple[Field, ...] | list[Field], name: str) -> Field | None:
+    for f in walk_fields(fields):
+        if f.name == name:
+            return f
+    return None
+
+
+def json_value(value: Any) -> Any:
+    """Turn a field value into something ``json.dumps`` accepts (bytes -> hex)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return str(value)
+
+
+@dataclass(slots=True)
+class Node:
+    """A field under construction (see :meth:`Reader.block`); mutable on purpose."""
+
+    name: str
+    offset: int
+    key: str
+    value: Any = None
+    display: str = ""
+    children: list[Field] = field(default_factory=list)
+    length: int | None = None
+
+    def freeze(self, end: int) -> Field:
+        length = self.length if self.length is not None else end - self.offset
+        return Field(
+            self.name, self.offset, length, self.value, self.display, tuple(self.children), self.key
+        )

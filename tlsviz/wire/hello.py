@@ -1,0 +1,266 @@
+"""ClientHello and ServerHello (RFC 8446 §4.1.2-4.1.4, RFC 5246 §7.4.1).
+
+The hellos carry the whole negotiation, so they are decoded field by field
+with the teaching points attached: TLS 1.3 freezes ``legacy_version`` at TLS
+1.2 and moves the real version into ``supported_versions``; a TLS 1.3 server
+echoes the client's session id for middlebox compatibility; a
+HelloRetryRequest is a ServerHello with a fixed random; downgrade sentinels in
+ServerHello.random reveal a TLS 1.3 server negotiating an older version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from . import registry as reg
+from .extensions import CH, HRR, SH, Extension, KeyShareEntry, PskOffer, find, parse_extensions
+from .reader import DecodeError, Reader
+
+#: RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random is
+#: SHA-256("HelloRetryRequest").
+HRR_RANDOM = hashlib.sha256(b"HelloRetryRequest").digest()
+
+#: RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3
+#: server negotiates TLS 1.2 (…01) or TLS 1.1 and below (…00).
+DOWNGRADE_TLS12 = b"DOWNGRD\x01"
+DOWNGRADE_TLS11 = b"DOWNGRD\x00"
+
+
+class _Hello:
+    __slots__ = ()
+    extensions: tuple[Extension, ...]
+
+    def ext(self, etype: int) -> Extension | None:
+        return find(self.extensions, etype)
+
+    def ext_value(self, etype: int) -> Any:
+        e = find(self.extensions, etype)
+        return e.value if e is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientHello(_Hello):
+    legacy_version: int
+    random: bytes
+    session_id: bytes
+    cipher_suites: tuple[int, ...]
+    compression_methods: tuple[int, ...]
+    extensions: tuple[Extension, ...]
+    sslv2: bool = False
+
+    @property
+    def sni(self) -> str | None:
+        v = self.ext_value(0)
+        return v if isinstance(v, str) else None
+
+    @property
+    def alpn(self) -> list[str]:
+        v = self.ext_value(16)
+        return v if isinstance(v, list) else []
+
+    @property
+    def supported_versions(self) -> list[int]:
+        v = self.ext_value(43)
+        return v if isinstance(v, list) else []
+
+    @property
+    def key_shares(self) -> list[KeyShareEntry]:
+        v = self.ext_value(51)
+        if v is None:
+            v = self.ext_value(40)
+        return v if isinstance(v, list) else []
+
+    @property
+    def psk(self) -> PskOffer | None:
+        v = self.ext_value(41)
+        return v if isinstance(v, PskOffer) else None
+
+    @property
+    def offers_tls13(self) -> bool:
+        return any(v == 0x0304 or (v >> 8) == 0x7F for v in self.supported_versions)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerHello(_Hello):
+    legacy_version: int
+    random: bytes
+    session_id: bytes
+    cipher_suite: int
+    compression_method: int
+    extensions: tuple[Extension, ...]
+    is_hrr: bool = False
+
+    @property
+    def version(self) -> int:
+        """The negotiated version: supported_versions if present (TLS 1.3),
+        otherwise legacy_version (RFC 8446 §4.2.1)."""
+        v = self.ext_value(43)
+        return v if isinstance(v, int) else self.legacy_version
+
+    @property
+    def key_share(self) -> KeyShareEntry | None:
+        v = self.ext_value(51)
+        if v is None:
+            v = self.ext_value(40)
+        return v if isinstance(v, KeyShareEntry) else None
+
+    @property
+    def selected_group(self) -> int | None:
+        """The group of the key share, or the group a HelloRetryRequest asks for."""
+        v = self.ext_value(51)
+        if isinstance(v, KeyShareEntry):
+            return v.group
+        if isinstance(v, int):
+            return v
+        return None
+
+    @property
+    def alpn(self) -> str | None:
+        v = self.ext_value(16)
+        return v[0] if isinstance(v, list) and v else None
+
+    @property
+    def psk_selected(self) -> int | None:
+        v = self.ext_value(41)
+        return v if isinstance(v, int) else None
+
+
+def _random_display(data: bytes) -> str:
+    return data.hex()
+
+
+def parse_client_hello(r: Reader, notes: list[str]) -> ClientHello:
+    version = r.u16("legacy_version", "client_hello.legacy_version", fmt=reg.version_display)
+    random = r.raw("random", 32, "client_hello.random", fmt=_random_display)
+    session_id = r.opaque("legacy_session_id", 1, "client_hello.session_id")
+    suites: list[int] = []
+    with r.block("cipher_suites", 2, "client_hello.cipher_suites") as node:
+        if r.remaining % 2:
+            raise DecodeError(
+                "cipher_suites has an odd length", r.offset, r.remaining, "RFC 8446 §4.1.2"
+            )
+        while r.remaining:
+            suites.append(r.u16("cipher_suite", "cipher_suite", fmt=reg.suite_display))
+        node.value = len(suites)
+        node.display = f"{len(suites)} cipher suites"
+    methods: list[int] = []
+    with r.block("legacy_compression_methods", 1, "client_hello.compression_methods") as node:
+        while r.remaining:
+            methods.append(
+                r.u8(
+                    "compression_method",
+                    "compression_method",
+                    fmt=lambda v: reg.enum_display(reg.CompressionMethod, v, 2),
+                )
+            )
+        node.value = methods
+        node.display = ", ".join(reg.enum_display(reg.CompressionMethod, m, 2) for m in methods)
+    exts = parse_extensions(r, CH)
+    hello = ClientHello(version, random, session_id, tuple(suites), tuple(methods), exts)
+    if hello.offers_tls13:
+        notes.append(
+            "The client offers TLS 1.3 in supported_versions; legacy_version stays "
+            f"{reg.version_name(version)} so that old servers and middleboxes are not confused."
+        )
+        if len(session_id) == 32:
+            notes.append(
+                "The 32-byte legacy_session_id is a random value: TLS 1.3 no longer uses "
+                "session ids, it is sent only so that middleboxes see a familiar handshake."
+            )
+    if 0x5600 in suites:
+        notes.append("TLS_FALLBACK_SCSV: the client is retrying with a lower version (RFC 7507).")
+    return hello
+
+
+def parse_server_hello(r: Reader, notes: list[str]) -> ServerHello:
+    """A ServerHello, or a HelloRetryRequest recognised by its random."""
+    version = r.u16("legacy_version", "server_hello.legacy_version", fmt=reg.version_display)
+    random = r.raw("random", 32, "server_hello.random", fmt=_hrr_random_display)
+    is_hrr = random == HRR_RANDOM
+    session_id = r.opaque("legacy_session_id_echo", 1, "server_hello.session_id")
+    suite = r.u16("cipher_suite", "server_hello.cipher_suite", fmt=reg.suite_display)
+    method = r.u8(
+        "legacy_compression_method",
+        "server_hello.compression_method",
+        fmt=lambda v: reg.enum_display(reg.CompressionMethod, v, 2),
+    )
+    exts = parse_extensions(r, HRR if is_hrr else SH)
+    hello = ServerHello(version, random, session_id, suite, method, exts, is_hrr)
+    negotiated = hello.version
+    if is_hrr:
+        group = hello.selected_group
+        notes.append(
+            "This ServerHello is a HelloRetryRequest: its random is the fixed "
+            "SHA-256 of 'HelloRetryRequest'. The server wants a new ClientHello"
+            + (f" with a key share for {reg.group_name(group)}." if group is not None else ".")
+        )
+    elif negotiated == 0x0304 or (negotiated >> 8) == 0x7F:
+        notes.append(
+            "legacy_version says TLS 1.2 but supported_versions selects "
+            f"{reg.version_name(negotiated)}: TLS 1.3 negotiates its version in an extension."
+        )
+    tail = random[24:]
+    if not is_hrr and tail in (DOWNGRADE_TLS12, DOWNGRADE_TLS11):
+        which = "TLS 1.2" if tail == DOWNGRADE_TLS12 else "TLS 1.1 or below"
+        notes.append(
+            f"The random ends with the downgrade sentinel for {which}: this server supports "
+            "TLS 1.3, so a client that also does must abort (RFC 8446 §4.1.3)."
+        )
+    return hello
+
+
+def _hrr_random_display(data: bytes) -> str:
+    if data == HRR_RANDOM:
+        return f"{data.hex()} (HelloRetryRequest)"
+    if data[24:] == DOWNGRADE_TLS12:
+        return f"{data.hex()} (ends with DOWNGRD 01: TLS 1.2 downgrade sentinel)"
+    if data[24:] == DOWNGRADE_TLS11:
+        return f"{data.hex()} (ends with DOWNGRD 00: TLS 1.1 downgrade sentinel)"
+    return data.hex()
+
+
+def _v2_spec_display(data: bytes) -> str:
+    value = int.from_bytes(data, "big")
+    if data[0] == 0:
+        return reg.suite_display(value & 0xFFFF)
+    return f"SSLv2 cipher kind 0x{value:06x}"
+
+
+def parse_sslv2_client_hello(r: Reader, notes: list[str]) -> ClientHello:
+    """An SSL 2.0-compatible CLIENT-HELLO (RFC 5246 Appendix E.2, RFC 6101 Appendix E).
+
+    Old clients sent it so that SSL 2.0-only servers could answer too.  Cipher
+    specs are three bytes; those starting with 0x00 are TLS cipher suites.  The
+    challenge becomes the client random, left-padded with zeros to 32 bytes.
+    """
+    r.u8("msg_type", "sslv2.msg_type", fmt=lambda v: "CLIENT-HELLO (1)" if v == 1 else str(v))
+    version = r.u16("version", "sslv2.version", fmt=reg.version_display)
+    spec_len = r.u16("cipher_spec_length", "sslv2.cipher_spec_length")
+    sid_len = r.u16("session_id_length", "sslv2.session_id_length")
+    chal_len = r.u16("challenge_length", "sslv2.challenge_length")
+    if spec_len % 3:
+        raise DecodeError("cipher_spec_length is not a multiple of 3", r.offset - 6, 2)
+    suites: list[int] = []
+    with r.sized("cipher_specs", spec_len, "sslv2.cipher_specs") as node:
+        while r.remaining >= 3:
+            spec = r.raw("cipher_spec", 3, "sslv2.cipher_spec", fmt=_v2_spec_display)
+            if spec[0] == 0:
+                suites.append(int.from_bytes(spec[1:], "big"))
+        node.display = f"{spec_len // 3} cipher specs"
+    session_id = r.raw("session_id", sid_len, "sslv2.session_id")
+    challenge = r.raw("challenge", chal_len, "sslv2.challenge")
+    if not 16 <= chal_len <= 32:
+        r.note(
+            "the challenge must be 16 to 32 bytes long",
+            r.offset - chal_len,
+            chal_len,
+            rfc="RFC 5246 Appendix E.2",
+        )
+    random = challenge[-32:].rjust(32, b"\0")
+    notes.append(
+        "An SSLv2-compatible ClientHello: the client can speak "
+        f"{reg.version_name(version)} but frames its first message the SSL 2.0 way."
+    )
+    return ClientHello(version, random, session_id, tuple(suites), (0,), (), sslv2=True)

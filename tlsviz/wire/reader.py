@@ -1,0 +1,297 @@
+"""A bounds-checked reader that records a :class:`Field` for everything it reads.
+
+Parsers are written as straight-line code against this reader::
+
+    version = r.u16("legacy_version", key="client_hello.legacy_version", fmt=version_name)
+    with r.block("cipher_suites", 2, key="client_hello.cipher_suites") as node:
+        while r.remaining:
+            suites.append(r.u16("cipher_suite", key="cipher_suite", fmt=suite_name))
+        node.display = f"{len(suites)} suites"
+
+Every length prefix is checked (RFC 8446 §3.4: a vector's length counts bytes):
+a block may not read past its declared end, and bytes left over at its end
+become an ``unparsed`` field plus a diagnostic.  Running out of bytes raises
+:class:`DecodeError`, which :meth:`Reader.guard` turns into a diagnostic on
+exactly the bytes that could not be decoded, so the caller carries on.
+
+With ``record=False`` the reader builds no fields at all: the same parser then
+serves the fast summary path of big captures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .fields import Diagnostic, Field, Node, Severity
+
+Fmt = Callable[[Any], str]
+
+
+class DecodeError(Exception):
+    """Bytes that do not decode.  Carries where (``offset``, ``length``) and why."""
+
+    def __init__(self, message: str, offset: int, length: int = 0, rfc: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.length = length
+        self.rfc = rfc
+
+
+def hex_display(data: bytes, limit: int = 32) -> str:
+    if len(data) <= limit:
+        return data.hex() if data else "(empty)"
+    return f"{data[:limit].hex()}… ({len(data)} bytes)"
+
+
+class Reader:
+    """Reads big-endian integers and vectors from ``data``.
+
+    ``base`` is the offset of ``data[0]`` in the buffer the fields refer to.
+    """
+
+    __slots__ = ("_stack", "base", "buffer", "data", "diagnostics", "end", "pos", "record")
+
+    def __init__(
+        self, data: bytes, base: int = 0, *, record: bool = True, buffer: str | None = None
+    ) -> None:
+        self.data = bytes(data)
+        self.pos = 0
+        self.end = len(self.data)
+        self.base = base
+        self.record = record
+        self.buffer = buffer
+        self._stack: list[list[Field]] = [[]]
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- position -------------------------------------------------------------
+    @property
+    def offset(self) -> int:
+        """Where the next byte is, in buffer coordinates."""
+        return self.base + self.pos
+
+    @property
+    def remaining(self) -> int:
+        return self.end - self.pos
+
+    @property
+    def fields(self) -> list[Field]:
+        """The top-level fields recorded so far."""
+        return self._stack[0]
+
+    def _need(self, n: int, what: str) -> None:
+        if self.pos + n > self.end:
+            left = self.end - self.pos
+            raise DecodeError(
+                f"{what} needs {n} byte{'s' if n != 1 else ''} but only {left} "
+                f"{'is' if left == 1 else 'are'} left",
+                self.base + self.pos,
+                left,
+            )
+
+    def add(self, f: Field) -> None:
+        """Attach a ready-made field to the node being built."""
+        if self.record:
+            self._stack[-1].append(f)
+
+    def note(
+        self,
+        message: str,
+        offset: int,
+        length: int,
+        severity: Severity = Severity.WARNING,
+        rfc: str | None = None,
+    ) -> None:
+        self.diagnostics.append(
+            Diagnostic(severity, message, offset, length, rfc, buffer=self.buffer)
+        )
+
+    # -- scalars --------------------------------------------------------------
+    def uint(self, name: str, size: int, key: str = "", fmt: Fmt | None = None) -> int:
+        self._need(size, name)
+        start = self.pos
+        value = int.from_bytes(self.data[start : start + size], "big")
+        self.pos = start + size
+        if self.record:
+            display = fmt(value) if fmt is not None else str(value)
+            self._stack[-1].append(Field(name, self.base + start, size, value, display, (), key))
+        return value
+
+    def u8(self, name: str, key: str = "", fmt: Fmt | None = None) -> int:
+        return self.uint(name, 1, key, fmt)
+
+    def u16(self, name: str, key: str = "", fmt: Fmt | None = None) -> int:
+        return self.uint(name, 2, key, fmt)
+
+    def u24(self, name: str, key: str = "", fmt: Fmt | None = None) -> int:
+        return self.uint(name, 3, key, fmt)
+
+    def u32(self, name: str, key: str = "", fmt: Fmt | None = None) -> int:
+        return self.uint(name, 4, key, fmt)
+
+    def raw(
+        self, name: str, n: int, key: str = "", fmt: Fmt | None = None, value: Any = None
+    ) -> bytes:
+        """``n`` bytes as they are (a fixed-size array such as ``Random``)."""
+        self._need(n, name)
+        start = self.pos
+        data = self.data[start : start + n]
+        self.pos = start + n
+        if self.record:
+            display = fmt(data) if fmt is not None else hex_display(data)
+            self._stack[-1].append(
+                Field(
+                    name, self.base + start, n, data if value is None else value, display, (), key
+                )
+            )
+        return data
+
+    def rest(self, name: str, key: str = "", fmt: Fmt | None = None) -> bytes:
+        """Everything up to the end of the enclosing block."""
+        return self.raw(name, self.remaining, key, fmt)
+
+    def skip(self, n: int) -> None:
+        self._need(n, "data")
+        self.pos += n
+
+    def peek(self, n: int) -> bytes:
+        return self.data[self.pos : min(self.pos + n, self.end)]
+
+    def opaque(self, name: str, length_size: int, key: str = "", fmt: Fmt | None = None) -> bytes:
+        """A length-prefixed byte vector, as two fields: ``<name>_length`` and ``<name>``."""
+        n = self.uint(f"{name}_length", length_size, f"{key}_length" if key else "length")
+        return self.raw(name, n, key, fmt)
+
+    # -- structure ------------------------------------------------------------
+    @contextmanager
+    def block(
+        self,
+        name: str,
+        length_size: int,
+        key: str = "",
+        *,
+        length_name: str | None = None,
+        length_key: str | None = None,
+    ) -> Iterator[Node]:
+        """A length-prefixed vector whose content is parsed by the ``with`` body.
+
+        Records ``<name>_length`` then a node called ``name`` spanning the
+        content.  The body cannot read past the declared end; what it leaves
+        unread becomes an ``unparsed`` field and a warning.
+        """
+        n = self.uint(
+            length_name or f"{name}_length",
+            length_size,
+            length_key or (f"{key}_length" if key else "length"),
+        )
+        if self.pos + n > self.end:
+            raise DecodeError(
+                f"{name} claims {n} bytes but only {self.end - self.pos} remain",
+                self.base + self.pos - length_size,
+                length_size,
+            )
+        with self.sized(name, n, key) as node:
+            yield node
+
+    @contextmanager
+    def sized(self, name: str, n: int, key: str = "") -> Iterator[Node]:
+        """A node over the next ``n`` bytes (the length is known from elsewhere)."""
+        if self.pos + n > self.end:
+            raise DecodeError(
+                f"{name} needs {n} bytes but only {self.end - self.pos} remain",
+                self.base + self.pos,
+                self.end - self.pos,
+            )
+        start = self.pos
+        limit = start + n
+        outer_end = self.end
+        node = Node(name, self.base + start, key)
+        self._stack.append(node.children)
+        self.end = limit
+        try:
+            yield node
+            if self.pos < limit:
+                self._leftover(name, limit)
+        except BaseException:
+            node.length = n
+            raise
+        finally:
+            self.end = outer_end
+            self._stack.pop()
+            if self.record:
+                self._stack[-1].append(node.freeze(self.base + self.pos))
+
+    @contextmanager
+    def group(self, name: str, key: str = "") -> Iterator[Node]:
+        """A node around whatever the body reads (no length prefix of its own)."""
+        node = Node(name, self.base + self.pos, key)
+        self._stack.append(node.children)
+        try:
+            yield node
+        finally:
+            self._stack.pop()
+            if self.record:
+                self._stack[-1].append(node.freeze(self.base + self.pos))
+
+    def _leftover(self, name: str, limit: int) -> None:
+        extra = limit - self.pos
+        start = self.base + self.pos
+        if self.record:
+            data = self.data[self.pos : limit]
+            self._stack[-1].append(
+                Field("unparsed", start, extra, data, hex_display(data), (), "unparsed")
+            )
+        self.note(
+            f"{extra} byte{'s' if extra != 1 else ''} left over at the end of {name}",
+            start,
+            extra,
+            Severity.WARNING,
+        )
+        self.pos = limit
+
+    @contextmanager
+    def guard(self, what: str) -> Iterator[None]:
+        """Turn a :class:`DecodeError` in the body into a diagnostic and skip to the end.
+
+        Use around each unit that has a known end (a message, an extension): a
+        fault inside it is reported on exactly the bytes from the fault to that
+        end, and decoding resumes after it.
+        """
+        depth = len(self._stack)
+        end = self.end
+        try:
+            yield
+        except DecodeError as err:
+            del self._stack[depth:]
+            self.end = end
+            start = min(max(self.pos, 0), end)
+            err_at = err.offset - self.base
+            if self.pos <= err_at <= end:
+                start = err_at
+            length = end - start
+            if length > 0 and self.record:
+                data = self.data[start:end]
+                self._stack[-1].append(
+                    Field(
+                        "undecoded",
+                        self.base + start,
+                        length,
+                        data,
+                        hex_display(data),
+                        (),
+                        "undecoded",
+                    )
+                )
+            self.diagnostics.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    f"malformed {what}: {err.message}",
+                    self.base + start,
+                    length,
+                    err.rfc,
+                    buffer=self.buffer,
+                )
+            )
+            self.pos = end
