@@ -1,0 +1,1 @@
+"""Bundled real TLS handshakes and the code that re-makes them (see README.md here)."""
