@@ -940,11 +940,22 @@ def record_handshake(
     Without ``pki`` a throwaway one of kind ``sc.pki`` is made in a temporary directory.
     ``extra`` holds the commands (with scratch paths), the peers' outputs and the port.
     """
+    if port is None:
+        # A port found free can be taken by someone else before the server
+        # binds it; try a few fresh ones before giving up.
+        for attempt in range(4):
+            try:
+                return record_handshake(
+                    sc, out_dir, pki=pki, port=free_port(), pcapng=pcapng, timeout=timeout
+                )
+            except PeerError as err:
+                if "Address already in use" not in str(err) or attempt == 3:
+                    raise
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pcap = out_dir / f"{sc.name}.{'pcapng' if pcapng else 'pcap'}"
     keys = out_dir / f"{sc.name}.keys"
-    port = port or free_port()
+    assert port is not None
     with tempfile.TemporaryDirectory(prefix=f"tlsviz-{sc.name}-") as tmp:
         work = Path(tmp)
         if pki is None:

@@ -131,7 +131,7 @@ class TimelineBuilder:
         live = self._live.pop(conn, None)
         if live is None:
             return []
-        live.decoder.close()
+        live.decoder.close(truncated=reason == "eof")
         self._drain(live)
         live.conn.end_time = time
         live.conn.closed = reason
@@ -159,11 +159,7 @@ class TimelineBuilder:
         del self._pending[conn]
         swap = False
         if not pend.syn_seen:
-            # Without the SYN, the side that sends a ClientHello is the client.
-            server_head = bytes(pend.head[SERVER])
-            client_head = bytes(pend.head[CLIENT])
-            if _hello_type(server_head) == 1 or _hello_type(client_head) == 2:
-                swap = True
+            swap = _guess_swap(pend)
         client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
         c = Connection(self._next_id, client, server, start_time=pend.time)
         self._next_id += 1
@@ -202,6 +198,33 @@ class TimelineBuilder:
 
 def _flip(direction: str) -> str:
     return SERVER if direction == CLIENT else CLIENT
+
+
+#: Handshake types only a client sends first / only a server sends.
+_CLIENT_TYPES = frozenset({1, 16})
+_SERVER_TYPES = frozenset({0, 2, 4, 12, 13, 14, 22})
+#: Ports where a server usually speaks TLS (a tie-breaker only).
+_TLS_PORTS = frozenset({443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 4433, 5061,
+                        5223, 5671, 8443, 8883, 9443})
+
+
+def _guess_swap(pend: _Pending) -> bool:
+    """Without the SYN, who is the client?  The side whose first handshake
+    message only a client sends; failing that, the side not on a TLS port."""
+    ct = _hello_type(bytes(pend.head[CLIENT]))
+    st = _hello_type(bytes(pend.head[SERVER]))
+    if st in _CLIENT_TYPES or ct in _SERVER_TYPES:
+        return True
+    if ct in _CLIENT_TYPES or st in _SERVER_TYPES:
+        return False
+    return _port(pend.client) in _TLS_PORTS and _port(pend.server) not in _TLS_PORTS
+
+
+def _port(endpoint: str) -> int:
+    try:
+        return int(endpoint.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return -1
 
 
 def _hello_type(head: bytes) -> int | None:

@@ -36,6 +36,7 @@ from .dispatch import (
 from .fields import Diagnostic, Severity
 from .extensions import find
 from .hello import ClientHello, ServerHello
+from .keyexchange import ServerKeyExchange
 from .messages import EncryptedExtensions
 from .message import Message, Segment
 from .order import OrderChecker
@@ -84,6 +85,7 @@ class Negotiation:
     cipher_suite: int | None = None
     handshakes: int = 0  # ClientHellos seen (more than one: HRR or renegotiation)
     encrypted_extensions: EncryptedExtensions | None = None
+    server_key_exchange: ServerKeyExchange | None = None
 
     @property
     def client_hello(self) -> ClientHello | None:
@@ -114,9 +116,14 @@ class Negotiation:
 
     @property
     def group(self) -> int | None:
+        """The key-exchange group: from the key share (TLS 1.3) or the
+        ServerKeyExchange's named curve (TLS 1.2 and older)."""
         sh = self.server_hello
         if sh is not None and sh.selected_group is not None:
             return sh.selected_group
+        ske = self.server_key_exchange
+        if ske is not None and ske.group is not None:
+            return ske.group
         return None
 
 
@@ -136,7 +143,7 @@ class ConnectionDecoder:
         self.decryptors: dict[str, Decryptor | None] = {CLIENT: None, SERVER: None}
         self.cipher_on = {CLIENT: False, SERVER: False}
         self.neg = Negotiation()
-        self.order = OrderChecker()
+        self.order = OrderChecker(mid_stream=resync)
         self.record_fields = record_fields
         self.certificates = certificates
         self.skip_application_data = skip_application_data
@@ -153,9 +160,11 @@ class ConnectionDecoder:
         self.readers[direction].receive_gap(length, time)
         self._mark(direction)
 
-    def close(self, direction: str | None = None) -> None:
+    def close(self, direction: str | None = None, *, truncated: bool = False) -> None:
+        """No more bytes will come; ``truncated`` if the capture (not the
+        connection) ended, so that incomplete messages are warnings."""
         for d in (direction,) if direction else DIRECTIONS:
-            self.readers[d].close()
+            self.readers[d].close(truncated=truncated)
             self._mark(d)
 
     def _mark(self, direction: str) -> None:
@@ -180,7 +189,7 @@ class ConnectionDecoder:
             if isinstance(item, RecordNoise):
                 self._events.append(
                     Diagnostic(
-                        Severity.ERROR,
+                        item.severity,
                         item.reason,
                         item.offset,
                         item.length,
@@ -327,45 +336,44 @@ class ConnectionDecoder:
                 neg.suite = reg.SUITES.get(body.cipher_suite)
         elif isinstance(body, EncryptedExtensions) and neg.encrypted_extensions is None:
             neg.encrypted_extensions = body
+        elif isinstance(body, ServerKeyExchange) and neg.server_key_exchange is None:
+            neg.server_key_exchange = body
         extra = self.order.check(direction, msg, neg.version)
         if extra:
             msg = _with(msg, diagnostics=(*msg.diagnostics, *extra))
         self._events.append(msg)
 
     def _discard_partial(self, direction: str, why: str) -> None:
-        hs = self.reassemblers[direction]
-        if not hs.pending:
-            return
-        data, segs = hs.discard()
-        seg = segs[0] if segs else Segment(0, direction, 0, 0)
-        self._events.append(
-            Diagnostic(
-                Severity.ERROR,
-                f"incomplete handshake message ({len(data)} bytes) interrupted by {why}",
-                seg.offset,
-                len(data),
-                "RFC 8446 §5.1",
-                direction,
-                seg.buffer,
-            )
-        )
+        if self.reassemblers[direction].pending:
+            self._partial(direction, Severity.ERROR,
+                          "incomplete handshake message ({n} bytes) interrupted by " + why)
 
     def _close_reassembler(self, direction: str) -> None:
-        hs = self.reassemblers[direction]
-        if hs.pending:
-            data, segs = hs.discard()
-            seg = segs[0]
-            self._events.append(
-                Diagnostic(
-                    Severity.ERROR,
-                    f"the stream ends inside a handshake message ({len(data)} bytes received)",
-                    seg.offset,
-                    len(data),
-                    None,
-                    direction,
-                    seg.buffer,
-                )
+        if self.reassemblers[direction].pending:
+            truncated = self.readers[direction].truncated
+            where = "capture" if truncated else "stream"
+            self._partial(
+                direction,
+                Severity.WARNING if truncated else Severity.ERROR,
+                f"the {where} ends inside a handshake message ({{n}} bytes received)",
             )
+
+    def _partial(self, direction: str, severity: Severity, message: str) -> None:
+        """Report a dropped partial message on the records that carried it
+        (headers included, so that every byte stays accounted for)."""
+        data, _segs, recs = self.reassemblers[direction].discard()
+        start = recs[0].offset
+        self._events.append(
+            Diagnostic(
+                severity,
+                message.format(n=len(data)),
+                start,
+                recs[-1].end - start,
+                "RFC 8446 §5.1",
+                direction,
+                direction,
+            )
+        )
 
 
 def _with(msg: Message, **changes: Any) -> Message:

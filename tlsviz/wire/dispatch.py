@@ -125,6 +125,7 @@ def decode_handshake(
     body: Any = None
     with r.guard(name):
         body = _parse_body(r, msg_type, direction, ctx, notes)
+        r.trailing(name)
         if body is not None and msg_type == 2 and getattr(body, "is_hrr", False):
             name = "HelloRetryRequest"
     return _finish(
@@ -188,6 +189,7 @@ def decode_sslv2_hello(rec: Record, direction: str, ctx: ParseContext) -> Messag
     body = None
     with r.guard("SSLv2 ClientHello"):
         body = parse_sslv2_client_hello(r, notes)
+        r.trailing("SSLv2 ClientHello")
     seg = (Segment(0, direction, rec.offset + rec.header_length, len(raw)),)
     return _finish(
         r, direction, "ClientHello", 22, False, raw, seg, (rec,), rec.time, body, notes, 1

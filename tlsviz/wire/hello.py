@@ -179,6 +179,13 @@ def parse_server_hello(r: Reader, notes: list[str]) -> ServerHello:
     version = r.u16("legacy_version", "server_hello.legacy_version", fmt=reg.version_display)
     random = r.raw("random", 32, "server_hello.random", fmt=_hrr_random_display)
     is_hrr = random == HRR_RANDOM
+    if (version >> 8) == 0x7F and (version & 0xFF) < 22:
+        # TLS 1.3 drafts before -22 had no session id echo or compression
+        # method, and carried the version itself in legacy_version.
+        suite = r.u16("cipher_suite", "server_hello.cipher_suite", fmt=reg.suite_display)
+        exts = parse_extensions(r, SH)
+        notes.append(f"A ServerHello in the pre-final {reg.version_name(version)} format.")
+        return ServerHello(version, random, b"", suite, 0, exts, False)
     session_id = r.opaque("legacy_session_id_echo", 1, "server_hello.session_id")
     suite = r.u16("cipher_suite", "server_hello.cipher_suite", fmt=reg.suite_display)
     method = r.u8(

@@ -88,7 +88,10 @@ SERVER_13: dict[int, set[int]] = {
 class OrderChecker:
     """Remembers the last handshake message of each direction."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, mid_stream: bool = False) -> None:
+        #: The capture started after the connection did: the first message
+        #: seen in each direction may be any message.
+        self.mid_stream = mid_stream
         self.last: dict[str, int] = {}
         self.finished: dict[str, bool] = {}
 
@@ -107,6 +110,8 @@ class OrderChecker:
             table = SERVER_13 if tls13 else SERVER_12
         last = self.last.get(direction, START)
         self.last[direction] = t
+        if last == START and self.mid_stream:
+            return []
         allowed = table.get(last)
         if allowed is None or t in allowed:
             return []

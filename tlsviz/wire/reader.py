@@ -235,6 +235,11 @@ class Reader:
             if self.record:
                 self._stack[-1].append(node.freeze(self.base + self.pos))
 
+    def trailing(self, name: str) -> None:
+        """Bytes the parser did not read up to the current end: record them."""
+        if self.pos < self.end:
+            self._leftover(name, self.end)
+
     def _leftover(self, name: str, limit: int) -> None:
         extra = limit - self.pos
         start = self.base + self.pos

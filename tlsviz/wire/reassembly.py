@@ -51,13 +51,13 @@ class HandshakeReassembler:
     def pending_segments(self) -> tuple[Segment, ...]:
         return tuple(self._segments)
 
-    def discard(self) -> tuple[bytes, tuple[Segment, ...]]:
+    def discard(self) -> tuple[bytes, tuple[Segment, ...], tuple[Record, ...]]:
         """Drop an incomplete message (e.g. interrupted by another record type)."""
-        data, segs = bytes(self._buf), tuple(self._segments)
+        data, segs, recs = bytes(self._buf), tuple(self._segments), tuple(self._records)
         self._buf.clear()
         self._segments.clear()
         self._records.clear()
-        return data, segs
+        return data, segs, recs
 
     def feed(self, fragment: bytes, buffer: str, offset: int, record: Record) -> list[RawHandshake]:
         """Add one record's handshake bytes (``offset`` is where ``fragment[0]``

@@ -75,10 +75,11 @@ class RecordNoise:
     length: int
     reason: str
     data: bytes
+    severity: Severity = Severity.ERROR
 
     def diagnostic(self, direction: str | None = None) -> Diagnostic:
         return Diagnostic(
-            Severity.ERROR, self.reason, self.offset, self.length, "RFC 8446 §5.1", direction
+            self.severity, self.reason, self.offset, self.length, "RFC 8446 §5.1", direction
         )
 
 
@@ -130,6 +131,7 @@ class RecordReader:
         self._resync = resync  # after a gap: the next bytes may be mid-record
         self._noise_from: int | None = None  # stream offset where unframed bytes began
         self.closed = False
+        self.truncated = False
 
     # -- input ----------------------------------------------------------------
     @property
@@ -271,6 +273,14 @@ class RecordReader:
             return NEED_DATA
         start = self._base + self._pos
         self._pos = len(self._buf)
+        if self.truncated:
+            return RecordNoise(
+                start,
+                pending,
+                f"the capture ends inside a record ({pending} bytes of it were captured)",
+                b"",
+                Severity.WARNING,
+            )
         return RecordNoise(
             start,
             pending,
@@ -302,6 +312,11 @@ class RecordReader:
             self._compact()
         return Record(ctype, version, offset, fragment, time, header, sslv2)
 
-    def close(self) -> None:
-        """End of stream: what is left will come out as an incomplete record."""
+    def close(self, *, truncated: bool = False) -> None:
+        """End of stream: what is left will come out as an incomplete record.
+
+        ``truncated`` says the capture stopped rather than the connection: an
+        incomplete record then is a limit of the capture (a warning), not a
+        malformed stream (an error)."""
         self.closed = True
+        self.truncated = truncated

@@ -1,0 +1,39 @@
+"""Shared test fixtures: where the corpus and bundled captures are, and tools."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURES = ROOT / "captures"
+#: Public captures and vectors, kept beside the project (never copied into it).
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def corpus_file(rel: str) -> Path:
+    """A corpus file, or skip the test when the corpus is not there."""
+    path = CORPUS / rel
+    if not path.exists():
+        pytest.skip(f"corpus file {rel} is not available")
+    return path
+
+
+def need_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.exists():
+        pytest.skip("../shared/corpus is not available")
+    return CORPUS

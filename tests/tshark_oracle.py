@@ -1,0 +1,161 @@
+"""tshark as an independent oracle: what Wireshark's dissector sees in a capture.
+
+Connections are keyed by (client endpoint, server endpoint) as tlsviz writes
+them ("127.0.0.1:443", "[::1]:443").  For each: the handshake message types per
+direction in order, and from the ServerHello / ServerKeyExchange the version,
+cipher suite and key-exchange group; from the ClientHello the SNI.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class TsharkConnection:
+    client: str
+    server: str
+    stream: int
+    handshake: dict[str, list[int]] = field(default_factory=lambda: {"client": [], "server": []})
+    version: int | None = None
+    suite: int | None = None
+    group: int | None = None
+    hrr_group: int | None = None
+    sni: str | None = None
+    app_data: dict[str, bytearray] = field(
+        default_factory=lambda: {"client": bytearray(), "server": bytearray()}
+    )
+
+
+def _endpoint(ip: str, port: str) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def _as_list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def _walk(node: Any, key: str) -> Iterator[Any]:
+    """Every value stored under ``key`` anywhere below ``node``, in order."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key:
+                yield from _as_list(v)
+            else:
+                yield from _walk(v, key)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v, key)
+
+
+def _first(node: Any, key: str) -> Any:
+    for v in _walk(node, key):
+        return v
+    return None
+
+
+def run_tshark(pcap: Path | str, options: Sequence[str] = ()) -> list[dict[str, Any]]:
+    out = subprocess.run(
+        ["tshark", "-r", str(pcap), "-T", "json", "--no-duplicate-keys", *options],
+        capture_output=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+HRR_RANDOM = "cf:21:ad:74:e5:9a:61:11:be:1d:8c:02:1e:65:b8:91:c2:a2:11:16:7a:bb:8c:5e:07:9e:09:e2:c8:a8:33:9c"
+
+
+def tshark_connections(
+    pcap: Path | str, options: Sequence[str] = ()
+) -> dict[tuple[str, str], TsharkConnection]:
+    conns: dict[int, TsharkConnection] = {}
+    for pkt in run_tshark(pcap, options):
+        layers = pkt["_source"]["layers"]
+        tcp = layers.get("tcp")
+        if tcp is None:
+            continue
+        tcp = _as_list(tcp)[0]
+        ip = layers.get("ip") or layers.get("ipv6")
+        ip = _as_list(ip)[0]
+        if "ip.src" in ip:
+            src, dst = ip["ip.src"], ip["ip.dst"]
+        else:
+            src, dst = ip["ipv6.src"], ip["ipv6.dst"]
+        stream = int(tcp["tcp.stream"])
+        a = _endpoint(src, tcp["tcp.srcport"])
+        b = _endpoint(dst, tcp["tcp.dstport"])
+        flags = int(tcp["tcp.flags"], 16)
+        c = conns.get(stream)
+        if c is None:
+            # the SYN sender is the client; without a SYN, the first sender
+            client, server = (b, a) if flags & 0x12 == 0x12 else (a, b)
+            c = conns[stream] = TsharkConnection(client, server, stream)
+        direction = "client" if a == c.client else "server"
+        for tls in _as_list(layers.get("tls")):
+            for hs in _walk(tls, "tls.handshake"):
+                for h in _as_list(hs):
+                    if not isinstance(h, dict) or "tls.handshake.type" not in h:
+                        continue
+                    t = int(h["tls.handshake.type"])
+                    c.handshake[direction].append(t)
+                    _hello_facts(c, t, h)
+    return {(c.client, c.server): c for c in conns.values()}
+
+
+def _hello_facts(c: TsharkConnection, t: int, h: dict[str, Any]) -> None:
+    if t == 1 and c.sni is None:
+        sni = _first(h, "tls.handshake.extensions_server_name")
+        if sni is not None:
+            c.sni = sni
+    elif t == 2:
+        is_hrr = _first(h, "tls.handshake.random") == HRR_RANDOM
+        sv = _first(h, "tls.handshake.extensions.supported_version")
+        version = int(sv or h.get("tls.handshake.version"), 16)
+        group = _first(h, "tls.handshake.extensions_key_share_group")
+        if is_hrr:
+            c.hrr_group = int(group) if group is not None else None
+            c.version = c.version or version
+            return
+        if c.suite is None:
+            c.version = version
+            c.suite = int(_first(h, "tls.handshake.ciphersuite"), 16)
+            if group is not None:
+                c.group = int(group)
+    elif t == 12 and c.group is None:
+        curve = _first(h, "tls.handshake.server_named_curve")
+        if curve is not None:
+            c.group = int(curve, 16) if str(curve).startswith("0x") else int(curve)
+
+
+def follow_tls(pcap: Path | str, stream: int, options: Sequence[str] = ()) -> dict[str, bytes]:
+    """Decrypted application data of one TCP stream per direction, as tshark's
+    ``-z follow,tls,raw`` prints it."""
+    out = subprocess.run(
+        ["tshark", "-r", str(pcap), "-q", "-z", f"follow,tls,raw,{stream}", *options],
+        capture_output=True,
+        check=True,
+        text=True,
+        timeout=300,
+    ).stdout
+    data = {"client": bytearray(), "server": bytearray()}
+    started = False
+    for line in out.splitlines():
+        if line.startswith("Node 1:"):
+            started = True
+            continue
+        if not started or line.startswith("===") or not line.strip():
+            continue
+        if line.startswith("\t"):
+            data["server"] += bytes.fromhex(line.strip())
+        else:
+            data["client"] += bytes.fromhex(line.strip())
+    return {k: bytes(v) for k, v in data.items()}
