@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import __version__
+from ..keys.x509 import cert_info
 from ..wire.dispatch import record_header_fields
 from ..wire.explain import explanation
 from ..wire.fields import Field, json_value
 from ..wire.message import Message
+from ..wire.messages import Certificate
 from ..wire.records import Record
 from .model import Connection
 
@@ -130,11 +132,27 @@ def connection_json(
         "resumed": _resumed(c),
         "hello_retry": c.neg.hello_retry is not None,
     }
+    out["certificates"] = certificates_json(c)
     if messages:
         out["messages"] = [message_json(m, keys) for m in c.messages]
     out["diagnostics"] = [d.to_json() for d in c.all_diagnostics()]
     for k, v in c.extra.items():
         out[k] = v
+    return out
+
+
+def certificates_json(c: Connection) -> list[dict[str, Any]]:
+    """Each certificate sent, decoded with ``cryptography`` (subject, issuer,
+    validity, SANs, key, signature algorithm, constraints, fingerprint)."""
+    out: list[dict[str, Any]] = []
+    for m in c.messages:
+        if not isinstance(m.body, Certificate):
+            continue
+        for i, entry in enumerate(m.body.entries):
+            info = cert_info(entry.der).to_json()
+            info["direction"] = m.direction
+            info["index"] = i
+            out.append(info)
     return out
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator
 
+from ..keys.x509 import CertProblem, cert_info
 from ..wire.dispatch import record_header_fields
 from ..wire.explain import explanation
 from ..wire.fields import Field
 from ..wire.message import Message
+from ..wire.messages import Certificate
 from .model import Connection
 
 INDENT = "    "
@@ -62,6 +64,28 @@ def render_message(m: Message, *, explain: bool = False, fields: bool = True) ->
         yield f"{INDENT}(reassembled from {len(m.records)} records)"
     for f in m.fields:
         yield from _field(f, 1, explain)
+    if isinstance(m.body, Certificate):
+        for i, entry in enumerate(m.body.entries):
+            yield from _cert_summary(i, entry.der)
+
+
+def _cert_summary(index: int, der: bytes) -> Iterator[str]:
+    info = cert_info(der)
+    pad = INDENT
+    if isinstance(info, CertProblem):
+        yield f"{pad}certificate {index + 1}: cannot be decoded: {info.message}"
+        return
+    yield f"{pad}certificate {index + 1}: {info.subject}"
+    yield f"{pad}    issued by {info.issuer}; valid {info.not_before} to {info.not_after}"
+    key = f"{info.public_key_type} {info.public_key_bits}-bit"
+    if info.curve:
+        key += f" ({info.curve})"
+    yield f"{pad}    key {key}; signed with {info.signature_algorithm}"
+    if info.san:
+        yield f"{pad}    names {', '.join(info.san)}"
+    ca = "CA" if info.is_ca else "not a CA" if info.is_ca is False else "no basicConstraints"
+    usage = ", ".join(info.key_usage) if info.key_usage else "no keyUsage"
+    yield f"{pad}    {ca}; {usage}; SHA-256 {info.sha256_fingerprint}"
 
 
 def _field(f: Field, depth: int, explain: bool) -> Iterator[str]:

@@ -159,7 +159,7 @@ def _parse_body(
         return parse_encrypted_extensions(r)
     if msg_type == 11:
         certs: list[tuple[bytes, int]] = []
-        body = parse_certificate(r, ctx.tls13, certs)
+        body = parse_certificate(r, ctx.tls13, certs, ctx.certificates)
         return body
     if msg_type == 25:
         return parse_compressed_certificate(r)

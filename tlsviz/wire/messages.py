@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import registry as reg
 from .extensions import CR, CT, EE, NST, Extension, parse_extensions
+from .der import parse_der
 from .reader import Reader
 
 
@@ -112,7 +113,27 @@ def parse_encrypted_extensions(r: Reader) -> EncryptedExtensions:
     return EncryptedExtensions(parse_extensions(r, EE, optional=False))
 
 
-def parse_certificate(r: Reader, tls13: bool, certs: list[tuple[bytes, int]]) -> Certificate:
+def _cert_data(r: Reader, n: int, decode_der: bool) -> bytes:
+    """One certificate's DER bytes; with ``decode_der`` its top-level ASN.1
+    structure becomes the field's children (RFC 5280 §4.1)."""
+    with r.sized("cert_data", n, "certificate.cert_data") as node:
+        der = r.data[r.pos : r.pos + n]
+        node.value = der
+        node.display = f"{n} bytes of DER"
+        if r.record and decode_der:
+            root, diags = parse_der(der, base=r.offset, buffer=r.buffer)
+            node.children.extend(root.children)
+            r.diagnostics.extend(diags)
+            subject = root.display
+            if subject:
+                node.display = f"{subject} ({n} bytes of DER)"
+        r.pos += n
+    return der
+
+
+def parse_certificate(
+    r: Reader, tls13: bool, certs: list[tuple[bytes, int]], decode_der: bool = True
+) -> Certificate:
     """RFC 8446 §4.4.2 / RFC 5246 §7.4.2.  ``certs`` collects (DER, offset) so
     the caller can attach each certificate's structure."""
     context = None
@@ -126,9 +147,7 @@ def parse_certificate(r: Reader, tls13: bool, certs: list[tuple[bytes, int]]) ->
             ) as entry:
                 n = r.u24("cert_data_length", "certificate.cert_length")
                 offset = r.offset
-                der = r.raw(
-                    "cert_data", n, "certificate.cert_data", fmt=lambda b: f"{len(b)} bytes of DER"
-                )
+                der = _cert_data(r, n, decode_der)
                 certs.append((der, offset))
                 exts: tuple[Extension, ...] = ()
                 if tls13:
