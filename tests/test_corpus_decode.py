@@ -36,7 +36,7 @@ def test_fragmented_handshakes_recover_all_1000_extension_values() -> None:
             for f in walk_fields(m.fields):
                 if f.name == "extension_data":
                     values.append(f.value.hex())
-    assert values == ["%04x" % i for i in range(1, 1001)]
+    assert values == [f"{i:04x}" for i in range(1, 1001)]
     # many of those ClientHellos came from more than one record
     hellos = [m for c in conns for m in c.messages if m.type == "ClientHello"]
     assert any(len(m.records) > 1 for m in hellos)
@@ -65,7 +65,8 @@ def test_rsasnakeoil2_sslv2_hello_and_sslv3() -> None:
     sslv2 = [m for c in conns for m in c.messages if m.records and m.records[0].sslv2]
     assert sslv2 and all(m.type == "ClientHello" for m in sslv2)
     assert {c.cipher_suite for c in conns} >= {
-        "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"
+        "TLS_RSA_WITH_AES_256_CBC_SHA",
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
     }
 
 

@@ -28,29 +28,68 @@ def _scenarios():  # type: ignore[no-untyped-def]
 
     return [
         Scenario("o13-gcm", version="1.3", cipher="TLS_AES_128_GCM_SHA256", alpn=("h2",)),
-        Scenario("o13-aes256", version="1.3", cipher="TLS_AES_256_GCM_SHA384",
-                 groups=("secp384r1",), server_groups=("secp384r1",)),
-        Scenario("g13-chacha", server="gnutls", client="gnutls", version="1.3",
-                 cipher="TLS_CHACHA20_POLY1305_SHA256"),
-        Scenario("o13-hrr", version="1.3", cipher="TLS_AES_128_GCM_SHA256",
-                 groups=("secp256r1", "x25519"), server_groups=("x25519",)),
+        Scenario(
+            "o13-aes256",
+            version="1.3",
+            cipher="TLS_AES_256_GCM_SHA384",
+            groups=("secp384r1",),
+            server_groups=("secp384r1",),
+        ),
+        Scenario(
+            "g13-chacha",
+            server="gnutls",
+            client="gnutls",
+            version="1.3",
+            cipher="TLS_CHACHA20_POLY1305_SHA256",
+        ),
+        Scenario(
+            "o13-hrr",
+            version="1.3",
+            cipher="TLS_AES_128_GCM_SHA256",
+            groups=("secp256r1", "x25519"),
+            server_groups=("x25519",),
+        ),
         Scenario("o13-mtls", version="1.3", mtls=True, pki="rsa"),
         Scenario("g13-o-mtls", server="openssl", client="gnutls", version="1.3", mtls=True),
         Scenario("o13-resume", version="1.3", resume=True),
-        Scenario("o12-gcm", version="1.2", cipher="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-                 pki="rsa"),
-        Scenario("g12-cbc", server="openssl", client="gnutls", version="1.2",
-                 cipher="TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", groups=("x25519", "secp256r1")),
-        Scenario("o12-cbc-noetm", version="1.2", cipher="TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-                 etm=False),
-        Scenario("g12-rsa", server="gnutls", client="gnutls", version="1.2",
-                 cipher="TLS_RSA_WITH_AES_256_CBC_SHA", pki="rsa"),
-        Scenario("o12-mtls", version="1.2", cipher="TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-                 mtls=True),
-        Scenario("o12-psk", version="1.2", cipher="TLS_PSK_WITH_AES_128_CCM_8",
-                 psk=Psk("device-17", "00112233445566778899aabbccddeeff", "hint")),
-        Scenario("o12-resume", version="1.2", cipher="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-                 pki="rsa", resume=True),
+        Scenario(
+            "o12-gcm", version="1.2", cipher="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", pki="rsa"
+        ),
+        Scenario(
+            "g12-cbc",
+            server="openssl",
+            client="gnutls",
+            version="1.2",
+            cipher="TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+            groups=("x25519", "secp256r1"),
+        ),
+        Scenario(
+            "o12-cbc-noetm", version="1.2", cipher="TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", etm=False
+        ),
+        Scenario(
+            "g12-rsa",
+            server="gnutls",
+            client="gnutls",
+            version="1.2",
+            cipher="TLS_RSA_WITH_AES_256_CBC_SHA",
+            pki="rsa",
+        ),
+        Scenario(
+            "o12-mtls", version="1.2", cipher="TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", mtls=True
+        ),
+        Scenario(
+            "o12-psk",
+            version="1.2",
+            cipher="TLS_PSK_WITH_AES_128_CCM_8",
+            psk=Psk("device-17", "00112233445566778899aabbccddeeff", "hint"),
+        ),
+        Scenario(
+            "o12-resume",
+            version="1.2",
+            cipher="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            pki="rsa",
+            resume=True,
+        ),
     ]
 
 
@@ -72,7 +111,9 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def tlsviz_json(pcap: Path) -> dict:  # type: ignore[type-arg]
     proc = subprocess.run(
         [sys.executable, "-m", "tlsviz.cli", "decode", str(pcap), "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
@@ -89,8 +130,11 @@ def compare_with_tshark(pcap: Path) -> int:
     for key, t in theirs.items():
         c = ours[key]
         for direction in ("client", "server"):
-            types = [m["handshake_type"] for m in c["messages"]
-                     if m["direction"] == direction and "handshake_type" in m]
+            types = [
+                m["handshake_type"]
+                for m in c["messages"]
+                if m["direction"] == direction and "handshake_type" in m
+            ]
             assert types == t.handshake[direction], (pcap.name, key, direction)
         assert c["version"] == (reg.version_name(t.version) if t.version else None)
         assert c["cipher_suite"] == (reg.suite_name(t.suite) if t.suite is not None else None)

@@ -59,8 +59,12 @@ def test_coalesced_and_fragmented_records_give_the_same_messages(bundled_pieces)
     pieces = bundled_pieces[path][1]
     server = b"".join(d for dr, d in pieces if dr == "server")
     msgs = [m for m in _messages(decode_streams(b"", server)) if m.handshake_type is not None]
-    assert [m.type for m in msgs][:4] == ["ServerHello", "Certificate", "ServerKeyExchange",
-                                          "ServerHelloDone"]
+    assert [m.type for m in msgs][:4] == [
+        "ServerHello",
+        "Certificate",
+        "ServerKeyExchange",
+        "ServerHelloDone",
+    ]
     raw = b"".join(m.raw for m in msgs[:4])
 
     def frame(payload: bytes, size: int) -> bytes:
@@ -119,10 +123,16 @@ def test_sslv2_compatible_client_hello() -> None:
     # An SSLv2-framed CLIENT-HELLO as old OpenSSL clients sent it: version
     # TLS 1.0, three cipher specs (one SSLv2 kind, two TLS suites), a 16-byte
     # challenge (RFC 5246 Appendix E.2).
-    specs = bytes.fromhex("0700c0" "00002f" "000035")
+    specs = bytes.fromhex("0700c000002f000035")
     challenge = bytes(range(16))
-    body = bytes([1, 3, 1]) + len(specs).to_bytes(2, "big") + (0).to_bytes(2, "big") + \
-        len(challenge).to_bytes(2, "big") + specs + challenge
+    body = (
+        bytes([1, 3, 1])
+        + len(specs).to_bytes(2, "big")
+        + (0).to_bytes(2, "big")
+        + len(challenge).to_bytes(2, "big")
+        + specs
+        + challenge
+    )
     stream = bytes([0x80 | (len(body) >> 8), len(body) & 0xFF]) + body
     events = decode_streams(stream)
     (msg,) = _messages(events)
@@ -151,13 +161,21 @@ def _check_total(stream: bytes, server: bytes = b"") -> None:
     assert uncovered(events, "server", server) == []
 
 
-@settings(max_examples=int(__import__("os").environ.get("TLSVIZ_FUZZ", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("TLSVIZ_FUZZ", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.binary(max_size=600))
 def test_random_bytes_never_raise(data: bytes) -> None:
     _check_total(data, data[::-1])
 
 
-@settings(max_examples=int(__import__("os").environ.get("TLSVIZ_FUZZ", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("TLSVIZ_FUZZ", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.binary(max_size=400))
 def test_random_record_bodies_never_raise(body: bytes) -> None:
     """Well-framed handshake records with random bodies."""
@@ -197,7 +215,11 @@ def _mutated_streams(draw: st.DrawFn) -> tuple[bytes, bytes]:
 _PIECES_CACHE: dict[str, list[tuple[str, bytes]]] = {}
 
 
-@settings(max_examples=int(__import__("os").environ.get("TLSVIZ_FUZZ", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("TLSVIZ_FUZZ", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(_mutated_streams())
 def test_mutated_real_streams_never_raise(streams: tuple[bytes, bytes]) -> None:
     _check_total(*streams)

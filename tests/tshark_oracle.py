@@ -71,7 +71,10 @@ def run_tshark(pcap: Path | str, options: Sequence[str] = ()) -> list[dict[str, 
     return json.loads(out)  # type: ignore[no-any-return]
 
 
-HRR_RANDOM = "cf:21:ad:74:e5:9a:61:11:be:1d:8c:02:1e:65:b8:91:c2:a2:11:16:7a:bb:8c:5e:07:9e:09:e2:c8:a8:33:9c"
+#: RFC 8446 §4.1.3: SHA-256("HelloRetryRequest"), as tshark prints bytes.
+HRR_RANDOM = ":".join(
+    f"{b:02x}" for b in __import__("hashlib").sha256(b"HelloRetryRequest").digest()
+)
 
 
 def tshark_connections(

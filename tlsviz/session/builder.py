@@ -204,8 +204,28 @@ def _flip(direction: str) -> str:
 _CLIENT_TYPES = frozenset({1, 16})
 _SERVER_TYPES = frozenset({0, 2, 4, 12, 13, 14, 22})
 #: Ports where a server usually speaks TLS (a tie-breaker only).
-_TLS_PORTS = frozenset({443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 4433, 5061,
-                        5223, 5671, 8443, 8883, 9443})
+_TLS_PORTS = frozenset(
+    {
+        443,
+        465,
+        563,
+        636,
+        853,
+        989,
+        990,
+        992,
+        993,
+        994,
+        995,
+        4433,
+        5061,
+        5223,
+        5671,
+        8443,
+        8883,
+        9443,
+    }
+)
 
 
 def _guess_swap(pend: _Pending) -> bool:

@@ -33,12 +33,12 @@ from .dispatch import (
     decode_sslv2_hello,
     decode_unknown_content,
 )
-from .fields import Diagnostic, Severity
 from .extensions import find
+from .fields import Diagnostic, Severity
 from .hello import ClientHello, ServerHello
 from .keyexchange import ServerKeyExchange
-from .messages import EncryptedExtensions
 from .message import Message, Segment
+from .messages import EncryptedExtensions
 from .order import OrderChecker
 from .reassembly import HandshakeReassembler
 from .records import NEED_DATA, Record, RecordNoise, RecordReader
@@ -345,8 +345,11 @@ class ConnectionDecoder:
 
     def _discard_partial(self, direction: str, why: str) -> None:
         if self.reassemblers[direction].pending:
-            self._partial(direction, Severity.ERROR,
-                          "incomplete handshake message ({n} bytes) interrupted by " + why)
+            self._partial(
+                direction,
+                Severity.ERROR,
+                "incomplete handshake message ({n} bytes) interrupted by " + why,
+            )
 
     def _close_reassembler(self, direction: str) -> None:
         if self.reassemblers[direction].pending:

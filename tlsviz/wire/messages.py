@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import registry as reg
-from .extensions import CR, CT, EE, NST, Extension, parse_extensions
 from .der import parse_der
+from .extensions import CR, CT, EE, NST, Extension, parse_extensions
 from .reader import Reader
 
 

@@ -208,7 +208,7 @@ class RecordReader:
             if self._noise_from is not None and (
                 self._base + pos - self._noise_from >= NOISE_CHUNK
             ):
-                return self._flush_noise(self._base + pos)
+                return self._flush_noise(self._base + pos) or NEED_DATA
             if avail == 0:
                 if self.closed:
                     return self._flush_noise(self._base + pos) or NEED_DATA
@@ -241,7 +241,7 @@ class RecordReader:
                     ok = False
             if ok:
                 if self._noise_from is not None:
-                    return self._flush_noise(self._base + pos)
+                    return self._flush_noise(self._base + pos) or NEED_DATA
                 if avail < 5 + length:
                     return NEED_DATA if not self.closed else self._flush_tail()
                 self._resync = False

@@ -1,0 +1,56 @@
+"""The layering of STYLE.md, proved: the core imports neither textual nor scapy,
+and no path of the command line imports ``scapy.all``."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import tlsviz
+
+CORE = ("tlsviz.wire", "tlsviz.keys", "tlsviz.session", "tlsviz.lessons")
+
+
+def _modules(package: str) -> list[str]:
+    pkg = __import__(package, fromlist=["_"])
+    return [package] + [f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__)]
+
+
+def _loaded_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return set(out.split())
+
+
+def test_core_imports_neither_textual_nor_scapy() -> None:
+    mods = [m for p in CORE for m in _modules(p)]
+    loaded = _loaded_after("\n".join(f"import {m}" for m in mods))
+    assert not {m for m in loaded if m.split(".")[0] in ("textual", "scapy")}
+
+
+def test_wire_is_stdlib_only() -> None:
+    loaded = _loaded_after("\n".join(f"import {m}" for m in _modules("tlsviz.wire")))
+    third_party = {m.split(".")[0] for m in loaded} & {"cryptography", "textual", "scapy"}
+    assert third_party == set()
+
+
+def test_decode_never_imports_scapy_all() -> None:
+    code = (
+        "from tlsviz.cli import main\n"
+        "import io, contextlib\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['decode', '--json'])\n"
+    )
+    loaded = _loaded_after(code)
+    assert "scapy.all" not in loaded and "scapy.layers.inet" not in loaded
+    assert not {m for m in loaded if m.startswith("textual")}
+
+
+def test_version() -> None:
+    assert tlsviz.__version__
