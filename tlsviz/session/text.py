@@ -55,15 +55,16 @@ def render_message(m: Message, *, explain: bool = False, fields: bool = True) ->
         return
     for note in m.notes:
         yield from _wrap(f"note: {note}", INDENT)
+    seen: set[str] | None = set() if explain else None
     for rec in m.records[:1]:
         label = "SSLv2 record header" if rec.sslv2 else "Record header"
         yield f"{INDENT}{label} (stream offset {rec.offset}):"
         for f in record_header_fields(rec):
-            yield from _field(f, 2, explain)
+            yield from _field(f, 2, seen)
     if len(m.records) > 1:
         yield f"{INDENT}(reassembled from {len(m.records)} records)"
     for f in m.fields:
-        yield from _field(f, 1, explain)
+        yield from _field(f, 1, seen)
     if isinstance(m.body, Certificate):
         for i, entry in enumerate(m.body.entries):
             yield from _cert_summary(i, entry.der)
@@ -88,16 +89,19 @@ def _cert_summary(index: int, der: bytes) -> Iterator[str]:
     yield f"{pad}    {ca}; {usage}; SHA-256 {info.sha256_fingerprint}"
 
 
-def _field(f: Field, depth: int, explain: bool) -> Iterator[str]:
+def _field(f: Field, depth: int, seen: set[str] | None) -> Iterator[str]:
+    """A field and its children; with ``seen``, each kind of field is explained
+    once per message (a list of 30 cipher suites needs one explanation)."""
     pad = INDENT * depth
     text = f.display if f.display != "" else ""
     yield f"{pad}{f.name}: {text}" if text else f"{pad}{f.name}"
-    if explain and f.key:
+    if seen is not None and f.key and f.key not in seen:
+        seen.add(f.key)
         why = explanation(f.key)
         if why:
             yield from _wrap(why, pad + "  | ")
     for c in f.children:
-        yield from _field(c, depth + 1, explain)
+        yield from _field(c, depth + 1, seen)
 
 
 def _wrap(text: str, prefix: str, width: int = 100) -> Iterator[str]:
