@@ -1,0 +1,89 @@
+"""Hash and HMAC helpers shared by the key-derivation and record modules.
+
+TLS names its hashes in several spellings: cipher-suite names say ``SHA`` for
+SHA-1 and ``SHA256``/``SHA384`` for the SHA-2 family, the PRF and HKDF code
+here says ``sha256``/``sha384``.  :func:`normalize_hash_name` maps all of them
+to one lowercase spelling so that the rest of the package never has to care.
+Every digest goes through the ``cryptography`` package.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as _hmac
+
+__all__ = [
+    "digest",
+    "hash_algorithm",
+    "hash_len",
+    "hmac_digest",
+    "normalize_hash_name",
+]
+
+_ALIASES: dict[str, str] = {
+    "md5": "md5",
+    "sha": "sha1",
+    "sha1": "sha1",
+    "sha224": "sha224",
+    "sha256": "sha256",
+    "sha384": "sha384",
+    "sha512": "sha512",
+}
+
+_LENGTHS: dict[str, int] = {
+    "md5": 16,
+    "sha1": 20,
+    "sha224": 28,
+    "sha256": 32,
+    "sha384": 48,
+    "sha512": 64,
+}
+
+
+def normalize_hash_name(name: str) -> str:
+    """Return the canonical lowercase name (``"SHA"`` → ``"sha1"``).
+
+    Raises :class:`ValueError` for a hash this package does not know; that is a
+    programming or configuration error, not a property of captured traffic.
+    """
+    key = name.strip().lower().replace("-", "").replace("_", "")
+    key = key.removeprefix("hmac")
+    canonical = _ALIASES.get(key)
+    if canonical is None:
+        raise ValueError(f"unsupported hash {name!r}")
+    return canonical
+
+
+def hash_algorithm(name: str) -> hashes.HashAlgorithm:
+    """The ``cryptography`` hash object for ``name`` (any accepted spelling)."""
+    canonical = normalize_hash_name(name)
+    if canonical == "md5":
+        return hashes.MD5()
+    if canonical == "sha1":
+        return hashes.SHA1()
+    if canonical == "sha224":
+        return hashes.SHA224()
+    if canonical == "sha256":
+        return hashes.SHA256()
+    if canonical == "sha384":
+        return hashes.SHA384()
+    return hashes.SHA512()
+
+
+def hash_len(name: str) -> int:
+    """Output length in bytes of the hash ``name``."""
+    return _LENGTHS[normalize_hash_name(name)]
+
+
+def digest(name: str, data: bytes) -> bytes:
+    """One-shot hash of ``data``."""
+    h = hashes.Hash(hash_algorithm(name))
+    h.update(data)
+    return h.finalize()
+
+
+def hmac_digest(name: str, key: bytes, data: bytes) -> bytes:
+    """HMAC (RFC 2104) of ``data`` under ``key`` with the hash ``name``."""
+    mac = _hmac.HMAC(key, hash_algorithm(name))
+    mac.update(data)
+    return mac.finalize()
