@@ -1,0 +1,445 @@
+"""Capture files: opening, format detection, and the reader that turns a
+pcap/pcapng file into per-connection TCP byte streams.
+
+Packets are read with scapy's *raw* readers (``RawPcapReader`` and
+``RawPcapNgReader``): they handle both pcap byte orders and the nanosecond
+magic, pcapng sections, Interface Description Blocks with ``if_tsresol``,
+Enhanced/Simple/obsolete Packet Blocks, and gzip.  They are imported lazily,
+inside :class:`_CaptureFile`, because importing scapy costs a quarter of a
+second and ``import tlsviz.capture`` should not.
+
+scapy 2.8's ``RawPcapNgReader`` does parse Decryption Secrets Blocks
+(``_read_block_dsb``), but it only installs TLS key-log lines into scapy's
+global ``conf`` when scapy's TLS layer is loaded, and never hands the bytes
+to the caller.  Rather than writing a second pcapng parser, we replace that
+one entry of the reader's per-instance ``blocktypes`` table with a handler
+that queues a :class:`Secrets` event; the queue is drained before the next
+packet is handed on, so secrets keep their place in file order.  The
+Enhanced Packet Block entry is replaced too, for speed (see :meth:`_epb`);
+block framing, sections and interfaces stay scapy's.  Likewise a
+new Section Header Block must reset the interface list (pcapng interface ids
+are per section), which scapy does not do, so that hook is wrapped too.
+Known limitation: ``if_tsoffset`` is ignored (scapy does not expose it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from typing import IO, Any, Final
+
+from .packets import SKIP_FRAGMENT, parse_frame
+from .tcp import CaptureEvent, CaptureNote, Secrets, TcpReassembler
+
+__all__ = ["CaptureError", "CaptureReader", "iter_packets", "read_capture"]
+
+# Magic numbers: pcap File Header (draft-ietf-opsawg-pcap, "File Header": micro-
+# and nanosecond magics, either byte order); pcapng Section Header Block type
+# (draft-ietf-opsawg-pcapng, "Section Header Block").
+_PCAP_MAGICS: Final = frozenset(
+    {b"\xa1\xb2\xc3\xd4", b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1"}
+)
+_PCAPNG_MAGIC: Final = b"\x0a\x0d\x0d\x0a"
+_GZIP_MAGIC: Final = b"\x1f\x8b"  # RFC 1952 §2.3.1
+_EPB_TYPE: Final = 0x00000006  # pcapng Enhanced Packet Block
+_DSB_TYPE: Final = 0x0000000A  # pcapng Decryption Secrets Block
+_EPB_HEADER: Final = {e: struct.Struct(e + "5I") for e in "<>!"}
+#: Largest frame kept whole.  scapy's default (65535) would clip loopback
+#: frames (MTU 65536 plus link header) and GSO super-packets.
+_MAX_FRAME: Final = 1 << 20
+#: scapy's pcap reader reads at most this much of one record (MTU * 4).
+_SCAPY_CHUNK: Final = 0xFFFF * 4
+#: A record longer than this is corruption, not a packet.
+_MAX_CAPLEN: Final = 1 << 26
+
+TRUNCATED: Final = "The capture ends in the middle of a packet; the last packet was ignored."
+Record = tuple[float, int, bytes] | Secrets | CaptureNote
+
+
+class CaptureError(Exception):
+    """A file that cannot be read as a capture; ``str(e)`` is one plain sentence."""
+
+
+def _damaged(packets: int) -> str:
+    return f"The capture file is damaged after packet {packets}; the rest of it was ignored."
+
+
+def _quiet_scapy(record: Any) -> bool:
+    """Drop scapy's per-packet reader warnings (a logging filter): we report
+    problems ourselves, as one sentence, instead of log lines spilling into
+    the terminal UI."""
+    return not str(record.msg).startswith("Pcap")
+
+
+_quiet_installed = False
+
+
+def _scapy_readers() -> tuple[Any, Any]:
+    global _quiet_installed
+    import logging
+
+    from scapy.utils import RawPcapNgReader, RawPcapReader
+
+    if not _quiet_installed:
+        logging.getLogger("scapy.runtime").addFilter(_quiet_scapy)
+        _quiet_installed = True
+    return RawPcapReader, RawPcapNgReader
+
+
+class _CaptureFile:
+    """An open capture file: validated at construction, then read once."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        name = os.fspath(path)
+        self.name = name
+        try:
+            raw = open(name, "rb")  # noqa: SIM115 - closed in close()
+        except FileNotFoundError:
+            raise CaptureError(f"'{name}' does not exist.") from None
+        except IsADirectoryError:
+            raise CaptureError(f"'{name}' is a folder, not a capture file.") from None
+        except PermissionError:
+            raise CaptureError(f"'{name}' cannot be read: permission denied.") from None
+        except OSError as e:
+            raise CaptureError(f"'{name}' cannot be read: {e.strerror or e}.") from None
+        self._raw: IO[bytes] = raw
+        try:
+            self.file_size = os.fstat(raw.fileno()).st_size
+            self.kind, self.compressed = self._detect(raw)
+            raw.seek(0)
+            self._open_reader()
+        except CaptureError:
+            raw.close()
+            raise
+        except Exception as e:  # scapy, zlib, struct: the header is unusable
+            raw.close()
+            raise CaptureError(
+                f"'{name}' is damaged: its {self.kind} header cannot be read."
+            ) from e
+
+    def _detect(self, raw: IO[bytes]) -> tuple[str, bool]:
+        """Recognise the format by magic number, never by file extension."""
+        self.kind = "capture"
+        head = raw.read(4)
+        compressed = head[:2] == _GZIP_MAGIC
+        if compressed:
+            import gzip  # lazily: only compressed captures need it
+
+            raw.seek(0)
+            try:
+                with gzip.GzipFile(fileobj=raw) as gz:
+                    head = gz.read(4)
+            except (OSError, EOFError, zlib.error):
+                raise CaptureError(
+                    f"'{self.name}' is a gzip file that cannot be decompressed."
+                ) from None
+        if not head:
+            raise CaptureError(f"'{self.name}' is empty.")
+        if head in _PCAP_MAGICS:
+            return "pcap", compressed
+        if head == _PCAPNG_MAGIC:
+            return "pcapng", compressed
+        if compressed:
+            raise CaptureError(f"'{self.name}' is compressed but holds no pcap or pcapng capture.")
+        raise CaptureError(f"'{self.name}' is not a pcap or pcapng file.")
+
+    def _open_reader(self) -> None:
+        pcap_cls, pcapng_cls = _scapy_readers()
+        self._pending: list[Record] = []
+        self._stash: list[Record] = []
+        if self.kind == "pcap":
+            rdr = pcap_cls(self._raw)
+            self.link_type: int = rdr.linktype
+        else:
+            rdr = pcapng_cls(self._raw)
+            rdr.blocktypes[_DSB_TYPE] = self._dsb
+            rdr.blocktypes[_EPB_TYPE] = self._epb
+            new_section = rdr._read_block_shb
+
+            def shb() -> None:
+                rdr.interfaces.clear()  # interface ids restart in each section
+                new_section()
+
+            rdr._read_block_shb = shb
+            self.link_type = -1
+        self._rdr = rdr
+        self._gen = self._read_pcap() if self.kind == "pcap" else self._read_pcapng()
+        if self.kind == "pcapng":
+            # Read ahead to the first Interface Description Block so that
+            # link_type is known before iteration, as it is for pcap.
+            for rec in self._gen:
+                self._stash.append(rec)
+                if rdr.interfaces or len(self._stash) > 16:
+                    break
+            if rdr.interfaces:
+                self.link_type = rdr.interfaces[0][0]
+
+    def _epb(self, block: bytes, size: int) -> tuple[bytes, tuple[int, float]] | None:
+        """Enhanced Packet Block (draft-ietf-opsawg-pcapng, "Enhanced Packet
+        Block"): interface id, 64-bit timestamp in the interface's if_tsresol
+        units, captured and original length, data, options.  Replaces scapy's
+        handler, which also decodes every block's options into a dict and
+        builds a 9-field namedtuple: half the cost of reading a pcapng file,
+        for fields we drop."""
+        rdr = self._rdr
+        intid, hi, lo, caplen, _ = _EPB_HEADER[rdr.endian].unpack_from(block)
+        if intid >= len(rdr.interfaces):
+            return None  # no such interface: a damaged block, skip it like scapy does
+        linktype, _, opts = rdr.interfaces[intid]
+        return block[20 : 20 + caplen], (linktype, ((hi << 32) | lo) / opts["tsresol"])
+
+    def _dsb(self, block: bytes, size: int) -> None:
+        """Decryption Secrets Block (draft-ietf-opsawg-pcapng, "Decryption
+        Secrets Block"): secrets type, secrets length, data padded to 32 bits,
+        options.  Type 0x544c534b ("TLSK") is an NSS key log."""
+        if len(block) < 8:
+            self._pending.append(
+                CaptureNote("A decryption secrets block is too short; it was ignored.")
+            )
+            return None
+        kind, length = struct.unpack_from(self._rdr.endian + "II", block)
+        data = block[8 : 8 + length]
+        if len(data) < length:
+            self._pending.append(
+                CaptureNote("A decryption secrets block is cut short; it was ignored.")
+            )
+            return None
+        self._pending.append(Secrets(kind, bytes(data), None))
+        return None
+
+    @property
+    def bytes_read(self) -> int:
+        try:
+            return self._raw.tell()
+        except (OSError, ValueError):
+            return self.file_size
+
+    def records(self) -> Iterator[Record]:
+        """Packets as ``(time, linktype, frame)``, plus Secrets and notes."""
+        yield from self._stash
+        self._stash.clear()
+        yield from self._gen
+
+    def _end(self, expected: int, packets: int) -> CaptureNote | None:
+        """Classify the end of reading: clean end of file, cut mid-packet, or damage."""
+        f = self._rdr.f
+        try:
+            at = f.tell()
+            more = f.read(1)
+        except (OSError, EOFError, zlib.error, ValueError):
+            return CaptureNote(TRUNCATED)  # compressed stream cut short or corrupt
+        if more:
+            return CaptureNote(_damaged(packets))
+        if at != expected:
+            return CaptureNote(TRUNCATED)
+        return None
+
+    def _read_pcap(self) -> Iterator[Record]:
+        rdr = self._rdr
+        read = rdr._read_packet
+        lt = rdr.linktype
+        scale = 1e-9 if rdr.nano else 1e-6
+        # A record longer than the snap length (or 256 KiB, tcpdump's maximum,
+        # for files that state none) means the record headers are garbage.
+        limit = min(max(rdr.snaplen, 0x40000), _MAX_CAPLEN)
+        pos = 24  # after the file header
+        n = 0
+        try:
+            while True:
+                try:
+                    data, meta = read(_MAX_FRAME)
+                except EOFError:
+                    note = self._end(pos, n)
+                    if note is not None:
+                        yield note
+                    return
+                caplen = meta.caplen
+                if caplen > limit:
+                    yield CaptureNote(_damaged(n))
+                    return
+                if len(data) < caplen and len(data) < _SCAPY_CHUNK:
+                    yield CaptureNote(TRUNCATED)
+                    return
+                pos += 16 + caplen
+                n += 1
+                yield (meta.sec + meta.usec * scale, lt, data)
+        except Exception:  # never a traceback for a bad file
+            yield CaptureNote(_damaged(n))
+
+    def _read_pcapng(self) -> Iterator[Record]:
+        rdr = self._rdr
+        read_block = rdr._read_block
+        tell = rdr.f.tell
+        pending = self._pending
+        n = 0
+        t = 0.0
+        try:
+            while True:
+                start = tell()
+                try:
+                    res = read_block(_MAX_FRAME)
+                except EOFError:
+                    yield from pending
+                    note = self._end(start, n)
+                    if note is not None:
+                        yield note
+                    return
+                if pending:
+                    yield from pending
+                    pending.clear()
+                if res is None:
+                    continue
+                data, meta = res
+                n += 1
+                if type(meta) is tuple:  # from _epb
+                    linktype, t = meta
+                    yield (t, linktype, data)
+                    continue
+                # scapy's Simple (no time of its own) or obsolete Packet Block
+                if meta.tshigh is not None:
+                    t = ((meta.tshigh << 32) | meta.tslow) / meta.tsresol
+                yield (t, meta.linktype, data)
+        except Exception:  # never a traceback for a bad file
+            yield from pending
+            yield CaptureNote(_damaged(n))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # scapy's close may trip on a damaged stream
+            self._rdr.close()
+        self._raw.close()
+
+
+def iter_packets(path: str | os.PathLike[str]) -> Iterator[tuple[float, int, bytes]]:
+    """Every packet in the file as ``(time, linktype, frame)``.
+
+    Raises :class:`CaptureError` at once (not on first ``next``) when the file
+    is not a readable capture.  Damage later in the file ends the iteration.
+    """
+    cf = _CaptureFile(path)
+
+    def gen() -> Iterator[tuple[float, int, bytes]]:
+        try:
+            for rec in cf.records():
+                if type(rec) is tuple:
+                    yield rec
+        finally:
+            cf.close()
+
+    return gen()
+
+
+class CaptureReader:
+    """Streams :data:`CaptureEvent` s from a capture file, in packet order.
+
+    The file is opened and its header checked at construction (raising
+    :class:`CaptureError`); iterating reads it once and closes it.  Iterating
+    again starts over from the beginning.  ``packets`` and ``bytes_read``
+    (compressed bytes for gzip files, to compare with ``file_size``) drive a
+    progress bar.  A reader that is never iterated should be closed.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = path
+        self._file: _CaptureFile | None = _CaptureFile(path)
+        self._current = self._file
+        self.link_type: int = self._file.link_type
+        self.file_size: int = self._file.file_size
+        self.packets = 0
+        self._reasm = TcpReassembler()
+        self._ignored: set[int] = set()
+
+    @property
+    def bytes_read(self) -> int:
+        return self._current.bytes_read
+
+    def close(self) -> None:
+        """Release the file (iteration does this by itself when it ends)."""
+        self._current.close()
+        self._file = None
+
+    def __enter__(self) -> CaptureReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ignore(self, conn: int) -> None:
+        """Stop buffering and emitting anything more for ``conn``."""
+        self._ignored.add(conn)
+        self._reasm.ignore(conn)
+
+    def __iter__(self) -> Iterator[CaptureEvent]:
+        cf = self._file if self._file is not None else _CaptureFile(self._path)
+        self._file = None
+        self._current = cf
+        self.packets = 0
+        self._reasm = reasm = TcpReassembler()
+        self._ignored = ignored = set[int]()
+        return self._events(cf, reasm, ignored)
+
+    def _events(
+        self, cf: _CaptureFile, reasm: TcpReassembler, ignored: set[int]
+    ) -> Iterator[CaptureEvent]:
+        out: list[CaptureEvent] = []
+        feed = reasm.feed_into
+        parse = parse_frame
+        count = 0
+        t = 0.0
+        noted: set[int] = set()
+        try:
+            for rec in cf.records():
+                if not isinstance(rec, tuple):
+                    self.packets = count
+                    yield rec
+                    continue
+                t, lt, frame = rec
+                count += 1
+                seg = parse(lt, frame)
+                if seg is None:
+                    continue
+                if isinstance(seg, int):
+                    note = self._skip_note(seg, lt, noted)
+                    if note is not None:
+                        self.packets = count
+                        yield note
+                    continue
+                feed(out, t, *seg)
+                if out:
+                    # The consumer only looks between yields, so counting in a
+                    # local and publishing here costs nothing per packet.
+                    self.packets = count
+                    if ignored:
+                        # ignore() may be called between two events of one packet.
+                        for ev in out:
+                            if ev.conn not in ignored:  # type: ignore[union-attr]
+                                yield ev
+                    else:
+                        yield from out
+                    out.clear()
+            self.packets = count
+            for ev in reasm.finish(t):
+                yield ev
+        finally:
+            cf.close()
+
+    @staticmethod
+    def _skip_note(code: int, linktype: int, noted: set[int]) -> CaptureNote | None:
+        """One note per kind of skipped packet, not one per packet."""
+        key = -1 if code == SKIP_FRAGMENT else linktype
+        if key in noted:
+            return None
+        noted.add(key)
+        if code == SKIP_FRAGMENT:
+            return CaptureNote(
+                "The capture contains IP fragments; tlsviz skips all but the "
+                "first piece, so some TCP data will be missing."
+            )
+        return CaptureNote(f"Packets with link type {linktype} are not supported and were skipped.")
+
+
+def read_capture(path: str | os.PathLike[str]) -> CaptureReader:
+    """Open ``path`` for reading; see :class:`CaptureReader`."""
+    return CaptureReader(path)
