@@ -23,8 +23,12 @@ from tlsviz.wire.fields import Diagnostic, Field, Severity
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 if not CORPUS.is_dir():
     CORPUS = Path("/work/shared/corpus")
-CORPUS_CERTS = ["rfc8448/rfc8448-server-cert.der", "illustrated-tls13/server.crt",
-                "illustrated-tls12/ca.crt", "illustrated-tls12/server.crt"]
+CORPUS_CERTS = [
+    "rfc8448/rfc8448-server-cert.der",
+    "illustrated-tls13/server.crt",
+    "illustrated-tls12/ca.crt",
+    "illustrated-tls12/server.crt",
+]
 WEB_PCAP = CORPUS / "ja4" / "browsers-x509.pcapng"
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 
@@ -42,7 +46,8 @@ certificatePolicies=2.23.140.1.2.1
 """
 EXT_NAMES = {  # what asn1parse prints for an extension OID -> our field name
     "X509v3 Subject Alternative Name": "subjectAltName",
-    "X509v3 Basic Constraints": "basicConstraints", "X509v3 Key Usage": "keyUsage",
+    "X509v3 Basic Constraints": "basicConstraints",
+    "X509v3 Key Usage": "keyUsage",
     "X509v3 Extended Key Usage": "extKeyUsage",
     "X509v3 Subject Key Identifier": "subjectKeyIdentifier",
     "X509v3 Authority Key Identifier": "authorityKeyIdentifier",
@@ -54,8 +59,9 @@ EXT_NAMES = {  # what asn1parse prints for an extension OID -> our field name
 
 
 def openssl(*args: str | Path, cwd: Path | None = None) -> str:
-    r = subprocess.run(["openssl", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                       check=False)
+    r = subprocess.run(
+        ["openssl", *map(str, args)], cwd=cwd, capture_output=True, text=True, check=False
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -67,27 +73,92 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     (d / "leaf.ext").write_text(LEAF_EXT)
 
     def req(name: str, key: list[str], subj: str, *extra: str) -> None:
-        openssl("req", "-x509", *key, "-nodes", "-keyout", f"{name}.key", "-outform", "DER",
-                "-out", f"{name}.der", "-subj", subj, "-days", "30", *extra, cwd=d)
+        openssl(
+            "req",
+            "-x509",
+            *key,
+            "-nodes",
+            "-keyout",
+            f"{name}.key",
+            "-outform",
+            "DER",
+            "-out",
+            f"{name}.der",
+            "-subj",
+            subj,
+            "-days",
+            "30",
+            *extra,
+            cwd=d,
+        )
 
     def issue(name: str, key: list[str], subj: str, *extra: str) -> None:
-        openssl("req", "-new", *key, "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
-                "-subj", subj, cwd=d)
-        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-set_serial", "0xc0ffee0123456789", "-days", "30", "-extfile", "leaf.ext",
-                "-outform", "DER", "-out", f"{name}.der", *extra, cwd=d)
+        openssl(
+            "req",
+            "-new",
+            *key,
+            "-nodes",
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.csr",
+            "-subj",
+            subj,
+            cwd=d,
+        )
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            "0xc0ffee0123456789",
+            "-days",
+            "30",
+            "-extfile",
+            "leaf.ext",
+            "-outform",
+            "DER",
+            "-out",
+            f"{name}.der",
+            *extra,
+            cwd=d,
+        )
 
     req("rsa", ["-newkey", "rsa:2048"], "/C=US/O=Example, Inc./CN=rsa.example", "-sha256")
     req("p384", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"], "/CN=p384", "-sha384")
     req("ed25519", ["-newkey", "ed25519"], "/CN=ed25519.example/emailAddress=a@ed.example")
-    req("ca", ["-newkey", "rsa:2048"], "/C=US/O=Example CA/CN=Example Root", "-sha256",
-        "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    req(
+        "ca",
+        ["-newkey", "rsa:2048"],
+        "/C=US/O=Example CA/CN=Example Root",
+        "-sha256",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE,pathlen:0",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
     openssl("x509", "-inform", "DER", "-in", "ca.der", "-out", "ca.pem", cwd=d)
-    issue("leaf", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], "/CN=leaf.example",
-          "-sha256")
-    issue("leaf_pss", ["-newkey", "rsa:2048"], "/CN=pss.example", "-sha256",
-          "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32")
+    issue(
+        "leaf",
+        ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "/CN=leaf.example",
+        "-sha256",
+    )
+    issue(
+        "leaf_pss",
+        ["-newkey", "rsa:2048"],
+        "/CN=pss.example",
+        "-sha256",
+        "-sigopt",
+        "rsa_padding_mode:pss",
+        "-sigopt",
+        "rsa_pss_saltlen:32",
+    )
     return {p.stem: p.read_bytes() for p in d.glob("*.der")}
 
 
@@ -108,9 +179,22 @@ def web_certs() -> list[bytes]:
     """The certificate chains of three real browser connections (tshark pulls them out)."""
     if shutil.which("tshark") is None or not WEB_PCAP.exists():
         return []
-    out = subprocess.run(["tshark", "-r", str(WEB_PCAP), "-Y", "tls.handshake.certificate",
-                          "-T", "fields", "-e", "tls.handshake.certificate"],
-                         capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        [
+            "tshark",
+            "-r",
+            str(WEB_PCAP),
+            "-Y",
+            "tls.handshake.certificate",
+            "-T",
+            "fields",
+            "-e",
+            "tls.handshake.certificate",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     return [bytes.fromhex(h) for line in out.split() for h in line.split(",") if h]
 
 
@@ -144,12 +228,18 @@ def check_against_asn1parse(der: bytes, tmp: Path) -> Field:
     assert diags == []
     # the top level and tbsCertificate: offsets, header lengths, lengths, in order
     off, _, hl, ln, _ = rows[0]
-    assert (root.offset, root.length, read_header(der, root.offset).header_length) == (off, hl + ln,
-                                                                                       hl)
+    assert (root.offset, root.length, read_header(der, root.offset).header_length) == (
+        off,
+        hl + ln,
+        hl,
+    )
     level1 = [r for r in rows if r[1] == 1]
     assert [(c.offset, c.length) for c in root.children] == [(o, h + n) for o, _, h, n, _ in level1]
-    assert [c.name for c in root.children] == ["tbsCertificate", "signatureAlgorithm",
-                                               "signatureValue"]
+    assert [c.name for c in root.children] == [
+        "tbsCertificate",
+        "signatureAlgorithm",
+        "signatureValue",
+    ]
     tbs = root.children[0]
     level2 = [r for r in rows if r[1] == 2 and r[0] < tbs.end]
     assert [(c.offset, c.length) for c in tbs.children] == [(o, h + n) for o, _, h, n, _ in level2]
@@ -163,10 +253,14 @@ def check_against_asn1parse(der: bytes, tmp: Path) -> Field:
     ext = tbs.find("extensions")
     if ext is not None:
         ext_rows = [r for r in rows if r[1] == 4 and ext.offset < r[0] < ext.end]
-        names = [r[4].split(":", 1)[1] for r in rows
-                 if r[1] == 5 and ext.offset < r[0] < ext.end and r[4].startswith("OBJECT")]
+        names = [
+            r[4].split(":", 1)[1]
+            for r in rows
+            if r[1] == 5 and ext.offset < r[0] < ext.end and r[4].startswith("OBJECT")
+        ]
         assert [(c.offset, c.length) for c in ext.children] == [
-            (o, h + n) for o, _, h, n, _ in ext_rows]
+            (o, h + n) for o, _, h, n, _ in ext_rows
+        ]
         assert [c.name for c in ext.children] == [EXT_NAMES.get(n, n) for n in names]
     return root
 
@@ -175,8 +269,16 @@ def test_spans_match_asn1parse(cert: bytes, tmp_path: Path) -> None:
     root = check_against_asn1parse(cert, tmp_path)
     tbs = root.children[0]
     names = [c.name for c in tbs.children]
-    expected = ["version", "serialNumber", "signature", "issuer", "validity", "subject",
-                "subjectPublicKeyInfo", "extensions"]
+    expected = [
+        "version",
+        "serialNumber",
+        "signature",
+        "issuer",
+        "validity",
+        "subject",
+        "subjectPublicKeyInfo",
+        "extensions",
+    ]
     assert names == expected[: len(names)] and len(names) >= 7
     for f in root.walk():
         assert f.key.startswith("x509."), f
@@ -193,8 +295,13 @@ def test_real_web_certificates(tmp_path: Path) -> None:
         root = check_against_asn1parse(der, tmp_path)
         ext = root.find("extensions")
         seen |= {c.name for c in ext.children} if ext else set()
-    assert {"ct_precert_scts", "authorityInfoAccess", "cRLDistributionPoints",
-            "certificatePolicies", "subjectAltName"} <= seen
+    assert {
+        "ct_precert_scts",
+        "authorityInfoAccess",
+        "cRLDistributionPoints",
+        "certificatePolicies",
+        "subjectAltName",
+    } <= seen
 
 
 def test_leaf_fields_and_displays(made: dict[str, bytes], tmp_path: Path) -> None:
@@ -203,13 +310,22 @@ def test_leaf_fields_and_displays(made: dict[str, bytes], tmp_path: Path) -> Non
     ext = root.find("extensions")
     assert ext is not None
     by_name = {c.name: c for c in ext.children}
-    assert list(by_name) == ["subjectAltName", "authorityKeyIdentifier", "subjectKeyIdentifier",
-                             "basicConstraints", "keyUsage", "extKeyUsage",
-                             "authorityInfoAccess", "cRLDistributionPoints",
-                             "certificatePolicies", "ct_precert_scts"]
+    assert list(by_name) == [
+        "subjectAltName",
+        "authorityKeyIdentifier",
+        "subjectKeyIdentifier",
+        "basicConstraints",
+        "keyUsage",
+        "extKeyUsage",
+        "authorityInfoAccess",
+        "cRLDistributionPoints",
+        "certificatePolicies",
+        "ct_precert_scts",
+    ]
     assert {c.key for c in ext.children} == {f"x509.ext.{n}" for n in by_name}
     assert by_name["subjectAltName"].display == (
-        "DNS:leaf.example, DNS:*.leaf.example, IP:192.0.2.7")
+        "DNS:leaf.example, DNS:*.leaf.example, IP:192.0.2.7"
+    )
     assert by_name["basicConstraints"].display == "critical; CA:FALSE"
     assert by_name["keyUsage"].display == "critical; digitalSignature"
     assert by_name["extKeyUsage"].display == "serverAuth, clientAuth"
@@ -219,14 +335,19 @@ def test_leaf_fields_and_displays(made: dict[str, bytes], tmp_path: Path) -> Non
     aki = re.search(r"Authority Key Identifier: *\n\s+(?:keyid:)?([0-9A-F:]+)", text)
     ski = re.search(r"Subject Key Identifier: *\n\s+([0-9A-F:]+)", text)
     assert aki and ski
-    assert by_name["authorityKeyIdentifier"].display == "keyid:" + aki.group(1).replace(
-        ":", "").lower()
+    assert (
+        by_name["authorityKeyIdentifier"].display
+        == "keyid:" + aki.group(1).replace(":", "").lower()
+    )
     assert by_name["subjectKeyIdentifier"].display == ski.group(1).replace(":", "").lower()
     # depth 4 shows the parts of each extension
     san = by_name["subjectAltName"]
     assert [c.name for c in san.children] == ["extnID", "extnValue"]
     assert [c.name for c in by_name["basicConstraints"].children] == [
-        "extnID", "critical", "extnValue"]
+        "extnID",
+        "critical",
+        "extnValue",
+    ]
     spki = root.find("subjectPublicKeyInfo")
     assert spki is not None and spki.display == "id-ecPublicKey, prime256v1"
     serial = root.find("serialNumber")
@@ -396,13 +517,27 @@ def samples(made: dict[str, bytes]) -> list[bytes]:
     return list(made.values())
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[
-    HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(which=st.integers(0, 5), edits=st.lists(st.tuples(
-    st.sampled_from(["set", "insert", "delete", "truncate"]), st.integers(0, 2000),
-    st.integers(0, 255)), min_size=1, max_size=5), depth=st.integers(0, 12))
-def test_mutated_certificates(samples: list[bytes], which: int,
-                              edits: list[tuple[str, int, int]], depth: int) -> None:
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    which=st.integers(0, 5),
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(["set", "insert", "delete", "truncate"]),
+            st.integers(0, 2000),
+            st.integers(0, 255),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    depth=st.integers(0, 12),
+)
+def test_mutated_certificates(
+    samples: list[bytes], which: int, edits: list[tuple[str, int, int]], depth: int
+) -> None:
     der = bytearray(samples[which % len(samples)])
     for op, pos, value in edits:
         pos %= len(der) + 1

@@ -66,59 +66,152 @@ KEYS = {
     "ed25519": ["-newkey", "ed25519"],
     "ed448": ["-newkey", "ed448"],
 }
-CA_EXT = ["-addext", "basicConstraints=critical,CA:TRUE,pathlen:0",
-          "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
+CA_EXT = [
+    "-addext",
+    "basicConstraints=critical,CA:TRUE,pathlen:0",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+]
 PSS = ["-sigopt", "rsa_padding_mode:pss", "-sigopt"]
 
 
 def openssl(*args: str | Path, cwd: Path | None = None, ok: bool = True) -> str:
-    r = subprocess.run(["openssl", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                       check=False)
+    r = subprocess.run(
+        ["openssl", *map(str, args)], cwd=cwd, capture_output=True, text=True, check=False
+    )
     if ok:
         assert r.returncode == 0, r.stderr
     return r.stdout if r.returncode == 0 else "FAILED " + r.stdout + r.stderr
 
 
 def self_signed(d: Path, name: str, key: list[str], subj: str, *extra: str) -> None:
-    openssl("req", "-x509", *key, "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.pem",
-            "-subj", subj, "-days", "30", *extra, cwd=d)
+    openssl(
+        "req",
+        "-x509",
+        *key,
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.pem",
+        "-subj",
+        subj,
+        "-days",
+        "30",
+        *extra,
+        cwd=d,
+    )
 
 
 def issue(d: Path, name: str, ca: str, key: list[str], subj: str, *extra: str) -> None:
     (d / "leaf.ext").write_text(LEAF_EXT)
-    openssl("req", "-new", *key, "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
-            "-subj", subj, cwd=d)
-    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
-            "-set_serial", "0x00c0ffee0123456789", "-days", "30", "-extfile", "leaf.ext",
-            *extra, "-out", f"{name}.pem", cwd=d)
+    openssl(
+        "req",
+        "-new",
+        *key,
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.csr",
+        "-subj",
+        subj,
+        cwd=d,
+    )
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        f"{name}.csr",
+        "-CA",
+        f"{ca}.pem",
+        "-CAkey",
+        f"{ca}.key",
+        "-set_serial",
+        "0x00c0ffee0123456789",
+        "-days",
+        "30",
+        "-extfile",
+        "leaf.ext",
+        *extra,
+        "-out",
+        f"{name}.pem",
+        cwd=d,
+    )
 
 
 @pytest.fixture(scope="session")
 def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """PEM files made by openssl: one per key type, a PSS-signed one, a CA and its leaves."""
     d = tmp_path_factory.mktemp("x509")
-    self_signed(d, "rsa", KEYS["rsa"], "/C=US/O=Example, Inc./CN=rsa.example/"
-                "emailAddress=admin@rsa.example", "-sha256",
-                "-addext", "subjectAltName=DNS:rsa.example,IP:127.0.0.1,IP:2001:db8::1",
-                "-addext", "keyUsage=critical,digitalSignature,keyEncipherment",
-                "-addext", "extendedKeyUsage=serverAuth")
+    self_signed(
+        d,
+        "rsa",
+        KEYS["rsa"],
+        "/C=US/O=Example, Inc./CN=rsa.example/emailAddress=admin@rsa.example",
+        "-sha256",
+        "-addext",
+        "subjectAltName=DNS:rsa.example,IP:127.0.0.1,IP:2001:db8::1",
+        "-addext",
+        "keyUsage=critical,digitalSignature,keyEncipherment",
+        "-addext",
+        "extendedKeyUsage=serverAuth",
+    )
     self_signed(d, "p256", KEYS["p256"], "/CN=p256.example", "-sha256")
     self_signed(d, "p384", KEYS["p384"], "/CN=p384.example", "-sha384")
     self_signed(d, "ed25519", KEYS["ed25519"], "/CN=ed25519.example")
     self_signed(d, "ed448", KEYS["ed448"], "/CN=ed448.example")
-    self_signed(d, "pss", KEYS["rsa"], "/CN=pss.example", "-sha256", *PSS,
-                "rsa_pss_saltlen:32")
-    openssl("genpkey", "-algorithm", "rsa-pss", "-pkeyopt", "rsa_keygen_bits:2048",
-            "-out", "psskey.key", cwd=d)
-    openssl("req", "-x509", "-key", "psskey.key", "-out", "psskey.pem", "-subj",
-            "/CN=psskey.example", "-days", "30", cwd=d)
+    self_signed(d, "pss", KEYS["rsa"], "/CN=pss.example", "-sha256", *PSS, "rsa_pss_saltlen:32")
+    openssl(
+        "genpkey",
+        "-algorithm",
+        "rsa-pss",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        "psskey.key",
+        cwd=d,
+    )
+    openssl(
+        "req",
+        "-x509",
+        "-key",
+        "psskey.key",
+        "-out",
+        "psskey.pem",
+        "-subj",
+        "/CN=psskey.example",
+        "-days",
+        "30",
+        cwd=d,
+    )
     self_signed(d, "ca", KEYS["rsa"], "/C=US/O=Example CA/CN=Example Root", "-sha256", *CA_EXT)
     self_signed(d, "other_ca", KEYS["p384"], "/CN=Other Root", "-sha384", *CA_EXT)
-    openssl("req", "-x509", "-key", "ca.key", "-out", "twin.pem", "-subj", "/CN=Same Key Twin",
-            "-days", "30", *CA_EXT, cwd=d)
+    openssl(
+        "req",
+        "-x509",
+        "-key",
+        "ca.key",
+        "-out",
+        "twin.pem",
+        "-subj",
+        "/CN=Same Key Twin",
+        "-days",
+        "30",
+        *CA_EXT,
+        cwd=d,
+    )
     issue(d, "leaf", "ca", KEYS["p256"], "/CN=leaf.example", "-sha256")
-    issue(d, "leaf_pss", "ca", KEYS["ed25519"], "/CN=pss-leaf.example", "-sha384", *PSS,
-          "rsa_pss_saltlen:48")
+    issue(
+        d,
+        "leaf_pss",
+        "ca",
+        KEYS["ed25519"],
+        "/CN=pss-leaf.example",
+        "-sha384",
+        *PSS,
+        "rsa_pss_saltlen:48",
+    )
     issue(d, "leaf_ec", "other_ca", KEYS["rsa"], "/CN=ec-signed.example", "-sha384")
     return {p.stem: p for p in d.glob("*.pem")}
 
@@ -147,37 +240,83 @@ def pem_of(path: Path, tmp: Path) -> Path:
     return out
 
 
-ALL = [*sorted({"rsa", "p256", "p384", "ed25519", "ed448", "pss", "psskey", "ca", "other_ca",
-                "twin", "leaf", "leaf_pss", "leaf_ec"}), *(f"corpus:{c}" for c in CORPUS_CERTS)]
+ALL = [
+    *sorted(
+        {
+            "rsa",
+            "p256",
+            "p384",
+            "ed25519",
+            "ed448",
+            "pss",
+            "psskey",
+            "ca",
+            "other_ca",
+            "twin",
+            "leaf",
+            "leaf_pss",
+            "leaf_ec",
+        }
+    ),
+    *(f"corpus:{c}" for c in CORPUS_CERTS),
+]
 
 
 @pytest.fixture(params=ALL)
-def cert(request: pytest.FixtureRequest, made: dict[str, Path],
-         tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def cert(
+    request: pytest.FixtureRequest, made: dict[str, Path], tmp_path: Path
+) -> Iterator[tuple[str, Path]]:
     name: str = request.param
     path = corpus(name.split(":")[1]) if name.startswith("corpus:") else made[name]
     yield name, pem_of(path, tmp_path)
 
 
 # -- the OpenSSL oracle ----------------------------------------------------------------
-KU_NAMES = {"Digital Signature": "digitalSignature", "Non Repudiation": "nonRepudiation",
-            "Key Encipherment": "keyEncipherment", "Data Encipherment": "dataEncipherment",
-            "Key Agreement": "keyAgreement", "Certificate Sign": "keyCertSign",
-            "CRL Sign": "cRLSign", "Encipher Only": "encipherOnly",
-            "Decipher Only": "decipherOnly"}
-EKU_NAMES = {"TLS Web Server Authentication": "serverAuth",
-             "TLS Web Client Authentication": "clientAuth", "Code Signing": "codeSigning",
-             "E-mail Protection": "emailProtection", "Time Stamping": "timeStamping",
-             "OCSP Signing": "OCSPSigning"}
-KEY_TYPES = {"rsaEncryption": "RSA", "rsassaPss": "RSA", "id-ecPublicKey": "EC",
-             "ED25519": "Ed25519", "ED448": "Ed448"}
+KU_NAMES = {
+    "Digital Signature": "digitalSignature",
+    "Non Repudiation": "nonRepudiation",
+    "Key Encipherment": "keyEncipherment",
+    "Data Encipherment": "dataEncipherment",
+    "Key Agreement": "keyAgreement",
+    "Certificate Sign": "keyCertSign",
+    "CRL Sign": "cRLSign",
+    "Encipher Only": "encipherOnly",
+    "Decipher Only": "decipherOnly",
+}
+EKU_NAMES = {
+    "TLS Web Server Authentication": "serverAuth",
+    "TLS Web Client Authentication": "clientAuth",
+    "Code Signing": "codeSigning",
+    "E-mail Protection": "emailProtection",
+    "Time Stamping": "timeStamping",
+    "OCSP Signing": "OCSPSigning",
+}
+KEY_TYPES = {
+    "rsaEncryption": "RSA",
+    "rsassaPss": "RSA",
+    "id-ecPublicKey": "EC",
+    "ED25519": "Ed25519",
+    "ED448": "Ed448",
+}
 CURVES = {"prime256v1": "secp256r1", "secp384r1": "secp384r1"}
 
 
 def openssl_view(pem: Path) -> dict[str, object]:
     """What ``openssl x509`` prints, in CertInfo's vocabulary."""
-    head = openssl("x509", "-in", pem, "-noout", "-subject", "-issuer", "-serial", "-dates",
-                   "-fingerprint", "-sha256", "-nameopt", "RFC2253")
+    head = openssl(
+        "x509",
+        "-in",
+        pem,
+        "-noout",
+        "-subject",
+        "-issuer",
+        "-serial",
+        "-dates",
+        "-fingerprint",
+        "-sha256",
+        "-nameopt",
+        "RFC2253",
+    )
     lines = dict(line.split("=", 1) for line in head.splitlines())
     text = openssl("x509", "-in", pem, "-noout", "-text", "-nameopt", "RFC2253")
     san = openssl("x509", "-in", pem, "-noout", "-ext", "subjectAltName")
@@ -199,12 +338,15 @@ def openssl_view(pem: Path) -> dict[str, object]:
     assert key_alg and sig
     san_lines = san.splitlines()[1:]
     return {
-        "subject": lines["subject"], "issuer": lines["issuer"],
+        "subject": lines["subject"],
+        "issuer": lines["issuer"],
         "serial": int(lines["serial"], 16),
-        "not_before": when(lines["notBefore"]), "not_after": when(lines["notAfter"]),
+        "not_before": when(lines["notBefore"]),
+        "not_after": when(lines["notAfter"]),
         "fingerprint": lines["sha256 Fingerprint"].replace(":", "").lower(),
-        "san": [s.strip().replace("IP Address:", "IP:")
-                for s in san_lines[0].split(",")] if san_lines else [],
+        "san": [s.strip().replace("IP Address:", "IP:") for s in san_lines[0].split(",")]
+        if san_lines
+        else [],
         "key_type": KEY_TYPES[key_alg.group(1)],
         "bits": int(bits.group(1)) if bits else None,
         "curve": CURVES[curve.group(1)] if curve else None,
@@ -249,9 +391,11 @@ def assert_matches_openssl(pem: Path) -> None:
     assert info.public_key_type == want["key_type"]
     if want["bits"] is not None:
         assert info.public_key_bits == want["bits"]
-    assert info.curve == (want["curve"] if info.public_key_type == "EC"
-                          else {"Ed25519": "edwards25519", "Ed448": "edwards448"}.get(
-                              info.public_key_type))
+    assert info.curve == (
+        want["curve"]
+        if info.public_key_type == "EC"
+        else {"Ed25519": "edwards25519", "Ed448": "edwards448"}.get(info.public_key_type)
+    )
     assert info.signature_algorithm.lower() == str(want["sig"]).lower()
     hash_match = want["hash"]
     if isinstance(hash_match, re.Match):  # RSASSA-PSS prints its hash
@@ -306,8 +450,11 @@ def openssl_signature_ok(child: Path, issuer: Path) -> bool:
     work = child.parent / f"sig-{child.stem}-{issuer.stem}"
     work.mkdir(exist_ok=True)
     der = der_of(child)
-    top = [m for m in map(ASN1_LINE.match, openssl("asn1parse", "-in", child, "-i").splitlines())
-           if m and m.group(2) == "1"]
+    top = [
+        m
+        for m in map(ASN1_LINE.match, openssl("asn1parse", "-in", child, "-i").splitlines())
+        if m and m.group(2) == "1"
+    ]
     (o, _, hl, ln, _), (so, _, shl, sln, _) = top[0].groups(), top[-1].groups()
     (work / "tbs.bin").write_bytes(der[int(o) : int(o) + int(hl) + int(ln)])
     (work / "sig.bin").write_bytes(der[int(so) + int(shl) + 1 : int(so) + int(shl) + int(sln)])
@@ -316,8 +463,20 @@ def openssl_signature_ok(child: Path, issuer: Path) -> bool:
     assert isinstance(text, str)
     alg = text.split("Signature Algorithm: ")[-1].split()[0]
     if alg in ("ED25519", "ED448"):
-        out = openssl("pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-in",
-                      "tbs.bin", "-sigfile", "sig.bin", cwd=work, ok=False)
+        out = openssl(
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            "pub.pem",
+            "-rawin",
+            "-in",
+            "tbs.bin",
+            "-sigfile",
+            "sig.bin",
+            cwd=work,
+            ok=False,
+        )
         return "Signature Verified Successfully" in out
     opts: list[str] = []
     if alg == "rsassaPss":
@@ -325,12 +484,28 @@ def openssl_signature_ok(child: Path, issuer: Path) -> bool:
         digest = re.findall(r"Hash Algorithm: (\S+)", params)[0]
         mgf = re.findall(r"mgf1 with (\S+)", params)[0]
         salt = int(re.findall(r"Salt Length: 0x([0-9A-Fa-f]+)", params)[0], 16)
-        opts = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", f"rsa_pss_saltlen:{salt}",
-                "-sigopt", f"rsa_mgf1_md:{mgf}"]
+        opts = [
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            f"rsa_pss_saltlen:{salt}",
+            "-sigopt",
+            f"rsa_mgf1_md:{mgf}",
+        ]
     else:
         digest = re.findall(r"(?i)sha\d+", alg)[0].lower()
-    out = openssl("dgst", f"-{digest}", "-verify", "pub.pem", *opts, "-signature", "sig.bin",
-                  "tbs.bin", cwd=work, ok=False)
+    out = openssl(
+        "dgst",
+        f"-{digest}",
+        "-verify",
+        "pub.pem",
+        *opts,
+        "-signature",
+        "sig.bin",
+        "tbs.bin",
+        cwd=work,
+        ok=False,
+    )
     return "Verified OK" in out
 
 
@@ -358,12 +533,23 @@ def test_tampered_signature_is_not_self_signed(made: dict[str, Path], name: str)
     assert ok is False, why
 
 
-@pytest.mark.parametrize(("child", "issuer"), [
-    ("leaf", "ca"), ("leaf_pss", "ca"), ("leaf_ec", "other_ca"), ("leaf", "other_ca"),
-    ("leaf_ec", "ca"), ("ca", "ca"), ("pss", "pss"), ("leaf", "leaf"), ("ca", "leaf"),
-])
-def test_verify_signed_by_matches_openssl_verify(made: dict[str, Path], child: str,
-                                                 issuer: str) -> None:
+@pytest.mark.parametrize(
+    ("child", "issuer"),
+    [
+        ("leaf", "ca"),
+        ("leaf_pss", "ca"),
+        ("leaf_ec", "other_ca"),
+        ("leaf", "other_ca"),
+        ("leaf_ec", "ca"),
+        ("ca", "ca"),
+        ("pss", "pss"),
+        ("leaf", "leaf"),
+        ("ca", "leaf"),
+    ],
+)
+def test_verify_signed_by_matches_openssl_verify(
+    made: dict[str, Path], child: str, issuer: str
+) -> None:
     ok, why = verify_signed_by(der_of(made[child]), der_of(made[issuer]))
     assert ok is openssl_signature_ok(made[child], made[issuer]), why
     assert why
@@ -377,9 +563,22 @@ def web_chains() -> list[list[bytes]]:
     pcap = CORPUS / "ja4" / "browsers-x509.pcapng"
     if shutil.which("tshark") is None or not pcap.exists():
         return []
-    out = subprocess.run(["tshark", "-r", str(pcap), "-Y", "tls.handshake.certificate", "-T",
-                          "fields", "-e", "tls.handshake.certificate"],
-                         capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        [
+            "tshark",
+            "-r",
+            str(pcap),
+            "-Y",
+            "tls.handshake.certificate",
+            "-T",
+            "fields",
+            "-e",
+            "tls.handshake.certificate",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     return [[bytes.fromhex(h) for h in line.split(",")] for line in out.split()]
 
 
@@ -427,8 +626,7 @@ def test_manual_path_when_names_do_not_chain(made: dict[str, Path]) -> None:
         assert ok is False, why
 
 
-@pytest.mark.parametrize("name", ["rsa", "p256", "p384", "ed25519", "ed448", "pss", "psskey",
-                                  "ca"])
+@pytest.mark.parametrize("name", ["rsa", "p256", "p384", "ed25519", "ed448", "pss", "psskey", "ca"])
 def test_manual_verification_agrees_with_cryptography(made: dict[str, Path], name: str) -> None:
     der = der_of(made[name])
     cert = x509.load_der_x509_certificate(der)
@@ -459,8 +657,17 @@ def test_pss_params_match_openssl(made: dict[str, Path], name: str) -> None:
 
 def test_pss_params_defaults_and_errors() -> None:
     assert pss_params(bytes.fromhex("3000")) == PssParams("sha1", "sha1", 20, 1)
-    for bad in ("", "3001", "0500", "3003a20100", "3005a1033001ff", "3008a006300406022a03",
-                "3008a106300406022a03", "3006a2040202ff", "3005a203020180"):
+    for bad in (
+        "",
+        "3001",
+        "0500",
+        "3003a20100",
+        "3005a1033001ff",
+        "3008a006300406022a03",
+        "3008a106300406022a03",
+        "3006a2040202ff",
+        "3005a203020180",
+    ):
         with pytest.raises(ValueError):
             pss_params(bytes.fromhex(bad))
 

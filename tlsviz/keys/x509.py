@@ -50,8 +50,11 @@ from tlsviz.wire.reader import DecodeError
 #: Attribute types RFC 4514 has no short name for but everybody (OpenSSL too) writes by name.
 NAME_OVERRIDES = {NameOID.EMAIL_ADDRESS: "emailAddress", NameOID.SERIAL_NUMBER: "serialNumber"}
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384, "sha512": hashes.SHA512,
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
 }
 _SIGNATURE_NAMES = {"Ed25519": "ed25519", "Ed448": "ed448"}
 
@@ -169,7 +172,8 @@ def key_facts(key: CertificatePublicKeyTypes) -> tuple[str, int, str | None]:
         (ed25519.Ed25519PublicKey, "Ed25519", 256, "edwards25519"),
         (ed448.Ed448PublicKey, "Ed448", 456, "edwards448"),
         (x25519.X25519PublicKey, "X25519", 256, "curve25519"),
-        (x448.X448PublicKey, "X448", 448, "curve448")]
+        (x448.X448PublicKey, "X448", 448, "curve448"),
+    ]
     for cls, name, bits, curve in rfc8410:
         if isinstance(key, cls):
             return name, bits, curve
@@ -236,10 +240,16 @@ def _info(cert: x509.Certificate) -> CertInfo:
         serial=("-" if serial < 0 else "") + format(abs(serial), "x"),
         not_before=_iso(cert.not_valid_before_utc),
         not_after=_iso(cert.not_valid_after_utc),
-        san=san, public_key_type=key_type, public_key_bits=bits, curve=curve,
+        san=san,
+        public_key_type=key_type,
+        public_key_bits=bits,
+        curve=curve,
         signature_algorithm=signature_algorithm_name(cert),
         signature_hash=sig_hash.name if sig_hash is not None else None,
-        is_ca=is_ca, path_len=path_len, key_usage=usage, ext_key_usage=ext_usage,
+        is_ca=is_ca,
+        path_len=path_len,
+        key_usage=usage,
+        ext_key_usage=ext_usage,
         sha256_fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
         self_signed=self_signed,
         problems=tuple(problems),
@@ -254,8 +264,11 @@ def _names(cert: x509.Certificate, problems: list[str]) -> tuple[str, str, bool]
     """
     try:
         subject, issuer = cert.subject, cert.issuer
-        return (subject.rfc4514_string(NAME_OVERRIDES), issuer.rfc4514_string(NAME_OVERRIDES),
-                subject == issuer)
+        return (
+            subject.rfc4514_string(NAME_OVERRIDES),
+            issuer.rfc4514_string(NAME_OVERRIDES),
+            subject == issuer,
+        )
     except ValueError as err:
         problems.append(f"names: {err}")
     root, _ = parse_der(cert.public_bytes(Encoding.DER), max_depth=2)
@@ -265,9 +278,17 @@ def _names(cert: x509.Certificate, problems: list[str]) -> tuple[str, str, bool]
 
 
 def _key_usage(v: x509.KeyUsage) -> tuple[str, ...]:
-    bits = [v.digital_signature, v.content_commitment, v.key_encipherment,
-            v.data_encipherment, v.key_agreement, v.key_cert_sign, v.crl_sign,
-            v.key_agreement and v.encipher_only, v.key_agreement and v.decipher_only]
+    bits = [
+        v.digital_signature,
+        v.content_commitment,
+        v.key_encipherment,
+        v.data_encipherment,
+        v.key_agreement,
+        v.key_cert_sign,
+        v.crl_sign,
+        v.key_agreement and v.encipher_only,
+        v.key_agreement and v.decipher_only,
+    ]
     return tuple(name for name, on in zip(KEY_USAGE_BITS, bits, strict=True) if on)
 
 
@@ -317,13 +338,16 @@ def _verify(child: x509.Certificate, issuer: x509.Certificate) -> tuple[bool | N
             pass  # e.g. an algorithm the shortcut does not handle: check by hand
     ok, why = verify_manually(child, key)
     if child.issuer != issuer.subject and ok is not None:
-        why += (f"; note: the child's issuer {child.issuer.rfc4514_string(NAME_OVERRIDES)!r} is "
-                f"not the issuer's subject {issuer.subject.rfc4514_string(NAME_OVERRIDES)!r}")
+        why += (
+            f"; note: the child's issuer {child.issuer.rfc4514_string(NAME_OVERRIDES)!r} is "
+            f"not the issuer's subject {issuer.subject.rfc4514_string(NAME_OVERRIDES)!r}"
+        )
     return ok, why
 
 
-def verify_manually(child: x509.Certificate,
-                    key: CertificatePublicKeyTypes) -> tuple[bool | None, str]:
+def verify_manually(
+    child: x509.Certificate, key: CertificatePublicKeyTypes
+) -> tuple[bool | None, str]:
     """Verify the signature over tbsCertificate (RFC 5280 §4.1.1.3) with ``key``.
 
     The algorithm comes from signatureAlgorithm; RSASSA-PSS parameters are
@@ -339,8 +363,12 @@ def verify_manually(child: x509.Certificate,
             p = pss_params_of(child.public_bytes(Encoding.DER))
             if p.trailer_field != 1:
                 return None, f"cannot check: PSS trailerField {p.trailer_field}"
-            key.verify(sig, tbs, padding.PSS(padding.MGF1(_HASHES[p.mgf_hash]()),
-                                             p.salt_length), _HASHES[p.hash]())
+            key.verify(
+                sig,
+                tbs,
+                padding.PSS(padding.MGF1(_HASHES[p.mgf_hash]()), p.salt_length),
+                _HASHES[p.hash](),
+            )
         elif alg.endswith("WithRSAEncryption"):
             if not isinstance(key, rsa.RSAPublicKey):
                 return wrong
@@ -415,8 +443,9 @@ def _pss_params(der: bytes) -> PssParams:
         else:
             if inner.tag != (0, False, 2) or not 0 < inner.length <= 8:
                 raise ValueError(f"[{tagged.number}] is not a small INTEGER")
-            found[tagged.number] = int.from_bytes(der[inner.content : inner.end], "big",
-                                                  signed=True)
+            found[tagged.number] = int.from_bytes(
+                der[inner.content : inner.end], "big", signed=True
+            )
         pos = tagged.end
     if found.get(2, 20) < 0:
         raise ValueError("negative PSS salt length")
@@ -424,8 +453,7 @@ def _pss_params(der: bytes) -> PssParams:
     for name in names.values():
         if name not in _HASHES:
             raise ValueError(f"unsupported PSS hash {name}")
-    return PssParams(names.get(0, "sha1"), names.get(1, "sha1"), found.get(2, 20),
-                     found.get(3, 1))
+    return PssParams(names.get(0, "sha1"), names.get(1, "sha1"), found.get(2, 20), found.get(3, 1))
 
 
 def _alg_oid(der: bytes, h: Header) -> tuple[str, Header | None]:

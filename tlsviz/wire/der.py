@@ -29,47 +29,107 @@ RFC5280 = "RFC 5280 §4.1"
 #: Names for the OIDs a TLS certificate usually contains (RFC 5280, RFC 4055, RFC 5758,
 #: RFC 8410, RFC 6962).  Attribute types use their RFC 4514 short names.
 OID_NAMES: dict[str, str] = {
-    "1.2.840.113549.1.1.1": "rsaEncryption", "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
-    "1.2.840.113549.1.1.8": "mgf1", "1.2.840.113549.1.1.10": "rsassaPss",
+    "1.2.840.113549.1.1.1": "rsaEncryption",
+    "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
+    "1.2.840.113549.1.1.8": "mgf1",
+    "1.2.840.113549.1.1.10": "rsassaPss",
     "1.2.840.113549.1.1.11": "sha256WithRSAEncryption",
     "1.2.840.113549.1.1.12": "sha384WithRSAEncryption",
     "1.2.840.113549.1.1.13": "sha512WithRSAEncryption",
     "1.2.840.113549.1.1.14": "sha224WithRSAEncryption",
-    "1.2.840.10045.4.1": "ecdsa-with-SHA1", "1.2.840.10045.4.3.1": "ecdsa-with-SHA224",
-    "1.2.840.10045.4.3.2": "ecdsa-with-SHA256", "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
-    "1.2.840.10045.4.3.4": "ecdsa-with-SHA512", "1.2.840.10040.4.1": "dsa",
-    "2.16.840.1.101.3.4.3.2": "dsa-with-SHA256", "1.2.840.10045.2.1": "id-ecPublicKey",
-    "1.2.840.10045.3.1.7": "prime256v1", "1.3.132.0.34": "secp384r1",
-    "1.3.132.0.35": "secp521r1", "1.3.101.110": "X25519", "1.3.101.111": "X448",
-    "1.3.101.112": "Ed25519", "1.3.101.113": "Ed448",
-    "1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384",
-    "2.16.840.1.101.3.4.2.3": "sha512", "2.16.840.1.101.3.4.2.4": "sha224",
-    "2.5.4.3": "CN", "2.5.4.5": "serialNumber", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST",
-    "2.5.4.9": "STREET", "2.5.4.10": "O", "2.5.4.11": "OU", "0.9.2342.19200300.100.1.25": "DC",
-    "0.9.2342.19200300.100.1.1": "UID", "1.2.840.113549.1.9.1": "emailAddress",
-    "2.5.29.14": "subjectKeyIdentifier", "2.5.29.15": "keyUsage", "2.5.29.17": "subjectAltName",
-    "2.5.29.18": "issuerAltName", "2.5.29.19": "basicConstraints", "2.5.29.30": "nameConstraints",
-    "2.5.29.31": "cRLDistributionPoints", "2.5.29.32": "certificatePolicies",
-    "2.5.29.35": "authorityKeyIdentifier", "2.5.29.37": "extKeyUsage",
-    "1.3.6.1.5.5.7.1.1": "authorityInfoAccess", "1.3.6.1.4.1.11129.2.4.2": "ct_precert_scts",
-    "1.3.6.1.4.1.11129.2.4.3": "ct_precert_poison", "1.3.6.1.5.5.7.3.1": "serverAuth",
-    "1.3.6.1.5.5.7.3.2": "clientAuth", "1.3.6.1.5.5.7.3.3": "codeSigning",
-    "1.3.6.1.5.5.7.3.4": "emailProtection", "1.3.6.1.5.5.7.3.8": "timeStamping",
-    "1.3.6.1.5.5.7.3.9": "OCSPSigning", "1.3.6.1.5.5.7.48.1": "OCSP",
-    "1.3.6.1.5.5.7.48.2": "caIssuers", "2.5.29.32.0": "anyPolicy",
+    "1.2.840.10045.4.1": "ecdsa-with-SHA1",
+    "1.2.840.10045.4.3.1": "ecdsa-with-SHA224",
+    "1.2.840.10045.4.3.2": "ecdsa-with-SHA256",
+    "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
+    "1.2.840.10045.4.3.4": "ecdsa-with-SHA512",
+    "1.2.840.10040.4.1": "dsa",
+    "2.16.840.1.101.3.4.3.2": "dsa-with-SHA256",
+    "1.2.840.10045.2.1": "id-ecPublicKey",
+    "1.2.840.10045.3.1.7": "prime256v1",
+    "1.3.132.0.34": "secp384r1",
+    "1.3.132.0.35": "secp521r1",
+    "1.3.101.110": "X25519",
+    "1.3.101.111": "X448",
+    "1.3.101.112": "Ed25519",
+    "1.3.101.113": "Ed448",
+    "1.3.14.3.2.26": "sha1",
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+    "2.16.840.1.101.3.4.2.4": "sha224",
+    "2.5.4.3": "CN",
+    "2.5.4.5": "serialNumber",
+    "2.5.4.6": "C",
+    "2.5.4.7": "L",
+    "2.5.4.8": "ST",
+    "2.5.4.9": "STREET",
+    "2.5.4.10": "O",
+    "2.5.4.11": "OU",
+    "0.9.2342.19200300.100.1.25": "DC",
+    "0.9.2342.19200300.100.1.1": "UID",
+    "1.2.840.113549.1.9.1": "emailAddress",
+    "2.5.29.14": "subjectKeyIdentifier",
+    "2.5.29.15": "keyUsage",
+    "2.5.29.17": "subjectAltName",
+    "2.5.29.18": "issuerAltName",
+    "2.5.29.19": "basicConstraints",
+    "2.5.29.30": "nameConstraints",
+    "2.5.29.31": "cRLDistributionPoints",
+    "2.5.29.32": "certificatePolicies",
+    "2.5.29.35": "authorityKeyIdentifier",
+    "2.5.29.37": "extKeyUsage",
+    "1.3.6.1.5.5.7.1.1": "authorityInfoAccess",
+    "1.3.6.1.4.1.11129.2.4.2": "ct_precert_scts",
+    "1.3.6.1.4.1.11129.2.4.3": "ct_precert_poison",
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+    "1.3.6.1.5.5.7.48.1": "OCSP",
+    "1.3.6.1.5.5.7.48.2": "caIssuers",
+    "2.5.29.32.0": "anyPolicy",
 }
 #: The KeyUsage bits in order (RFC 5280 §4.2.1.3).
-KEY_USAGE_BITS = ("digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment",
-                  "keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly")
-_UNIVERSAL = {1: "BOOLEAN", 2: "INTEGER", 3: "BIT STRING", 4: "OCTET STRING", 5: "NULL",
-              6: "OBJECT IDENTIFIER", 10: "ENUMERATED", 12: "UTF8String", 16: "SEQUENCE",
-              17: "SET", 18: "NumericString", 19: "PrintableString", 20: "T61String",
-              22: "IA5String", 23: "UTCTime", 24: "GeneralizedTime", 26: "VisibleString",
-              28: "UniversalString", 30: "BMPString"}
+KEY_USAGE_BITS = (
+    "digitalSignature",
+    "nonRepudiation",
+    "keyEncipherment",
+    "dataEncipherment",
+    "keyAgreement",
+    "keyCertSign",
+    "cRLSign",
+    "encipherOnly",
+    "decipherOnly",
+)
+_UNIVERSAL = {
+    1: "BOOLEAN",
+    2: "INTEGER",
+    3: "BIT STRING",
+    4: "OCTET STRING",
+    5: "NULL",
+    6: "OBJECT IDENTIFIER",
+    10: "ENUMERATED",
+    12: "UTF8String",
+    16: "SEQUENCE",
+    17: "SET",
+    18: "NumericString",
+    19: "PrintableString",
+    20: "T61String",
+    22: "IA5String",
+    23: "UTCTime",
+    24: "GeneralizedTime",
+    26: "VisibleString",
+    28: "UniversalString",
+    30: "BMPString",
+}
 _CODECS = {12: "utf-8", 20: "latin-1", 28: "utf-32-be", 30: "utf-16-be"}
 _STRINGS = frozenset({12, 18, 19, 20, 22, 26, 28, 30})
-_TIME = {n: re.compile(f"([0-9]{{{w}}})" + "([0-9]{2})" * 5 + r"Z\Z")  # RFC 5280 §4.1.2.5
-         for n, w in ((23, 2), (24, 4))}
+_TIME = {
+    n: re.compile(f"([0-9]{{{w}}})" + "([0-9]{2})" * 5 + r"Z\Z")  # RFC 5280 §4.1.2.5
+    for n, w in ((23, 2), (24, 4))
+}
 _NESTING_LIMIT = 32  # deeper than any real certificate; stops recursion bombs
 
 Tag = tuple[int, bool, int]  # (class, constructed, number)
@@ -209,18 +269,39 @@ class _Walker:
         self.clipped: set[int] = set()
         self.subject = ""
 
-    def diag(self, sev: Severity, msg: str, at: Header | int, length: int | None = None,
-             rfc: str | None = RFC5280) -> None:
+    def diag(
+        self,
+        sev: Severity,
+        msg: str,
+        at: Header | int,
+        length: int | None = None,
+        rfc: str | None = RFC5280,
+    ) -> None:
         """Report on the bytes of element ``at`` (or ``length`` bytes from position ``at``)."""
         pos = at.offset if isinstance(at, Header) else at
         size = at.size if length is None and isinstance(at, Header) else length or 0
         self.diags.append(Diagnostic(sev, msg, self.base + pos, size, rfc, buffer=self.buffer))
 
-    def field(self, name: str, h: Header, key: str, depth: int, value: object = None,
-              display: str = "", children: list[Field] | None = None) -> Field:
+    def field(
+        self,
+        name: str,
+        h: Header,
+        key: str,
+        depth: int,
+        value: object = None,
+        display: str = "",
+        children: list[Field] | None = None,
+    ) -> Field:
         """A field over ``h``; its children only if ``depth`` is above ``max_depth``."""
-        return Field(name, self.base + h.offset, h.size, value, display,
-                     self.limit(depth, children or []), key)
+        return Field(
+            name,
+            self.base + h.offset,
+            h.size,
+            value,
+            display,
+            self.limit(depth, children or []),
+            key,
+        )
 
     def limit(self, depth: int, kids: list[Field]) -> tuple[Field, ...]:
         return tuple(kids) if depth < self.max_depth else ()
@@ -232,12 +313,23 @@ class _Walker:
         """The header at ``pos``, clipped to ``end`` (and reported once) if it overruns."""
         h = read_header(self.data, pos, end)
         if not h.minimal:
-            self.diag(Severity.WARNING, f"{what}: length not in the shortest form", pos,
-                      h.header_length, DER)
+            self.diag(
+                Severity.WARNING,
+                f"{what}: length not in the shortest form",
+                pos,
+                h.header_length,
+                DER,
+            )
         if h.end > end:
             if end not in self.clipped:  # inside a clipped element, overrunning is expected
-                self.diag(Severity.ERROR, f"{tag_name(h.tag)} in {what} claims {h.length} bytes"
-                          f" but only {end - h.content} remain", pos, h.header_length, X690)
+                self.diag(
+                    Severity.ERROR,
+                    f"{tag_name(h.tag)} in {what} claims {h.length} bytes"
+                    f" but only {end - h.content} remain",
+                    pos,
+                    h.header_length,
+                    X690,
+                )
             h = replace(h, length=end - h.content)
             self.clipped.add(end)
         return h
@@ -249,11 +341,21 @@ class _Walker:
             try:
                 h = self.tlv(start, end, what)
             except DecodeError as err:
-                self.diag(Severity.ERROR, f"malformed {what}: {err.message}", start,
-                          end - start, err.rfc)
+                self.diag(
+                    Severity.ERROR, f"malformed {what}: {err.message}", start, end - start, err.rfc
+                )
                 raw = self.data[start:end]
-                return out, [Field("undecoded", self.base + start, end - start, raw,
-                                   hex_display(raw), (), "undecoded")]
+                return out, [
+                    Field(
+                        "undecoded",
+                        self.base + start,
+                        end - start,
+                        raw,
+                        hex_display(raw),
+                        (),
+                        "undecoded",
+                    )
+                ]
             out.append(h)
             start = h.end
         return out, []
@@ -264,8 +366,9 @@ class _Walker:
         if h.tag_class != 0 or h.constructed:
             return raw, hex_display(raw)
         if {1: len(raw) != 1, 2: not raw, 3: not raw or raw[0] > 7, 5: bool(raw)}.get(number):
-            self.diag(Severity.ERROR, f"{what}: invalid {tag_name(h.tag)} contents", h,
-                      rfc="X.690 §8")
+            self.diag(
+                Severity.ERROR, f"{what}: invalid {tag_name(h.tag)} contents", h, rfc="X.690 §8"
+            )
         elif number == 1:
             return raw != b"\0", "TRUE" if raw != b"\0" else "FALSE"
         elif number in (2, 10):
@@ -300,12 +403,17 @@ class _Walker:
                 y += 1900 if y >= 50 else 2000  # RFC 5280 §4.1.2.5.1
             dt.datetime(y, mo, d, hh, mm, ss)
         except ValueError as err:
-            self.diag(Severity.ERROR, f"{what}: bad time {text!r}: {err}", h,
-                      rfc="RFC 5280 §4.1.2.5")
+            self.diag(
+                Severity.ERROR, f"{what}: bad time {text!r}: {err}", h, rfc="RFC 5280 §4.1.2.5"
+            )
             return text, text
         if h.number == 24 and y < 2050:
-            self.diag(Severity.NOTE, f"{what}: dates before 2050 must be UTCTime", h,
-                      rfc="RFC 5280 §4.1.2.5")
+            self.diag(
+                Severity.NOTE,
+                f"{what}: dates before 2050 must be UTCTime",
+                h,
+                rfc="RFC 5280 §4.1.2.5",
+            )
         iso = f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mm:02d}:{ss:02d}Z"
         return iso, iso
 
@@ -332,8 +440,12 @@ class _Walker:
                 out.append(build(elems[i], name, depth + 1))
                 i += 1
             elif i < len(elems) and not optional:
-                self.diag(Severity.ERROR, f"{what}: expected {tag_name(tags[0])} for {name}, "
-                          f"found {tag_name(elems[i].tag)}", elems[i])
+                self.diag(
+                    Severity.ERROR,
+                    f"{what}: expected {tag_name(tags[0])} for {name}, "
+                    f"found {tag_name(elems[i].tag)}",
+                    elems[i],
+                )
                 out.append(self.named(elems[i], name, depth + 1))
                 i += 1
             elif not optional and not missing and not bad:
@@ -351,33 +463,55 @@ class _Walker:
             h = self.tlv(0, len(data), name)
         except DecodeError as err:
             self.diag(Severity.ERROR, f"malformed {name}: {err.message}", 0, len(data), err.rfc)
-            return Field(name, self.base, len(data), data, hex_display(data), (),
-                         "x509.certificate")
+            return Field(
+                name, self.base, len(data), data, hex_display(data), (), "x509.certificate"
+            )
         if h.end < len(data):
-            self.diag(Severity.ERROR, f"{len(data) - h.end} trailing bytes after the {name}",
-                      h.end, len(data) - h.end)
+            self.diag(
+                Severity.ERROR,
+                f"{len(data) - h.end} trailing bytes after the {name}",
+                h.end,
+                len(data) - h.end,
+            )
         if h.tag != SEQUENCE:
-            self.diag(Severity.ERROR, f"a Certificate is a SEQUENCE, not {tag_name(h.tag)}", 0,
-                      h.header_length)
+            self.diag(
+                Severity.ERROR,
+                f"a Certificate is a SEQUENCE, not {tag_name(h.tag)}",
+                0,
+                h.header_length,
+            )
             return self.generic(h, name, 0, "x509.certificate")
-        kids = self.schema(h, name, 0, [("tbsCertificate", (SEQUENCE,), self.tbs, False),
-                                        ("signatureAlgorithm", (SEQUENCE,), self.algorithm, False),
-                                        ("signatureValue", (BIT_STRING,), self.bits, False)])
+        kids = self.schema(
+            h,
+            name,
+            0,
+            [
+                ("tbsCertificate", (SEQUENCE,), self.tbs, False),
+                ("signatureAlgorithm", (SEQUENCE,), self.algorithm, False),
+                ("signatureValue", (BIT_STRING,), self.bits, False),
+            ],
+        )
         return self.field(name, h, "x509.certificate", 0, None, self.subject, kids)
 
     def tbs(self, h: Header, name: str, depth: int) -> Field:
         """TBSCertificate (RFC 5280 §4.1.2); unique IDs and extensions are optional."""
-        kids = self.schema(h, name, depth, [
-            ("version", ((2, True, 0),), self.version, True),
-            ("serialNumber", (INTEGER,), self.serial, False),
-            ("signature", (SEQUENCE,), self.algorithm, False),
-            ("issuer", (SEQUENCE,), self.name, False),
-            ("validity", (SEQUENCE,), self.validity, False),
-            ("subject", (SEQUENCE,), self.name, False),
-            ("subjectPublicKeyInfo", (SEQUENCE,), self.spki, False),
-            ("issuerUniqueID", ((2, False, 1),), self.named, True),
-            ("subjectUniqueID", ((2, False, 2),), self.named, True),
-            ("extensions", ((2, True, 3),), self.extensions, True)])
+        kids = self.schema(
+            h,
+            name,
+            depth,
+            [
+                ("version", ((2, True, 0),), self.version, True),
+                ("serialNumber", (INTEGER,), self.serial, False),
+                ("signature", (SEQUENCE,), self.algorithm, False),
+                ("issuer", (SEQUENCE,), self.name, False),
+                ("validity", (SEQUENCE,), self.validity, False),
+                ("subject", (SEQUENCE,), self.name, False),
+                ("subjectPublicKeyInfo", (SEQUENCE,), self.spki, False),
+                ("issuerUniqueID", ((2, False, 1),), self.named, True),
+                ("subjectUniqueID", ((2, False, 2),), self.named, True),
+                ("extensions", ((2, True, 3),), self.extensions, True),
+            ],
+        )
         self.subject = next((k.display for k in kids if k.name == "subject"), "")
         return self.field(name, h, f"x509.{name}", depth, None, f"{len(kids)} fields", kids)
 
@@ -392,11 +526,13 @@ class _Walker:
         inner = self.schema(h, name, depth, [("versionNumber", (INTEGER,), self.named, False)])
         v = inner[0].value if inner and isinstance(inner[0].value, int) else None
         if v is not None and not 0 <= v <= 2:
-            self.diag(Severity.ERROR, f"unknown certificate version {v}", h,
-                      rfc="RFC 5280 §4.1.2.1")
+            self.diag(
+                Severity.ERROR, f"unknown certificate version {v}", h, rfc="RFC 5280 §4.1.2.1"
+            )
         elif v == 0:
-            self.diag(Severity.WARNING, "v1 is the DEFAULT: it must be omitted", h,
-                      rfc="X.690 §11.5")
+            self.diag(
+                Severity.WARNING, "v1 is the DEFAULT: it must be omitted", h, rfc="X.690 §11.5"
+            )
         shown = f"v{v + 1} ({v})" if v is not None and 0 <= v <= 2 else str(v)
         return self.field(name, h, f"x509.{name}", depth, v, shown, inner)
 
@@ -404,14 +540,22 @@ class _Walker:
         """A positive INTEGER of at most 20 octets (RFC 5280 §4.1.2.2)."""
         value, display = self.scalar(h, name)
         if isinstance(value, int) and (value <= 0 or h.length > 20):
-            self.diag(Severity.WARNING, "serial number should be positive and at most 20 octets",
-                      h, rfc="RFC 5280 §4.1.2.2")
+            self.diag(
+                Severity.WARNING,
+                "serial number should be positive and at most 20 octets",
+                h,
+                rfc="RFC 5280 §4.1.2.2",
+            )
         return self.field(name, h, f"x509.{name}", depth, value, display)
 
     def algorithm(self, h: Header, name: str, depth: int) -> Field:
         """AlgorithmIdentifier (RFC 5280 §4.1.1.2): an OID plus parameters (ANY)."""
-        kids = self.schema(h, name, depth, [("algorithm", (OID,), self.named, False),
-                                            ("parameters", (), self.named, True)])
+        kids = self.schema(
+            h,
+            name,
+            depth,
+            [("algorithm", (OID,), self.named, False), ("parameters", (), self.named, True)],
+        )
         oid = kids[0].value if kids and isinstance(kids[0].value, str) else None
         shown = oid_name(oid or "?")
         if len(kids) > 1 and isinstance(kids[1].value, str):  # a named curve (RFC 5480 §2.1.1)
@@ -426,49 +570,90 @@ class _Walker:
             atvs, sub = self.elements(rdn.content, rdn.end, f"RDN in {name}")
             parts, names, pairs = [], [], []
             for atv in atvs:
-                pair = self.schema(atv, f"attribute in {name}", depth + 1,
-                                   [("type", (OID,), self.named, False),
-                                    ("value", (), self.named, False)])
+                pair = self.schema(
+                    atv,
+                    f"attribute in {name}",
+                    depth + 1,
+                    [("type", (OID,), self.named, False), ("value", (), self.named, False)],
+                )
                 if [f.name for f in pair[:2]] == ["type", "value"]:
                     v = pair[1]
-                    text = _escape(v.value) if isinstance(v.value, str) else "#" + self.data[
-                        v.offset - self.base : v.end - self.base].hex()  # RFC 4514 §2.4
+                    text = (
+                        _escape(v.value)
+                        if isinstance(v.value, str)
+                        else "#" + self.data[v.offset - self.base : v.end - self.base].hex()
+                    )  # RFC 4514 §2.4
                     names.append(oid_name(str(pair[0].value)))
                     parts.append(f"{names[-1]}={text}")
                 pairs += pair
-            kids.append(self.field("+".join(names) or "RDN", rdn, "x509.rdn", depth + 1,
-                                   "+".join(parts), "+".join(parts), pairs + sub))
+            kids.append(
+                self.field(
+                    "+".join(names) or "RDN",
+                    rdn,
+                    "x509.rdn",
+                    depth + 1,
+                    "+".join(parts),
+                    "+".join(parts),
+                    pairs + sub,
+                )
+            )
         order = [str(k.value) for k in reversed(kids)]
-        return self.field(name, h, f"x509.{name}", depth, ",".join(order), ", ".join(order),
-                          kids + bad)
+        return self.field(
+            name, h, f"x509.{name}", depth, ",".join(order), ", ".join(order), kids + bad
+        )
 
     def validity(self, h: Header, name: str, depth: int) -> Field:
         """Validity (RFC 5280 §4.1.2.5): two times, shown as ISO 8601."""
-        kids = self.schema(h, name, depth, [("notBefore", TIMES, self.named, False),
-                                            ("notAfter", TIMES, self.named, False)])
-        return self.field(name, h, f"x509.{name}", depth, None,
-                          " → ".join(str(k.value) for k in kids[:2]), kids)
+        kids = self.schema(
+            h,
+            name,
+            depth,
+            [("notBefore", TIMES, self.named, False), ("notAfter", TIMES, self.named, False)],
+        )
+        return self.field(
+            name, h, f"x509.{name}", depth, None, " → ".join(str(k.value) for k in kids[:2]), kids
+        )
 
     def spki(self, h: Header, name: str, depth: int) -> Field:
         """SubjectPublicKeyInfo (RFC 5280 §4.1.2.7); RSA keys (RFC 8017 A.1.1) show their size."""
-        kids = self.schema(h, name, depth, [("algorithm", (SEQUENCE,), self.algorithm, False),
-                                            ("subjectPublicKey", (BIT_STRING,), self.bits, False)])
+        kids = self.schema(
+            h,
+            name,
+            depth,
+            [
+                ("algorithm", (SEQUENCE,), self.algorithm, False),
+                ("subjectPublicKey", (BIT_STRING,), self.bits, False),
+            ],
+        )
         ok = len(kids) > 1 and [k.name for k in kids[:2]] == ["algorithm", "subjectPublicKey"]
         shown = kids[0].display if ok else "?"
         if ok and kids[0].value == "1.2.840.113549.1.1.1" and isinstance(kids[1].value, bytes):
             end = kids[1].end - self.base
             rsa, parts = self.elements(end - len(kids[1].value), end, "RSAPublicKey")
             if len(rsa) == 1 and rsa[0].tag == SEQUENCE and not parts:
-                parts = self.schema(rsa[0], "RSAPublicKey", depth + 1, [
-                    ("modulus", (INTEGER,), self.named, False),
-                    ("publicExponent", (INTEGER,), self.named, False)])
+                parts = self.schema(
+                    rsa[0],
+                    "RSAPublicKey",
+                    depth + 1,
+                    [
+                        ("modulus", (INTEGER,), self.named, False),
+                        ("publicExponent", (INTEGER,), self.named, False),
+                    ],
+                )
                 if parts and isinstance(parts[0].value, int):
                     shown += f", {parts[0].value.bit_length()}-bit"
             else:
                 parts[:0] = [self.generic(r, tag_name(r.tag), depth + 2) for r in rsa]
             kids[1] = replace(kids[1], children=self.limit(depth + 1, parts))
-        return self.field(name, h, f"x509.{name}", depth, oid_name(str(kids[0].value)) if ok
-                          else None, shown, kids)
+        return self.field(
+            name,
+            h,
+            f"x509.{name}",
+            depth,
+            oid_name(str(kids[0].value)) if ok else None,
+            shown,
+            kids,
+        )
 
     def extensions(self, h: Header, name: str, depth: int) -> Field:
         """[3] EXPLICIT Extensions: one field per Extension (RFC 5280 §4.1.2.9, §4.2)."""
@@ -486,13 +671,16 @@ class _Walker:
             for e in exts:
                 kids.append(self.extension(e, depth + 1))
                 if kids[-1].key.startswith("x509.ext.") and kids[-1].value in seen:
-                    self.diag(Severity.WARNING, f"duplicate extension {kids[-1].name}", e,
-                              rfc="RFC 5280 §4.2")
+                    self.diag(
+                        Severity.WARNING,
+                        f"duplicate extension {kids[-1].name}",
+                        e,
+                        rfc="RFC 5280 §4.2",
+                    )
                 seen.add(kids[-1].value)
             kids += ebad
         count = sum(1 for k in kids if k.key.startswith("x509.ext."))
-        return self.field(name, h, f"x509.{name}", depth, None, f"{count} extensions",
-                          kids + bad)
+        return self.field(name, h, f"x509.{name}", depth, None, f"{count} extensions", kids + bad)
 
     def extension(self, h: Header, depth: int) -> Field:
         """Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue }.
@@ -503,16 +691,26 @@ class _Walker:
         if h.tag != SEQUENCE:
             self.diag(Severity.ERROR, f"an Extension is a SEQUENCE, not {tag_name(h.tag)}", h)
             return self.generic(h, "unexpected", depth, "x509.unexpected")
-        kids = self.schema(h, "extension", depth, [
-            ("extnID", (OID,), self.named, False),
-            ("critical", ((0, False, 1),), self.named, True),
-            ("extnValue", ((0, False, 4),), self.named, False)])
+        kids = self.schema(
+            h,
+            "extension",
+            depth,
+            [
+                ("extnID", (OID,), self.named, False),
+                ("critical", ((0, False, 1),), self.named, True),
+                ("extnValue", ((0, False, 4),), self.named, False),
+            ],
+        )
         oid = str(kids[0].value) if kids and kids[0].name == "extnID" else "?"
         name = oid_name(oid)
         flags = {k.value for k in kids if k.name == "critical"}
         if False in flags:
-            self.diag(Severity.WARNING, "critical FALSE is the DEFAULT: it must be omitted", h,
-                      rfc="X.690 §11.5")
+            self.diag(
+                Severity.WARNING,
+                "critical FALSE is the DEFAULT: it must be omitted",
+                h,
+                rfc="X.690 §11.5",
+            )
         shown = ["critical"] if True in flags else []
         for i, k in enumerate(kids):
             if k.name == "extnValue" and k.length >= 2:
@@ -539,6 +737,7 @@ class _Walker:
 
     def summary(self, ext: str) -> Callable[[Header], str]:
         """A one-line reading of common extension values (RFC 5280 §4.2.1)."""
+
         def items(h: Header) -> list[Header]:
             return self.elements(h.content, h.end, ext)[0]
 
@@ -554,27 +753,40 @@ class _Walker:
         def bc(h: Header) -> str:
             vals = [self.scalar(e, ext)[0] for e in items(h)]
             return f"CA:{'TRUE' if vals[:1] == [True] else 'FALSE'}" + "".join(
-                f", pathlen:{v}" for v in vals if not isinstance(v, bool))
+                f", pathlen:{v}" for v in vals if not isinstance(v, bool)
+            )
 
         def ku(h: Header) -> str:
             raw = self.body(h)[1:]
-            return ", ".join(n for i, n in enumerate(KEY_USAGE_BITS)
-                             if i // 8 < len(raw) and raw[i // 8] & (0x80 >> i % 8))
+            return ", ".join(
+                n
+                for i, n in enumerate(KEY_USAGE_BITS)
+                if i // 8 < len(raw) and raw[i // 8] & (0x80 >> i % 8)
+            )
 
         table: dict[str, Callable[[Header], str]] = {
             "subjectAltName": lambda h: ", ".join(gn(g) for g in items(h)),
-            "basicConstraints": bc, "keyUsage": ku,
-            "extKeyUsage": lambda h: ", ".join(oid_name(decode_oid(self.body(e)))
-                                               for e in items(h)),
+            "basicConstraints": bc,
+            "keyUsage": ku,
+            "extKeyUsage": lambda h: ", ".join(
+                oid_name(decode_oid(self.body(e))) for e in items(h)
+            ),
             "subjectKeyIdentifier": lambda h: self.body(h).hex(),
             "authorityKeyIdentifier": lambda h: ", ".join(
-                f"keyid:{self.body(e).hex()}" for e in items(h) if e.number == 0),
+                f"keyid:{self.body(e).hex()}" for e in items(h) if e.number == 0
+            ),
         }
         return table.get(ext, lambda h: "")
 
 
-def parse_der(data: bytes, base: int = 0, name: str = "certificate", max_depth: int = 3,
-              *, buffer: str | None = None) -> tuple[Field, list[Diagnostic]]:
+def parse_der(
+    data: bytes,
+    base: int = 0,
+    name: str = "certificate",
+    max_depth: int = 3,
+    *,
+    buffer: str | None = None,
+) -> tuple[Field, list[Diagnostic]]:
     """Decode an X.509 certificate (RFC 5280 §4.1) into one :class:`Field` tree.
 
     Offsets are ``base`` + position in ``data``.  ``max_depth`` limits how deep
