@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--brief", action="store_true", help="list messages without their field trees (text form)"
     )
+    d.set_defaults(func=cmd_decode)
+    from . import cli_live
+
+    cli_live.add_parsers(sub)
     return p
 
 
@@ -61,8 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        if args.command == "decode":
-            return cmd_decode(args, sys.stdout)
+        return int(args.func(args, sys.stdout))
     except UserError as err:
         print(f"tlsviz: {err}", file=sys.stderr)
         return 2
@@ -80,7 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 70
-    return 0
 
 
 def _silence_stdout() -> None:
