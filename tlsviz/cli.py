@@ -51,6 +51,36 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--brief", action="store_true", help="list messages without their field trees (text form)"
     )
+    k = d.add_argument_group("key material (any number of each)")
+    k.add_argument(
+        "--keylog",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="NSS key log (SSLKEYLOGFILE) with the connection's secrets",
+    )
+    k.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="RSA server private key (PEM, DER, PKCS#8, PKCS#12) for RSA key exchange",
+    )
+    k.add_argument("--key-password", metavar="PW", help="password of an encrypted --key file")
+    k.add_argument(
+        "--psk",
+        action="append",
+        default=[],
+        metavar="HEX",
+        help="pre-shared key in hex (or @FILE) for PSK cipher suites",
+    )
+    k.add_argument(
+        "--ephemeral-key",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="(EC)DHE private key of one side, to derive from the shared secret",
+    )
     d.set_defaults(func=cmd_decode)
     from . import cli_live
 
@@ -99,13 +129,55 @@ def _resolve_capture(arg: str | None) -> str:
     return arg
 
 
+def load_material(args: argparse.Namespace) -> Any:
+    """The key material named on the command line; one-sentence errors."""
+    from .keys.engine import KeyMaterial
+
+    material = KeyMaterial()
+    for path in getattr(args, "keylog", []):
+        try:
+            text = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise UserError(f"the key log {path} does not exist.") from None
+        except IsADirectoryError:
+            raise UserError(f"the key log {path} is a directory, not a file.") from None
+        except OSError as err:
+            raise UserError(f"the key log {path} cannot be read ({err.strerror}).") from None
+        before = len(material.keylog.problems)
+        material.keylog.add_text(text, source=str(path))
+        bad = material.keylog.problems[before:]
+        if bad:
+            print(
+                f"tlsviz: warning: the key log {path} has {len(bad)} line(s) that are not "
+                f"key log entries (first: line {bad[0].line}, {bad[0].message}).",
+                file=sys.stderr,
+            )
+    if not (
+        getattr(args, "key", []) or getattr(args, "psk", []) or getattr(args, "ephemeral_key", [])
+    ):
+        return material
+    from .keys.material import MaterialError, load_ephemeral_keys, load_rsa_keys, parse_psk
+
+    try:
+        for path in getattr(args, "key", []):
+            material.rsa_keys.extend(load_rsa_keys(path, getattr(args, "key_password", None)))
+        for text in getattr(args, "psk", []):
+            material.psks.append(parse_psk(text))
+        for path in getattr(args, "ephemeral_key", []):
+            material.ephemeral.extend(load_ephemeral_keys(path))
+    except MaterialError as err:
+        raise UserError(str(err)) from err
+    return material
+
+
 def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     from .capture import CaptureError
     from .source import open_capture
 
     path = _resolve_capture(args.capture)
+    material = load_material(args)
     try:
-        session = open_capture(path)
+        session = open_capture(path, material=material)
     except CaptureError as err:
         raise UserError(str(err)) from err
     if args.json:

@@ -20,8 +20,12 @@ from .capture import (
     StreamGap,
     StreamOpened,
 )
+from .keys.engine import KeyMaterial
 from .session.builder import Observer, TimelineBuilder
 from .session.model import Connection
+
+#: pcapng Decryption Secrets Block type of an NSS key log ("TLSK").
+TLS_KEY_LOG = 0x544C534B
 
 
 @dataclass(slots=True)
@@ -35,6 +39,7 @@ class CaptureSession:
     on_secrets: Callable[[int, bytes], None] | None = None
     notes: list[str] = field(default_factory=list)
     reader: CaptureReader | None = None
+    material: KeyMaterial = field(default_factory=KeyMaterial)
 
     def open(self) -> CaptureReader:
         if self.reader is None:
@@ -48,6 +53,7 @@ class CaptureSession:
             certificates=self.certificates,
             observer=self.observer,
             ignore=reader.ignore,
+            material=self.material,
         )
         last_time = 0.0
         for ev in reader:
@@ -61,6 +67,8 @@ class CaptureSession:
             elif isinstance(ev, StreamGap):
                 builder.gap(ev.conn, ev.direction, ev.length, ev.time)
             elif isinstance(ev, Secrets):
+                if ev.kind == TLS_KEY_LOG:
+                    self.material.keylog.add_text(ev.data, source="pcapng secrets block")
                 if self.on_secrets is not None:
                     self.on_secrets(ev.kind, ev.data)
             elif isinstance(ev, CaptureNote):

@@ -35,11 +35,23 @@ class AeadProtection:
     GCM/CCM).  Raises ``ValueError`` for unusable key or IV lengths.
     """
 
-    def __init__(self, kind: str, key: bytes, iv: bytes, *, tls13: bool, tag_len: int = 16):
+    def __init__(
+        self,
+        kind: str,
+        key: bytes,
+        iv: bytes,
+        *,
+        tls13: bool,
+        tag_len: int = 16,
+        empty_aad: bool = False,
+    ):
         self.kind = kind
         self.key = key
         self.iv = iv
         self.tls13 = tls13
+        #: TLS 1.3 drafts before -25 authenticated no additional data; the
+        #: final RFC authenticates the record header (RFC 8446 §5.2).
+        self.empty_aad = empty_aad
         self.tag_len = tag_len
         self.cipher: AESGCM | AESCCM | ChaCha20Poly1305
         if kind == "aes-gcm":
@@ -69,7 +81,13 @@ class AeadProtection:
         self, content_type: int, version: int, fragment: bytes, seq: int
     ) -> RecordDecryption:
         # RFC 8446 §5.2: AAD = opaque_type || legacy_record_version || length.
-        aad = bytes([content_type]) + version.to_bytes(2, "big") + len(fragment).to_bytes(2, "big")
+        aad = (
+            b""
+            if self.empty_aad
+            else bytes([content_type])
+            + version.to_bytes(2, "big")
+            + len(fragment).to_bytes(2, "big")
+        )
         nonce = nonce_xor_seq(self.iv, seq)
         common = {"nonce": nonce, "aad": aad}
         if len(fragment) < self.tag_len + 1:

@@ -117,7 +117,9 @@ class RecordDecryptor:
         compression: int = 0,
     ) -> None:
         self.version = version
-        self.tls13 = version == _TLS13
+        # TLS 1.3 and its drafts (0x7fNN): record protection of RFC 8446 §5.2
+        self.tls13 = version == _TLS13 or (version >> 8) == 0x7F
+        draft = version & 0xFF if (version >> 8) == 0x7F else None
         self.key = key
         self.iv = iv
         self.seq = seq
@@ -130,7 +132,10 @@ class RecordDecryptor:
                 raise ValueError(f"unsupported compression method {compression}")
             self.kind = classify_cipher(cipher, mode)
             if self.kind in ("aes-gcm", "aes-ccm", "chacha20-poly1305"):
-                self._impl = AeadProtection(self.kind, key, iv, tls13=self.tls13, tag_len=tag_len)
+                self._impl = AeadProtection(
+                    self.kind, key, iv, tls13=self.tls13, tag_len=tag_len,
+                    empty_aad=draft is not None and draft < 25,
+                )  # fmt: skip
             elif self.tls13:
                 raise ValueError(f"TLS 1.3 only uses AEAD ciphers, not {cipher}")
             else:
@@ -165,7 +170,7 @@ class RecordDecryptor:
             mode=suite.mode,
             key=key,
             iv=iv,
-            version=_TLS13 if suite.tls13 else version,
+            version=(version if (version >> 8) == 0x7F else _TLS13) if suite.tls13 else version,
             mac=suite.mac,
             mac_key=mac_key,
             tag_len=suite.tag_len,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..keys.engine import ConnectionKeys, KeyMaterial
 from ..wire.connection import CLIENT, SERVER, ConnectionDecoder
 from ..wire.fields import Diagnostic, Severity
 from ..wire.message import Message
@@ -72,7 +73,9 @@ class TimelineBuilder:
         certificates: bool = True,
         observer: Observer | None = None,
         ignore: Callable[[int], None] | None = None,
+        material: KeyMaterial | None = None,
     ) -> None:
+        self.material = material if material is not None else KeyMaterial()
         self.record_fields = record_fields
         self.certificates = certificates
         self.observer = observer
@@ -162,11 +165,12 @@ class TimelineBuilder:
             swap = _guess_swap(pend)
         client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
         c = Connection(self._next_id, client, server, start_time=pend.time)
+        c.keys = ConnectionKeys(self.material, c.id)
         self._next_id += 1
         dec = ConnectionDecoder(
             record_fields=self.record_fields,
             certificates=self.certificates,
-            resync=not pend.syn_seen,
+            mid_stream=not pend.syn_seen,
         )
         live = _Live(c, dec, swap)
         self._live[conn] = live
@@ -183,10 +187,14 @@ class TimelineBuilder:
         dec = live.decoder
         conn = live.conn
         obs = self.observer
+        keys = conn.keys
         while True:
             ev = dec.next_event()
             if isinstance(ev, str):
                 break
+            if keys is not None:
+                # before the next record is decoded: keys may change right here
+                keys.observe(dec, ev)
             if obs is not None:
                 obs(conn, dec, ev)
             if isinstance(ev, Message):

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import __version__
+from ..keys.record import RecordDecryption
 from ..keys.x509 import cert_info
-from ..wire.dispatch import record_header_fields
+from ..wire.dispatch import record_header_fields, text_of
 from ..wire.explain import explanation
 from ..wire.fields import Field, json_value
 from ..wire.message import Message
@@ -57,8 +58,10 @@ def _record_field_json(f: Field, rec: Record, keys: set[str] | None) -> dict[str
     return out
 
 
-def record_json(rec: Record, keys: set[str] | None = None) -> dict[str, Any]:
-    return {
+def record_json(
+    rec: Record, keys: set[str] | None = None, decryption: Any = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "offset": rec.offset,
         "length": rec.header_length + rec.length,
         "content_type": rec.content_type,
@@ -66,10 +69,45 @@ def record_json(rec: Record, keys: set[str] | None = None) -> dict[str, Any]:
         "sslv2": rec.sslv2,
         "fields": [_record_field_json(f, rec, keys) for f in record_header_fields(rec)],
     }
+    if decryption is not None:
+        out["decryption"] = decryption_json(*decryption)
+    return out
 
 
-def message_json(m: Message, keys: set[str] | None = None) -> dict[str, Any]:
+def decryption_json(epoch: str, d: RecordDecryption) -> dict[str, Any]:
+    """How one record was opened: every input of record protection."""
+
+    def h(b: bytes | None) -> str | None:
+        return b.hex() if b is not None else None
+
+    return {
+        "epoch": epoch,
+        "ok": d.ok,
+        "error": d.error,
+        "seq": d.seq,
+        "key": h(d.key),
+        "iv": h(d.iv),
+        "explicit_iv": h(d.explicit_iv),
+        "nonce": h(d.nonce),
+        "aad": h(d.aad),
+        "tag": h(d.tag),
+        "mac": h(d.mac),
+        "expected_mac": h(d.expected_mac),
+        "mac_ok": d.mac_ok,
+        "content_type": d.content_type,
+        "padding_length": d.padding_len,
+        "plaintext_length": len(d.plaintext),
+    }
+
+
+def message_json(
+    m: Message,
+    keys: set[str] | None = None,
+    decryptions: dict[tuple[str, int], Any] | None = None,
+) -> dict[str, Any]:
     from ..wire import registry as reg
+
+    dec = decryptions or {}
 
     out: dict[str, Any] = {
         "direction": m.direction,
@@ -81,7 +119,10 @@ def message_json(m: Message, keys: set[str] | None = None) -> dict[str, Any]:
         "time": m.time,
         "buffer": m.buffer,
         "fields": [field_json(f, m, keys) for f in m.fields],
-        "records": [record_json(r, keys) for r in m.records],
+        "records": [
+            record_json(r, keys, dec.get((m.direction, r.offset)) if m.encrypted else None)
+            for r in m.records
+        ],
         "notes": list(m.notes),
         "diagnostics": [
             _diag_json(m, d.severity, d.message, d.offset, d.length, d.rfc) for d in m.diagnostics
@@ -133,11 +174,60 @@ def connection_json(
         "hello_retry": c.neg.hello_retry is not None,
     }
     out["certificates"] = certificates_json(c)
+    decryptions = c.keys.decryptions if c.keys is not None else None
     if messages:
-        out["messages"] = [message_json(m, keys) for m in c.messages]
+        out["messages"] = [message_json(m, keys, decryptions) for m in c.messages]
+    out["keys"] = keys_json(c, steps=messages)
+    out["verification"] = verification_json(c)
+    out["application_data"] = application_data_json(c)
     out["diagnostics"] = [d.to_json() for d in c.all_diagnostics()]
     for k, v in c.extra.items():
         out[k] = v
+    return out
+
+
+def keys_json(c: Connection, *, steps: bool = True) -> dict[str, Any]:
+    """Status of the key derivation and every step next to the key log."""
+    if c.keys is None:
+        return {"status": "missing", "reason": "Keys were not derived.", "steps": []}
+    status, reason = c.keys.status()
+    out: dict[str, Any] = {
+        "status": status,
+        "reason": reason,
+        "decrypted_records": sum(1 for _, d in c.keys.decryptions.values() if d.ok),
+        "failed_records": c.keys.failed_records,
+    }
+    out["steps"] = [r.to_json() for r in c.keys.step_reports()] if steps else []
+    return out
+
+
+def verification_json(c: Connection) -> dict[str, Any]:
+    if c.keys is None:
+        return {"client_finished": None, "server_finished": None, "checks": []}
+    fin = c.keys.finished_checks()
+    return {
+        "client_finished": fin["client"],
+        "server_finished": fin["server"],
+        "checks": [chk.to_json() for chk in c.keys.checks],
+    }
+
+
+def application_data_json(c: Connection) -> list[dict[str, Any]]:
+    """Decrypted application data, in the order it was sent."""
+    out: list[dict[str, Any]] = []
+    for m in c.messages:
+        if m.type != "ApplicationData" or not m.encrypted:
+            continue
+        rec = m.records[0] if m.records else None
+        out.append({
+            "direction": m.direction,
+            "offset": rec.offset if rec is not None else m.offset,
+            "length": len(m.raw),
+            "buffer": m.buffer,
+            "time": m.time,
+            "hex": m.raw.hex(),
+            "text": text_of(m.raw),
+        })  # fmt: skip
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..keys.engine import ConnectionKeys
 from ..wire import registry as reg
 from ..wire.connection import Negotiation
 from ..wire.fields import Diagnostic, Severity
@@ -29,7 +30,8 @@ class Connection:
     end_time: float | None = None
     closed: str | None = None  # "fin", "rst", "eof"
     bytes: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0})
-    extra: dict[str, Any] = field(default_factory=dict)  # filled by the keys layer
+    extra: dict[str, Any] = field(default_factory=dict)
+    keys: ConnectionKeys | None = None  # derivation, decryption, verification
 
     # -- what the hellos negotiated, in IANA spellings --------------------------
     @property

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Iterator
 
 from ..keys.x509 import CertProblem, cert_info
-from ..wire.dispatch import record_header_fields
+from ..wire.dispatch import record_header_fields, text_of
 from ..wire.explain import explanation
 from ..wire.fields import Field
 from ..wire.message import Message
@@ -37,10 +37,45 @@ def render_connection(
     yield connection_header(c)
     for m in c.messages:
         yield from render_message(m, explain=explain, fields=fields)
+    yield from render_keys(c, steps=fields)
     for d in c.all_diagnostics():
         where = f"{d.buffer or d.direction} offset {d.offset}"
         yield f"  [{d.severity}] {d.direction}: {d.message} ({where}, {d.length} bytes)"
     yield ""
+
+
+def render_keys(c: Connection, *, steps: bool = True) -> Iterator[str]:
+    """Key status, each derivation step beside the key log, checks, decrypted data."""
+    if c.keys is None:
+        return
+    status, reason = c.keys.status()
+    yield f"  keys: {status}: {reason}"
+    if steps:
+        for r in c.keys.step_reports():
+            s = r.step
+            label = f' "{s.label}"' if s.label else ""
+            value = s.value.hex()
+            if len(value) > 48:
+                value = value[:48] + "…"
+            mark = {True: "  = key log", False: "  ≠ key log!", None: ""}[r.match]
+            if s.operation == "Input" and r.from_keylog is not None:
+                mark = "  (from key log)"
+            yield f"    {s.name}: {s.operation}{label} {value}{mark}"
+        for chk in c.keys.checks:
+            sign = {True: "ok", False: "FAILED", None: "not checked"}[chk.ok]
+            yield from _wrap(f"check {chk.name}: {sign}: {chk.detail}", INDENT)
+    for m in c.messages:
+        if m.type == "ApplicationData" and m.encrypted:
+            arrow = "->" if m.direction == "client" else "<-"
+            yield f"  {arrow} {m.direction} data ({len(m.raw)} bytes): {_preview(m.raw)}"
+
+
+def _preview(data: bytes, limit: int = 70) -> str:
+    text = text_of(data)
+    if text is None:
+        return data[:32].hex() + ("…" if len(data) > 32 else "")
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return repr(text)
 
 
 def render_message(m: Message, *, explain: bool = False, fields: bool = True) -> Iterator[str]:

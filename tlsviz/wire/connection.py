@@ -135,15 +135,17 @@ class ConnectionDecoder:
         *,
         record_fields: bool = True,
         certificates: bool = True,
-        resync: bool = False,
+        mid_stream: bool = False,
         skip_application_data: bool = False,
     ) -> None:
-        self.readers = {d: RecordReader(resync=resync) for d in DIRECTIONS}
+        # A capture that starts after the connection did usually still starts
+        # at a record boundary: frame normally, only after gaps re-synchronise.
+        self.readers = {d: RecordReader() for d in DIRECTIONS}
         self.reassemblers = {d: HandshakeReassembler() for d in DIRECTIONS}
         self.decryptors: dict[str, Decryptor | None] = {CLIENT: None, SERVER: None}
         self.cipher_on = {CLIENT: False, SERVER: False}
         self.neg = Negotiation()
-        self.order = OrderChecker(mid_stream=resync)
+        self.order = OrderChecker(mid_stream=mid_stream)
         self.record_fields = record_fields
         self.certificates = certificates
         self.skip_application_data = skip_application_data

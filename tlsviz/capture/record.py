@@ -1,0 +1,172 @@
+"""Recordings of live TLS connections: what each side sent, when, and the key log.
+
+A live run (the in-process handshake of :mod:`.embedded`, a real server in
+:mod:`.remote`) records every byte that crosses the wire as a :class:`Chunk`
+``(direction, data, time)``, plus when the TCP connection opened and which
+side closed first.  That is exactly what a capture holds once TCP is
+reassembled, so :meth:`Recording.packets` frames it back into packets
+(:class:`~.framer.TcpFramer`) and :meth:`Recording.write_pcapng` stores them
+with the key log as a Decryption Secrets Block: the file opens decrypted in
+Wireshark, tshark and ``tlsviz decode`` alike, with no key options.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .framer import LINKTYPE_RAW, Packet, TcpFramer
+from .pcapng_out import write_capture
+
+__all__ = [
+    "Chunk",
+    "Conversation",
+    "RecordError",
+    "Recording",
+    "default_recording_path",
+    "merge_keylogs",
+]
+
+
+class RecordError(Exception):
+    """A live run that failed; ``str(e)`` is one plain sentence.
+
+    ``recording`` holds what was recorded up to the failure (a refused
+    certificate, an alert ...), or None when nothing was; ``status`` is the
+    exit status the command line should use.
+    """
+
+    def __init__(self, message: str, recording: Recording | None = None, status: int = 2) -> None:
+        super().__init__(message)
+        self.recording = recording
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Bytes one side handed to TCP in one go: ``direction`` is "client" or
+    "server", ``time`` seconds since 1970."""
+
+    direction: str
+    data: bytes
+    time: float
+
+
+@dataclass(slots=True)
+class Conversation:
+    """One TCP connection as recorded: endpoints, chunks and closes, in order.
+
+    ``opened`` is when the client started connecting (its SYN), ``established``
+    when the connection was up (SYN/ACK and ACK).  ``closes`` lists
+    ``(direction, time, how)`` with ``how`` "fin" or "rst", in order.
+    """
+
+    client: tuple[str, int]
+    server: tuple[str, int]
+    opened: float
+    established: float
+    chunks: list[Chunk] = field(default_factory=list)
+    closes: list[tuple[str, float, str]] = field(default_factory=list)
+
+    def add(self, direction: str, data: bytes, when: float | None = None) -> None:
+        if data:
+            self.chunks.append(Chunk(direction, bytes(data), time.time() if when is None else when))
+
+    def close(self, direction: str, how: str = "fin", when: float | None = None) -> None:
+        """Record that ``direction`` closed (once per direction; a RST ends both)."""
+        if any(d == direction or h == "rst" for d, _, h in self.closes):
+            return
+        self.closes.append((direction, time.time() if when is None else when, how))
+
+    def sent(self, direction: str) -> bytes:
+        """Everything ``direction`` sent, joined (for checks and tests)."""
+        return b"".join(c.data for c in self.chunks if c.direction == direction)
+
+    def packets(self, *, mtu: int = 1500, isn: tuple[int, int] | None = None) -> list[Packet]:
+        """The conversation framed as raw-IP packets, in time order."""
+        f = TcpFramer(self.client, self.server, mtu=mtu, isn=isn)
+        out = f.open(self.opened, self.established)
+        for c in self.chunks:
+            out += f.send(c.direction, c.data, c.time)
+        for direction, when, how in self.closes:
+            if f.closed:
+                break
+            out += f.reset(direction, when) if how == "rst" else f.fin(direction, when)
+        return out
+
+
+@dataclass(slots=True)
+class Recording:
+    """Everything a live run recorded: its connections, the NSS key log
+    (deduplicated lines) and notes for the reader of the file."""
+
+    connections: list[Conversation] = field(default_factory=list)
+    keylog: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def packets(self, *, mtu: int = 1500) -> list[Packet]:
+        """Every connection's packets, merged in time order (stable)."""
+        out: list[Packet] = []
+        for conv in self.connections:
+            out += conv.packets(mtu=mtu)
+        out.sort(key=lambda p: p[0])
+        return out
+
+    def write_pcapng(self, path: str | os.PathLike[str], *, mtu: int = 1500) -> int:
+        """Write the capture (key log as a DSB before the first packet, notes as
+        section comments); returns the number of packets."""
+        with open(path, "wb") as out:
+            return write_capture(
+                out,
+                LINKTYPE_RAW,
+                self.packets(mtu=mtu),
+                keylog=self.keylog,
+                comments=self.notes,
+            )
+
+
+def merge_keylogs(texts: Iterable[str]) -> str:
+    """Key log lines from several writers (client and server both log the same
+    secrets) as one text: comments and blank lines dropped, duplicates kept
+    once, first-seen order."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                seen.setdefault(line, None)
+    return "".join(f"{line}\n" for line in seen)
+
+
+def data_dir() -> Path:
+    """``$XDG_DATA_HOME/tlsviz`` or ``~/.local/share/tlsviz`` (XDG Base Directory)."""
+    base = os.environ.get("XDG_DATA_HOME")
+    if not base or not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "tlsviz"
+
+
+def _names(stem: str) -> Iterator[str]:
+    yield f"{stem}.pcapng"
+    n = 2
+    while True:
+        yield f"{stem}-{n}.pcapng"
+        n += 1
+
+
+def default_recording_path(name: str, when: float | None = None) -> Path:
+    """A new file ``<data dir>/recordings/<YYYYmmdd-HHMMSS>-<name>.pcapng``
+    (the directory is created; an existing file is never reused)."""
+    folder = data_dir() / "recordings"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "recording"
+    for candidate in _names(f"{stamp}-{safe}"):
+        path = folder / candidate
+        if not path.exists():
+            return path
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,279 @@
+"""Keys for one connection, step by step as its messages arrive.
+
+:class:`ConnectionKeys` watches the decoder's messages (sans-IO: it is handed
+each :class:`~tlsviz.wire.message.Message` in order), derives every secret it
+can from the key material it was given, compares each derived secret with the
+key log, installs record decryptors in the decoder at the exact record where
+the keys change, and checks Finished messages and signatures.
+
+The per-version logic lives in :mod:`tlsviz.keys.flow13` and
+:mod:`tlsviz.keys.flow12`; this module holds what both share: the key
+material, the decryptor that is installed in the decoder, and the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..wire.connection import ConnectionDecoder, Decrypted
+from ..wire.fields import Diagnostic
+from ..wire.message import Message
+from ..wire.records import Record
+from .keylog import KeyLog
+from .protection import RecordDecryptor
+from .record import RecordDecryption
+from .steps import Step, StepRecorder
+from .verify import Check
+
+if TYPE_CHECKING:
+    from .material import EphemeralKey
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket13:
+    """A TLS 1.3 ticket seen in this capture, with the PSK it stands for."""
+
+    psk: bytes
+    suite: int
+    hash_name: str
+    connection: int
+    max_early_data: int | None = None
+
+
+@dataclass(slots=True)
+class KeyMaterial:
+    """Everything that can unlock connections, shared by all connections of a
+    capture: key logs (files and pcapng secrets blocks), RSA server keys,
+    pre-shared keys, known ephemeral keys, and what earlier connections in the
+    same capture taught (tickets and session ids to resume from)."""
+
+    keylog: KeyLog = field(default_factory=KeyLog)
+    rsa_keys: list[Any] = field(default_factory=list)
+    psks: list[bytes] = field(default_factory=list)
+    ephemeral: list[EphemeralKey] = field(default_factory=list)
+    tickets13: dict[bytes, Ticket13] = field(default_factory=dict)
+    sessions12: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
+    tickets12: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
+
+    @property
+    def given(self) -> bool:
+        """Was any key material given at all (a key log, a key, a PSK)?"""
+        return bool(len(self.keylog) or self.rsa_keys or self.psks or self.ephemeral)
+
+
+class Protection:
+    """The decryptor installed in the decoder for one direction.
+
+    It holds the current epoch's :class:`RecordDecryptor` and, where the next
+    epoch cannot be told from the records themselves, candidates to try next:
+    in TLS 1.3 every protected record looks alike on the wire, so when 0-RTT
+    data is rejected the client's next record is simply tried with the
+    handshake keys.  A candidate that decrypts becomes the current epoch.
+    """
+
+    def __init__(self, owner: ConnectionKeys, direction: str) -> None:
+        self.owner = owner
+        self.direction = direction
+        self.epochs: list[tuple[str, RecordDecryptor]] = []
+
+    def set(self, epoch: str, dec: RecordDecryptor) -> None:
+        self.epochs = [(epoch, dec)]
+
+    def add_next(self, epoch: str, dec: RecordDecryptor) -> None:
+        self.epochs.append((epoch, dec))
+
+    def drop_current(self) -> None:
+        if len(self.epochs) > 1:
+            self.epochs.pop(0)
+
+    @property
+    def epoch(self) -> str | None:
+        return self.epochs[0][0] if self.epochs else None
+
+    def __call__(self, rec: Record) -> Decrypted | None:
+        if not self.epochs:
+            return None
+        first: RecordDecryption | None = None
+        for i, (epoch, dec) in enumerate(self.epochs):
+            res = dec.decrypt(rec.content_type, rec.version, rec.fragment)
+            if res.ok:
+                del self.epochs[:i]
+                self.owner.decryptions[(self.direction, rec.offset)] = (epoch, res)
+                return Decrypted(res.plaintext, res.content_type, True, None, res)
+            if first is None:
+                first = res
+        assert first is not None
+        self.owner.decryptions[(self.direction, rec.offset)] = (self.epochs[0][0], first)
+        self.owner.failed_records += 1
+        why = first.error or "authentication failed"
+        return Decrypted(
+            b"", rec.content_type, False,
+            f"this record does not decrypt with the {self.epochs[0][0]} keys: {why}",
+            first,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class StepReport:
+    """A step next to the key log's value for it."""
+
+    step: Step
+    from_keylog: bytes | None
+    handshake: int = 0
+
+    @property
+    def match(self) -> bool | None:
+        if self.from_keylog is None or self.step.operation == "Input":
+            return None
+        return self.from_keylog == self.step.value
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.step
+        return {
+            "name": s.name,
+            "operation": s.operation,
+            "label": s.label,
+            "inputs": list(s.inputs),
+            "context": s.context.hex() if s.context is not None else None,
+            "value": s.value.hex(),
+            "from_keylog": self.from_keylog.hex() if self.from_keylog is not None else None,
+            "keylog_label": s.keylog_label,
+            "match": self.match,
+            "rfc": s.rfc,
+            "explain": s.explain,
+            "handshake": self.handshake,
+        }
+
+
+class ConnectionKeys:
+    """Derivation, decryption and verification state of one connection."""
+
+    def __init__(self, material: KeyMaterial, connection: int = 0) -> None:
+        self.material = material
+        self.connection = connection
+        self.schedules: list[tuple[int, StepRecorder, bytes]] = []  # (handshake, recorder, CR)
+        self.checks: list[Check] = []
+        self.decryptions: dict[tuple[str, int], tuple[str, RecordDecryption]] = {}
+        self.protection = {d: Protection(self, d) for d in ("client", "server")}
+        self.failed_records = 0
+        self.problems: list[str] = []  # why something could not be derived
+        self.mismatches: list[str] = []
+        self.flow: Any = None
+        self._installed = False
+
+    # -- feeding ----------------------------------------------------------------
+    def observe(self, decoder: ConnectionDecoder, event: Message | Diagnostic) -> None:
+        if not self._installed:
+            for d, p in self.protection.items():
+                decoder.set_decryptor(d, p)
+            self._installed = True
+        if not isinstance(event, Message):
+            return
+        if self.flow is None:
+            if event.handshake_type == 1 and event.type == "ClientHello":
+                from .flow import Flow
+
+                self.flow = Flow(self)
+            else:
+                return
+        self.flow.message(event)
+
+    # -- used by the flows --------------------------------------------------------
+    def add_schedule(self, handshake: int, recorder: StepRecorder, client_random: bytes) -> None:
+        self.schedules.append((handshake, recorder, client_random))
+
+    def keylog(self, label: str, client_random: bytes) -> bytes | None:
+        return self.material.keylog.lookup(label, client_random)
+
+    def compare(self, recorder: StepRecorder, client_random: bytes, start: int = 0) -> None:
+        """Compare new steps (from index ``start``) with the key log; note mismatches."""
+        for step in recorder.steps[start:]:
+            if step.keylog_label is None or step.operation == "Input":
+                continue
+            key = client_random
+            if step.keylog_label == "RSA" and step.context is not None:
+                key = step.context[:8]
+            logged = self.material.keylog.lookup(step.keylog_label, key)
+            if logged is not None and logged != step.value:
+                self.mismatches.append(
+                    f"the derived {step.name} differs from the key log's {step.keylog_label} "
+                    "entry for this connection"
+                )
+
+    def check(self, check: Check) -> None:
+        self.checks.append(check)
+
+    def problem(self, text: str) -> None:
+        if text not in self.problems:
+            self.problems.append(text)
+
+    # -- results ------------------------------------------------------------------
+    def step_reports(self) -> list[StepReport]:
+        out: list[StepReport] = []
+        for handshake, rec, cr in self.schedules:
+            for step in rec.steps:
+                logged = None
+                if step.keylog_label is not None:
+                    key = cr
+                    if step.keylog_label == "RSA" and step.context is not None:
+                        key = step.context[:8]
+                    logged = self.material.keylog.lookup(step.keylog_label, key)
+                out.append(StepReport(step, logged, handshake))
+        return out
+
+    def finished_checks(self) -> dict[str, bool | None]:
+        out: dict[str, bool | None] = {"client": None, "server": None}
+        for c in self.checks:
+            for side in ("client", "server"):
+                if c.name == f"{side} Finished" and out[side] is not False:
+                    out[side] = c.ok
+        return out
+
+    def status(self) -> tuple[str, str]:
+        """(status, reason): verified, partial, missing or mismatch."""
+        fin = self.finished_checks()
+        bad = [c for c in self.checks if c.ok is False and c.name.endswith("Finished")]
+        if self.mismatches:
+            return "mismatch", _sentence(self.mismatches[0])
+        if bad:
+            return "mismatch", _sentence(bad[0].detail)
+        if self.failed_records and not any(v for v in fin.values()):
+            return "mismatch", _sentence(
+                "records do not decrypt with the derived keys: the key material does not "
+                "belong to this connection"
+            )
+        if fin["client"] and fin["server"]:
+            if self.failed_records:
+                return "partial", _sentence(
+                    f"both Finished messages verify, but {self.failed_records} record(s) "
+                    "did not decrypt"
+                )
+            return "verified", "Both Finished messages verify with the derived keys."
+        if not self.schedules or not any(r.steps for _, r, _ in self.schedules):
+            if self.problems:
+                return "missing", _sentence(self.problems[0])
+            if not self.material.given:
+                return "missing", "No key log or keys were given."
+            return "missing", "No handshake to derive keys from was seen."
+        if self.problems and not self.decryptions:
+            return "missing", _sentence(self.problems[0])
+        done = [s for s, v in fin.items() if v]
+        why = (
+            self.problems[0]
+            if self.problems
+            else (
+                f"only the {done[0]} Finished could be checked"
+                if done
+                else "the handshake did not reach its Finished messages in the capture"
+            )
+        )
+        return "partial", _sentence(why)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith(".") else text + "."

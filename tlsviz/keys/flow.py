@@ -1,0 +1,61 @@
+"""Which key schedule a connection follows, decided by its ServerHello.
+
+Every connection starts with a ClientHello; the ServerHello says whether the
+TLS 1.3 schedule (:mod:`.flow13`) or the older one (:mod:`.flow12`) applies.
+0-RTT data is the exception: it is protected before any ServerHello, so a
+ClientHello that offers early data starts the TLS 1.3 flow at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..wire.connection import is_tls13
+from ..wire.hello import ClientHello, ServerHello
+from ..wire.message import Message
+
+if TYPE_CHECKING:
+    from .engine import ConnectionKeys
+    from .flow12 import Tls12Flow
+    from .flow13 import Tls13Flow
+
+
+class Flow:
+    """Routes each message to the flow of the negotiated version."""
+
+    def __init__(self, keys: ConnectionKeys) -> None:
+        self.keys = keys
+        self.pending: list[Message] = []  # messages before the version is known
+        self.impl: Tls12Flow | Tls13Flow | None = None
+
+    def message(self, msg: Message) -> None:
+        if msg.type == "ChangeCipherSpec":
+            from .flow12 import Tls12Flow
+
+            if isinstance(self.impl, Tls12Flow):
+                self.impl.change_cipher_spec(msg.direction)
+            return
+        body = msg.body
+        if self.impl is None:
+            if isinstance(body, ClientHello) and body.offers_tls13 and body.ext(42) is not None:
+                self._start13()
+            elif isinstance(body, ServerHello) and msg.handshake_type == 2:
+                if is_tls13(body.version):
+                    self._start13()
+                else:
+                    from .flow12 import Tls12Flow
+
+                    self.impl = Tls12Flow(self.keys)
+            if self.impl is None:
+                if msg.handshake_type is not None:
+                    self.pending.append(msg)
+                return
+            for early in self.pending:
+                self.impl.message(early)
+            self.pending.clear()
+        self.impl.message(msg)
+
+    def _start13(self) -> None:
+        from .flow13 import Tls13Flow
+
+        self.impl = Tls13Flow(self.keys)

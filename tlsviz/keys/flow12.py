@@ -1,0 +1,325 @@
+"""The SSL 3.0 - TLS 1.2 flow (RFC 5246 §7-8, RFC 6101 §5-6, RFC 4279, RFC 7627).
+
+One connection may hold several handshakes (renegotiation, RFC 5746), each
+with its own randoms, master secret and keys; and a handshake may be
+abbreviated, resuming the master secret of an earlier session (by session id
+or ticket, RFC 5077) — which this flow finds in earlier connections of the
+same capture, or in the key log.  Keys take effect for a direction right after
+its ChangeCipherSpec.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..wire import registry as reg
+from ..wire.hello import ClientHello, ServerHello
+from ..wire.keyexchange import ClientKeyExchange, ServerKeyExchange
+from ..wire.message import Message
+from ..wire.messages import Certificate, CertificateVerify, Finished, NewSessionTicket
+from .prf import session_hash
+from .protection import RecordDecryptor
+from .schedule12 import KeySchedule12
+from .steps import Step
+from .verify import (
+    verify_certificate_verify12,
+    verify_finished,
+    verify_server_key_exchange,
+)
+
+if TYPE_CHECKING:
+    from .engine import ConnectionKeys
+
+
+class Handshake12:
+    """One full or abbreviated handshake inside the connection."""
+
+    def __init__(self, index: int, ch: ClientHello, raw: bytes) -> None:
+        self.index = index
+        self.ch = ch
+        self.client_random = ch.random
+        self.transcript: list[bytes] = [raw]
+        self.sh: ServerHello | None = None
+        self.suite: reg.SuiteInfo | None = None
+        self.version = 0
+        self.ks: KeySchedule12 | None = None
+        self.master: bytes | None = None
+        self.parts: Any = None
+        self.certs: dict[str, list[bytes]] = {}
+        self.ske: ServerKeyExchange | None = None
+        self.ems = self.etm = False
+        self.compression = 0
+        self.resumed = False
+        self.finished: dict[str, bool] = {}
+        self.saw_done = False
+
+
+class Tls12Flow:
+    def __init__(self, keys: ConnectionKeys) -> None:
+        self.keys = keys
+        self.hs: Handshake12 | None = None
+        self.count = 0
+
+    def message(self, msg: Message) -> None:
+        body = msg.body
+        t = msg.handshake_type
+        if t is None or t == 0:  # HelloRequest is not part of the handshake hash
+            return
+        if isinstance(body, ClientHello):
+            self.hs = Handshake12(self.count, body, msg.raw)
+            self.count += 1
+            return
+        hs = self.hs
+        if hs is None:
+            return
+        start = len(hs.ks.steps) if hs.ks is not None else 0
+        if isinstance(body, ServerHello):
+            hs.transcript.append(msg.raw)
+            self._server_hello(hs, body)
+        elif isinstance(body, Finished):
+            self._finished(hs, msg, body)
+        elif isinstance(body, CertificateVerify):
+            certs = hs.certs.get("client")
+            if certs:
+                self.keys.check(
+                    verify_certificate_verify12(
+                        certs[0],
+                        body.scheme,
+                        body.signature,
+                        b"".join(hs.transcript),
+                        version=hs.version,
+                    )
+                )
+            hs.transcript.append(msg.raw)
+        else:
+            hs.transcript.append(msg.raw)
+            if isinstance(body, Certificate):
+                hs.certs[msg.direction] = [e.der for e in body.entries]
+            elif isinstance(body, ServerKeyExchange):
+                hs.ske = body
+                self._check_ske(hs, body)
+            elif isinstance(body, ClientKeyExchange):
+                self._client_key_exchange(hs, body)
+            elif isinstance(body, NewSessionTicket) and hs.master is not None:
+                self.keys.material.tickets12[body.ticket] = (hs.master, self.keys.connection)
+            elif t == 14:
+                hs.saw_done = True
+        if hs.ks is not None:
+            self.keys.compare(hs.ks, hs.client_random, start)
+
+    def change_cipher_spec(self, direction: str) -> None:
+        """Keys take effect for ``direction`` after its ChangeCipherSpec."""
+        hs = self.hs
+        if hs is None or hs.suite is None:
+            return
+        if hs.parts is None and hs.master is not None:
+            self._key_block(hs)
+        if hs.parts is None:
+            self.keys.protection[direction].epochs = []
+            return
+        p = hs.parts
+        key, iv, mac_key = (
+            (p.client_write_key, p.client_write_iv, p.client_write_mac_key)
+            if direction == "client"
+            else (p.server_write_key, p.server_write_iv, p.server_write_mac_key)
+        )
+        dec = RecordDecryptor.for_suite(
+            hs.suite,
+            key=key,
+            iv=iv,
+            version=hs.version,
+            mac_key=mac_key,
+            encrypt_then_mac=hs.etm,
+            compression=hs.compression,
+        )
+        if dec.setup_error:
+            self.keys.problem(f"records cannot be decrypted: {dec.setup_error}")
+        self.keys.protection[direction].set(f"handshake {hs.index + 1}", dec)
+
+    # -- the steps ----------------------------------------------------------------
+    def _server_hello(self, hs: Handshake12, sh: ServerHello) -> None:
+        hs.sh = sh
+        hs.version = sh.version
+        hs.suite = reg.SUITES.get(sh.cipher_suite)
+        if hs.suite is None:
+            self.keys.problem(f"unknown cipher suite {reg.suite_name(sh.cipher_suite)}")
+            return
+        hs.ems = sh.ext(23) is not None
+        hs.etm = sh.ext(22) is not None and hs.suite.mode == "cbc"
+        hs.compression = sh.compression_method
+        hs.ks = KeySchedule12(hs.version, hs.suite.prf_hash)
+        self.keys.add_schedule(hs.index, hs.ks, hs.client_random)
+        ch = hs.ch
+        if sh.session_id and sh.session_id == ch.session_id:
+            hs.resumed = True
+            self._resume(hs, self.keys.material.sessions12.get(sh.session_id), "session id")
+        elif ch.ext(35) is not None and ch.ext(35).value:  # type: ignore[union-attr]
+            ticket = ch.ext(35).value  # type: ignore[union-attr]
+            known = self.keys.material.tickets12.get(ticket)
+            if known is not None:
+                hs.resumed = True
+                self._resume(hs, known, "ticket")
+
+    def _resume(self, hs: Handshake12, known: tuple[bytes, int] | None, how: str) -> None:
+        assert hs.ks is not None
+        if known is not None:
+            master, conn = known
+            hs.master = hs.ks.add_step(
+                Step(
+                    "master_secret",
+                    "Input",
+                    master,
+                    keylog_label="CLIENT_RANDOM",
+                    rfc="RFC 5246 §7.3" if how == "session id" else "RFC 5077 §3.1",
+                    explain=f"Resumed by {how}: the master secret of connection {conn}.",
+                )
+            ).value
+            return
+        logged = self.keys.keylog("CLIENT_RANDOM", hs.client_random)
+        if logged is not None:
+            hs.master = hs.ks.add_step(
+                Step(
+                    "master_secret",
+                    "Input",
+                    logged,
+                    keylog_label="CLIENT_RANDOM",
+                    explain="Resumed session: the master secret, from the key log.",
+                )
+            ).value
+
+    def _check_ske(self, hs: Handshake12, ske: ServerKeyExchange) -> None:
+        certs = hs.certs.get("server")
+        if not certs or ske.signature is None or hs.sh is None:
+            return
+        self.keys.check(
+            verify_server_key_exchange(
+                certs[0],
+                ske.sig_scheme,
+                ske.signature,
+                hs.client_random,
+                hs.sh.random,
+                ske.params,
+                version=hs.version,
+            )
+        )
+
+    def _client_key_exchange(self, hs: Handshake12, cke: ClientKeyExchange) -> None:
+        ks, sh, suite = hs.ks, hs.sh, hs.suite
+        if ks is None or sh is None or suite is None:
+            return
+        pms = self._pre_master(hs, cke)
+        if pms is not None:
+            if hs.ems:
+                # RFC 7627 §3: the session hash covers ClientHello..ClientKeyExchange.
+                sh_hash = session_hash(hs.version, suite.prf_hash, b"".join(hs.transcript))
+                hs.master = ks.extended_master_secret(pms, sh_hash)
+            else:
+                hs.master = ks.master_secret(pms, hs.client_random, sh.random)
+            return
+        logged = self.keys.keylog("CLIENT_RANDOM", hs.client_random)
+        if logged is not None:
+            hs.master = ks.add_step(
+                Step(
+                    "master_secret",
+                    "Input",
+                    logged,
+                    keylog_label="CLIENT_RANDOM",
+                    rfc="RFC 5246 §8.1",
+                    explain="Taken from the key log (CLIENT_RANDOM line) written by a peer.",
+                )
+            ).value
+            return
+        self.keys.problem(self._missing_reason(hs, cke))
+
+    def _missing_reason(self, hs: Handshake12, cke: ClientKeyExchange) -> str:
+        kx = cke.kind
+        if not self.keys.material.given:
+            return "no key log or keys were given"
+        if kx in ("RSA", "RSA_EXPORT") and not self.keys.material.rsa_keys:
+            return (
+                "the key log has no entry for this client random, and RSA key exchange "
+                "needs the server's private key (--key)"
+            )
+        if kx in ("PSK",) and not self.keys.material.psks:
+            return "the key log has no entry for this client random, and no --psk was given"
+        if kx in ("RSA", "RSA_EXPORT"):
+            return "none of the given RSA keys decrypts this connection's pre-master secret"
+        return f"the key log has no entry for this client random ({hs.client_random.hex()})"
+
+    def _pre_master(self, hs: Handshake12, cke: ClientKeyExchange) -> bytes | None:
+        ks, material = hs.ks, self.keys.material
+        assert ks is not None
+        kx = cke.kind
+        if kx in ("RSA", "RSA_EXPORT") and cke.encrypted_pms is not None:
+            logged = material.keylog.lookup("RSA", cke.encrypted_pms[:8])
+            keys = list(material.rsa_keys)
+            certs = hs.certs.get("server")
+            if certs and keys:
+                from .material import rsa_key_for_certificate
+
+                match = rsa_key_for_certificate(keys, certs[0])
+                keys = [match] if match is not None else keys
+            for key in keys:
+                res = ks.rsa(key, cke.encrypted_pms, expected_version=hs.ch.legacy_version)
+                if res.ok and res.premaster is not None:
+                    return res.premaster
+            if keys:
+                self.keys.problem(
+                    "the given RSA key does not decrypt the pre-master secret: "
+                    "it is not this server's key"
+                )
+            if logged is not None:
+                return ks.pre_master_secret(
+                    logged,
+                    keylog_label="RSA",
+                    context=cke.encrypted_pms[:8],
+                    explain="The pre-master secret from the key log (RSA line).",
+                )
+            return None
+        if kx == "PSK" and material.psks:
+            return ks.psk(material.psks[0])
+        if (
+            kx in ("ECDHE", "ECDHE_PSK")
+            and hs.ske is not None
+            and hs.ske.group is not None
+            and material.ephemeral
+        ):
+            from .material import find_ephemeral
+
+            group = hs.ske.group
+            for own, peer in ((cke.public, hs.ske.public), (hs.ske.public, cke.public)):
+                if own is None or peer is None:
+                    continue
+                key = find_ephemeral(material.ephemeral, group, own)
+                if key is not None:
+                    try:
+                        other = ks.ecdhe(group, key.private, peer)
+                    except ValueError as err:
+                        self.keys.problem(f"the ephemeral key does not fit: {err}")
+                        return None
+                    if kx == "ECDHE_PSK":
+                        return ks.psk(material.psks[0], other) if material.psks else None
+                    return other
+        return None
+
+    def _key_block(self, hs: Handshake12) -> None:
+        if hs.ks is None or hs.sh is None or hs.suite is None or hs.master is None:
+            return
+        start = len(hs.ks.steps)
+        hs.parts = hs.ks.key_block_for_suite(hs.master, hs.client_random, hs.sh.random, hs.suite)
+        self.keys.compare(hs.ks, hs.client_random, start)
+
+    def _finished(self, hs: Handshake12, msg: Message, fin: Finished) -> None:
+        side = msg.direction
+        if hs.ks is not None and hs.master is not None:
+            expected = hs.ks.finished(hs.master, side, b"".join(hs.transcript))
+            self.keys.check(
+                verify_finished(
+                    f"{side} Finished", expected, fin.verify_data, hs.ks._rfc("finished")
+                )
+            )
+        hs.transcript.append(msg.raw)
+        hs.finished[side] = True
+        done = len(hs.finished) == 2 and hs.master is not None and hs.sh is not None
+        if done and hs.sh is not None and hs.master is not None and hs.sh.session_id:
+            self.keys.material.sessions12[hs.sh.session_id] = (hs.master, self.keys.connection)
