@@ -452,6 +452,16 @@ SUITES: dict[str, Suite] = {
               "AES-128-CCM-8", "AEAD", "PSK"),
         Suite("TLS_PSK_WITH_AES_128_GCM_SHA256", 0x00A8, "PSK-AES128-GCM-SHA256", "1.2",
               "AES-128-GCM", "AEAD", "PSK"),
+        Suite("TLS_AES_128_CCM_SHA256", 0x1304, "TLS_AES_128_CCM_SHA256", "1.3",
+              "AES-128-CCM", "AEAD"),
+        Suite("TLS_AES_128_CCM_8_SHA256", 0x1305, "TLS_AES_128_CCM_8_SHA256", "1.3",
+              "AES-128-CCM-8", "AEAD"),
+        Suite("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xCCA8,
+              "ECDHE-RSA-CHACHA20-POLY1305", "1.2", "CHACHA20-POLY1305", "AEAD", "ECDHE-RSA"),
+        Suite("TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", 0xC0AE, "ECDHE-ECDSA-AES128-CCM8", "1.2",
+              "AES-128-CCM-8", "AEAD", "ECDHE-ECDSA"),
+        Suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", 0x009E, "DHE-RSA-AES128-GCM-SHA256", "1.2",
+              "AES-128-GCM", "AEAD", "DHE-RSA"),
     )
 }  # fmt: skip
 SUITE_BY_CODE: dict[int, Suite] = {s.code: s for s in SUITES.values()}

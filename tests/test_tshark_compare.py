@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CAPTURES, need_tool
-from tests.tshark_oracle import tshark_connections
+from tests.tshark_oracle import follow_tls, tshark_connections
 
 pytestmark = [pytest.mark.tshark, pytest.mark.peers]
 
@@ -143,6 +143,47 @@ def compare_with_tshark(pcap: Path) -> int:
         assert c["group"] == (reg.group_name(group) if group is not None else None), pcap.name
         assert [d for d in c["diagnostics"] if d["severity"] == "error"] == []
     return len(theirs)
+
+
+def compare_decryption_with_tshark(pcap: Path, keylog: Path) -> int:
+    """Every connection verified; decrypted data equal to tshark's, byte for byte."""
+    doc = json.loads(
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tlsviz.cli",
+                "decode",
+                str(pcap),
+                "--json",
+                "--keylog",
+                str(keylog),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+    )
+    theirs = tshark_connections(pcap)
+    for c in doc["connections"]:
+        assert c["keys"]["status"] == "verified", (pcap.name, c["id"], c["keys"]["reason"])
+        t = theirs[(c["client"], c["server"])]
+        expected = follow_tls(pcap, t.stream, ["-o", f"tls.keylog_file:{keylog}"], c["client"])
+        for direction in ("client", "server"):
+            got = b"".join(
+                bytes.fromhex(d["hex"])
+                for d in c["application_data"]
+                if d["direction"] == direction
+            )
+            assert got == expected[direction], (pcap.name, c["id"], direction)
+        assert expected["client"] and expected["server"]
+    return len(doc["connections"])
+
+
+def test_fresh_handshakes_verify_and_decrypt_like_tshark(fresh: dict[str, Path]) -> None:
+    for name, pcap in fresh.items():
+        assert compare_decryption_with_tshark(pcap, pcap.with_suffix(".keys")) >= 1, name
 
 
 def test_fresh_handshakes_match_tshark(fresh: dict[str, Path]) -> None:

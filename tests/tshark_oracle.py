@@ -139,9 +139,12 @@ def _hello_facts(c: TsharkConnection, t: int, h: dict[str, Any]) -> None:
             c.group = int(curve, 16) if str(curve).startswith("0x") else int(curve)
 
 
-def follow_tls(pcap: Path | str, stream: int, options: Sequence[str] = ()) -> dict[str, bytes]:
+def follow_tls(
+    pcap: Path | str, stream: int, options: Sequence[str] = (), client: str | None = None
+) -> dict[str, bytes]:
     """Decrypted application data of one TCP stream per direction, as tshark's
-    ``-z follow,tls,raw`` prints it."""
+    ``-z follow,tls,raw`` prints it.  Lines of "Node 0" are unindented; which
+    side node 0 is varies, so ``client`` (the client endpoint) tells."""
     out = subprocess.run(
         ["tshark", "-r", str(pcap), "-q", "-z", f"follow,tls,raw,{stream}", *options],
         capture_output=True,
@@ -151,14 +154,18 @@ def follow_tls(pcap: Path | str, stream: int, options: Sequence[str] = ()) -> di
     ).stdout
     data = {"client": bytearray(), "server": bytearray()}
     started = False
+    node0_is_client = True
     for line in out.splitlines():
+        if line.startswith("Node 0:"):
+            node0 = line.split(":", 1)[1].strip()
+            node0_is_client = client is None or node0 == client
+            continue
         if line.startswith("Node 1:"):
             started = True
             continue
         if not started or line.startswith("===") or not line.strip():
             continue
-        if line.startswith("\t"):
-            data["server"] += bytes.fromhex(line.strip())
-        else:
-            data["client"] += bytes.fromhex(line.strip())
+        first = "client" if node0_is_client else "server"
+        second = "server" if node0_is_client else "client"
+        data[second if line.startswith("\t") else first] += bytes.fromhex(line.strip())
     return {k: bytes(v) for k, v in data.items()}

@@ -106,6 +106,12 @@ class Protection:
         assert first is not None
         self.owner.decryptions[(self.direction, rec.offset)] = (self.epochs[0][0], first)
         self.owner.failed_records += 1
+        if self.owner.first_failure is None:
+            self.owner.first_failure = (
+                self.direction,
+                self.epochs[0][0],
+                first.error or "authentication failed",
+            )
         why = first.error or "authentication failed"
         return Decrypted(
             b"", rec.content_type, False,
@@ -161,6 +167,9 @@ class ConnectionKeys:
         self.mismatches: list[str] = []
         self.flow: Any = None
         self._installed = False
+        #: where the keys came from, for plain reasons ("the key log", "the given PSK")
+        self.source: str | None = None
+        self.first_failure: tuple[str, str, str] | None = None  # direction, epoch, error
 
     # -- feeding ----------------------------------------------------------------
     def observe(self, decoder: ConnectionDecoder, event: Message | Diagnostic) -> None:
@@ -234,20 +243,19 @@ class ConnectionKeys:
         """(status, reason): verified, partial, missing or mismatch."""
         fin = self.finished_checks()
         bad = [c for c in self.checks if c.ok is False and c.name.endswith("Finished")]
+        both = bool(fin["client"] and fin["server"])
         if self.mismatches:
             return "mismatch", _sentence(self.mismatches[0])
+        if self.first_failure is not None and not both:
+            return "mismatch", _sentence(self._failure_reason())
         if bad:
             return "mismatch", _sentence(bad[0].detail)
-        if self.failed_records and not any(v for v in fin.values()):
-            return "mismatch", _sentence(
-                "records do not decrypt with the derived keys: the key material does not "
-                "belong to this connection"
-            )
-        if fin["client"] and fin["server"]:
+        if both:
             if self.failed_records:
+                why = f": {self.problems[0]}" if self.problems else ""
                 return "partial", _sentence(
                     f"both Finished messages verify, but {self.failed_records} record(s) "
-                    "did not decrypt"
+                    f"did not decrypt{why}"
                 )
             return "verified", "Both Finished messages verify with the derived keys."
         if not self.schedules or not any(r.steps for _, r, _ in self.schedules):
@@ -269,6 +277,21 @@ class ConnectionKeys:
             )
         )
         return "partial", _sentence(why)
+
+    def _failure_reason(self) -> str:
+        assert self.first_failure is not None
+        direction, epoch, error = self.first_failure
+        source = self.source or "the key material"
+        hint = {
+            "the key log": "the key log's entries do not belong to this connection or are "
+            "corrupted",
+            "the given PSK": "it is not this connection's pre-shared key",
+            "the given RSA key": "it is not this server's key",
+        }.get(source, "the key material does not belong to this connection")
+        return (
+            f"the {direction}'s records do not decrypt with the {epoch} keys derived from "
+            f"{source} ({error.split(':')[0]}): {hint}"
+        )
 
 
 def _sentence(text: str) -> str:

@@ -59,6 +59,7 @@ class Tls12Flow:
         self.keys = keys
         self.hs: Handshake12 | None = None
         self.count = 0
+        self._pms_source = "the key material"
 
     def message(self, msg: Message) -> None:
         body = msg.body
@@ -112,6 +113,15 @@ class Tls12Flow:
         hs = self.hs
         if hs is None or hs.suite is None:
             return
+        if hs.master is None and hs.ks is not None:
+            # An abbreviated handshake resuming a session this capture does
+            # not show: only the key log can tell its master secret.
+            self._resume(hs, None, "session")
+            if hs.master is None:
+                self.keys.problem(
+                    "the key log has no entry for this client random "
+                    f"({hs.client_random.hex()}), so its keys are unknown"
+                )
         if hs.parts is None and hs.master is not None:
             self._key_block(hs)
         if hs.parts is None:
@@ -134,7 +144,7 @@ class Tls12Flow:
         )
         if dec.setup_error:
             self.keys.problem(f"records cannot be decrypted: {dec.setup_error}")
-        self.keys.protection[direction].set(f"handshake {hs.index + 1}", dec)
+        self.keys.protection[direction].set(_epoch(hs.index), dec)
 
     # -- the steps ----------------------------------------------------------------
     def _server_hello(self, hs: Handshake12, sh: ServerHello) -> None:
@@ -150,20 +160,28 @@ class Tls12Flow:
         hs.ks = KeySchedule12(hs.version, hs.suite.prf_hash)
         self.keys.add_schedule(hs.index, hs.ks, hs.client_random)
         ch = hs.ch
+        ext = ch.ext(35)
+        ticket = ext.value if ext is not None and isinstance(ext.value, bytes) else b""
+        material = self.keys.material
         if sh.session_id and sh.session_id == ch.session_id:
+            # Abbreviated handshake (RFC 5246 §7.3).  With a ticket, the client
+            # may also send a session id that the server echoes to accept the
+            # ticket (RFC 5077 §3.4).
             hs.resumed = True
-            self._resume(hs, self.keys.material.sessions12.get(sh.session_id), "session id")
-        elif ch.ext(35) is not None and ch.ext(35).value:  # type: ignore[union-attr]
-            ticket = ch.ext(35).value  # type: ignore[union-attr]
-            known = self.keys.material.tickets12.get(ticket)
-            if known is not None:
-                hs.resumed = True
-                self._resume(hs, known, "ticket")
+            known = material.sessions12.get(sh.session_id)
+            how = "session id"
+            if known is None and ticket in material.tickets12:
+                known, how = material.tickets12[ticket], "ticket"
+            self._resume(hs, known, how)
+        elif ticket and ticket in material.tickets12:
+            hs.resumed = True
+            self._resume(hs, material.tickets12[ticket], "ticket")
 
     def _resume(self, hs: Handshake12, known: tuple[bytes, int] | None, how: str) -> None:
         assert hs.ks is not None
         if known is not None:
             master, conn = known
+            self.keys.source = f"the session of connection {conn}"
             hs.master = hs.ks.add_step(
                 Step(
                     "master_secret",
@@ -177,6 +195,7 @@ class Tls12Flow:
             return
         logged = self.keys.keylog("CLIENT_RANDOM", hs.client_random)
         if logged is not None:
+            self.keys.source = "the key log"
             hs.master = hs.ks.add_step(
                 Step(
                     "master_secret",
@@ -209,6 +228,7 @@ class Tls12Flow:
             return
         pms = self._pre_master(hs, cke)
         if pms is not None:
+            self.keys.source = self._pms_source
             if hs.ems:
                 # RFC 7627 §3: the session hash covers ClientHello..ClientKeyExchange.
                 sh_hash = session_hash(hs.version, suite.prf_hash, b"".join(hs.transcript))
@@ -218,6 +238,7 @@ class Tls12Flow:
             return
         logged = self.keys.keylog("CLIENT_RANDOM", hs.client_random)
         if logged is not None:
+            self.keys.source = "the key log"
             hs.master = ks.add_step(
                 Step(
                     "master_secret",
@@ -262,6 +283,7 @@ class Tls12Flow:
             for key in keys:
                 res = ks.rsa(key, cke.encrypted_pms, expected_version=hs.ch.legacy_version)
                 if res.ok and res.premaster is not None:
+                    self._pms_source = "the given RSA key"
                     return res.premaster
             if keys:
                 self.keys.problem(
@@ -277,6 +299,7 @@ class Tls12Flow:
                 )
             return None
         if kx == "PSK" and material.psks:
+            self._pms_source = "the given PSK"
             return ks.psk(material.psks[0])
         if (
             kx in ("ECDHE", "ECDHE_PSK")
@@ -297,7 +320,9 @@ class Tls12Flow:
                     except ValueError as err:
                         self.keys.problem(f"the ephemeral key does not fit: {err}")
                         return None
+                    self._pms_source = "the given ephemeral key"
                     if kx == "ECDHE_PSK":
+                        self._pms_source = "the given PSK"
                         return ks.psk(material.psks[0], other) if material.psks else None
                     return other
         return None
@@ -323,3 +348,8 @@ class Tls12Flow:
         done = len(hs.finished) == 2 and hs.master is not None and hs.sh is not None
         if done and hs.sh is not None and hs.master is not None and hs.sh.session_id:
             self.keys.material.sessions12[hs.sh.session_id] = (hs.master, self.keys.connection)
+
+
+def _epoch(index: int) -> str:
+    """How the keys of handshake ``index`` are named in reasons."""
+    return "session" if index == 0 else f"renegotiated (handshake {index + 1})"

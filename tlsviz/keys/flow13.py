@@ -263,6 +263,9 @@ class Tls13Flow:
             if shared is not None:
                 ks.add_step(shared)
             hs = ks.handshake(shared.value if shared else None, self._hash())
+            self.keys.source = (
+                "the given ephemeral key" if shared is not None else "the pre-shared key"
+            )
             chts, shts = hs.client_handshake_traffic_secret, hs.server_handshake_traffic_secret
         else:
             c_log = self._logged("CLIENT_HANDSHAKE_TRAFFIC_SECRET")
@@ -270,6 +273,7 @@ class Tls13Flow:
             if c_log is None or s_log is None:
                 self.keys.problem(self._missing_reason())
                 return
+            self.keys.source = "the key log"
             chts = ks.keylog_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", c_log)
             shts = ks.keylog_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", s_log)
         self.hs_secret = {"client": chts, "server": shts}
@@ -283,6 +287,17 @@ class Tls13Flow:
             return (
                 "without a key log, the handshake secrets need the (EC)DHE private key of "
                 "one side (--ephemeral-key)"
+            )
+        have = self.keys.material.keylog.secrets_for(self.client_random)
+        if have:
+            lacking = [
+                label
+                for label in ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET")
+                if label not in have
+            ]
+            return (
+                f"the key log has {', '.join(sorted(have))} for this client random but no "
+                f"{' or '.join(lacking)} (is it cut short?)"
             )
         return f"the key log has no entry for this client random ({self.client_random.hex()})"
 

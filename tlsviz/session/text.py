@@ -38,9 +38,20 @@ def render_connection(
     for m in c.messages:
         yield from render_message(m, explain=explain, fields=fields)
     yield from render_keys(c, steps=fields)
-    for d in c.all_diagnostics():
+    diags = c.all_diagnostics()
+    repeats: dict[tuple[str, str | None, str], int] = {}
+    for d in diags:
+        k = (str(d.severity), d.direction, d.message)
+        repeats[k] = repeats.get(k, 0) + 1
+    shown: set[tuple[str, str | None, str]] = set()
+    for d in diags:
+        k = (str(d.severity), d.direction, d.message)
+        if k in shown:
+            continue
+        shown.add(k)
         where = f"{d.buffer or d.direction} offset {d.offset}"
-        yield f"  [{d.severity}] {d.direction}: {d.message} ({where}, {d.length} bytes)"
+        more = f"; {repeats[k] - 1} more like it" if repeats[k] > 1 else ""
+        yield f"  [{d.severity}] {d.direction}: {d.message} ({where}, {d.length} bytes{more})"
     yield ""
 
 
