@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, x448, x25519
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -52,7 +53,7 @@ EphemeralPrivateKey: TypeAlias = (
 _PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.S)
 #: PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo (pkcs7-data) ...} (RFC 7292 §4)
 _PKCS7_DATA = bytes.fromhex("06092a864886f70d010701")
-_KEYLOG_LABEL = re.compile(r"^(CLIENT_RANDOM|[A-Z_]+_SECRET(_\d+)?)\s")
+_KEYLOG_LABEL = re.compile(rb"^(CLIENT_RANDOM|[A-Z_]+_SECRET(_\d+)?)\s", re.M)
 
 
 class MaterialError(Exception):
@@ -127,7 +128,9 @@ def _load_one(
         return None
     try:
         return load(data, password)
-    except Exception:
+    except UnsupportedAlgorithm as err:
+        raise MaterialError(f"{_cap(name)} uses an encryption tlsviz cannot read: {err}.") from None
+    except Exception:  # "Incorrect password, could not decrypt key" and kin
         raise MaterialError(f"Wrong password for {name}.") from None
 
 
@@ -204,10 +207,22 @@ def load_rsa_keys(
             f"{_cap(name)} holds no RSA private key (only {kinds}), and only an RSA key can "
             "decrypt an RSA key exchange."
         )
+    _not_a_key(data, name)
     raise MaterialError(
         f"{_cap(name)} holds no private key (it should be PEM, DER or PKCS#12 with the "
         "server's key)."
     )
+
+
+def _not_a_key(data: bytes, name: str) -> None:
+    """Name the usual mix-ups: a key log or a certificate given as a key file."""
+    if _KEYLOG_LABEL.search(data):
+        raise MaterialError(f"{_cap(name)} looks like a key log file; give it with --keylog.")
+    if b"CERTIFICATE-----" in data or b"PUBLIC KEY-----" in data:
+        raise MaterialError(
+            f"{_cap(name)} holds certificates or public keys but no private key; the private key "
+            "is usually a separate .key file."
+        )
 
 
 def _ephemeral(key: PrivateKeyTypes, origin: str) -> EphemeralKey | None:
@@ -253,8 +268,6 @@ def _hex_lines(text: str, name: str) -> list[EphemeralKey]:
         if not line:
             continue
         where = f"line {number} of {name}"
-        if _KEYLOG_LABEL.match(line):
-            raise MaterialError(f"{_cap(name)} looks like a key log file; give it with --keylog.")
         group, value = None, line
         prefix = re.match(r"([A-Za-z][\w-]*)\s*[:=]\s*(.*)$", line)
         if prefix and not re.fullmatch(r"[0-9a-fA-F]+", prefix.group(1)):
@@ -279,6 +292,8 @@ def _hex_lines(text: str, name: str) -> list[EphemeralKey]:
         except ValueError as err:
             raise MaterialError(f"The key on {where} is not a valid {group} key: {err}.") from None
         out += [key] if key is not None else []
+    if not out:
+        raise MaterialError(f"{_cap(name)} holds no key, only blank or comment lines.")
     return out
 
 
@@ -301,8 +316,6 @@ def load_ephemeral_keys(path: str | os.PathLike[str]) -> list[EphemeralKey]:
                 f"(openssl pkey -in {os.fspath(path)} -out plain.pem)."
             ) from None
         raise
-    except Exception:
-        found = []
     keys = [k for k in (_ephemeral(key, name) for key in found) if k is not None]
     if keys:
         return keys
@@ -311,8 +324,9 @@ def load_ephemeral_keys(path: str | os.PathLike[str]) -> list[EphemeralKey]:
         raise MaterialError(
             f"{_cap(name)} holds no X25519, X448 or P-256/384/521 private key (only {kinds})."
         )
+    _not_a_key(data, name)
     if b"-----BEGIN" in data:
-        raise MaterialError(f"{_cap(name)} holds no private key.")
+        raise MaterialError(f"{_cap(name)} holds no private key that can be read.")
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError:

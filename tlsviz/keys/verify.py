@@ -96,7 +96,7 @@ def _scheme_table() -> dict[int, _Scheme]:
         for s, kind in ((1, "rsa_pkcs1"), (2, "dsa"), (3, "ecdsa"))
     }
     for i, (name, bits) in enumerate((("sha256", 256), ("sha384", 384), ("sha512", 512))):
-        table[0x0403 + 0x100 * i] = _Scheme("ecdsa", name, f"secp{min(bits, 521)}r1")
+        table[0x0403 + 0x100 * i] = _Scheme("ecdsa", name, f"secp{521 if bits == 512 else bits}r1")
         table[0x081A + i] = _Scheme("ecdsa", name, f"brainpoolP{bits}r1")
         table[0x0804 + i] = _Scheme("rsa_pss_rsae", name)
         table[0x0809 + i] = _Scheme("rsa_pss_pss", name)
@@ -181,7 +181,11 @@ def _misfit(
     DSA and ECDSA signatures (RFC 2246 §7.4.3, RFC 4492 §5.4).
     """
     if spec is None:
-        return None if isinstance(key, tuple(_LEGACY)) else "TLS 1.0 and 1.1 cannot use it"
+        return (
+            None
+            if isinstance(key, tuple(_LEGACY))
+            else "TLS 1.0 and 1.1 sign only with RSA, DSA or ECDSA keys"
+        )
     oid = cert.public_key_algorithm_oid.dotted_string
     text, wanted, needs = _KINDS[spec.kind]
     if not isinstance(key, wanted):
@@ -312,7 +316,7 @@ def _run(job: _Job, scheme: int | None, *, tls13: bool, legacy: bool) -> Check:
         return say(None, "no_scheme")
     if not legacy and spec is None:
         return say(None, "unknown", how=scheme_description(scheme or 0))
-    legacy_how = next((v for k, v in _LEGACY.items() if isinstance(key, k)), "a signature")
+    legacy_how = next((v for k, v in _LEGACY.items() if isinstance(key, k)), "a TLS 1.0 signature")
     words["how"] = legacy_how if spec is None else _scheme_text(spec)
     why = _misfit(spec, cert, key, tls13)
     if why is not None:
@@ -428,7 +432,7 @@ def verify_chain(ders: Sequence[bytes]) -> list[Check]:
         which = {True: "signed", False: "not_signed", None: "unknown_signer"}[ok]
         parent = f"certificate {i + 2} ({subjects[i + 1]})"
         text = _SAY[which].format(
-            Parent=parent.capitalize(),
+            Parent=parent[:1].upper() + parent[1:],
             parent=parent,
             child=f"certificate {i + 1} ({subjects[i]})",
             why=why.removeprefix("cannot check: "),
