@@ -55,6 +55,7 @@ class KeyMaterial:
     tickets13: dict[bytes, Ticket13] = field(default_factory=dict)
     sessions12: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
     tickets12: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
+    ticket_origin: dict[bytes, int] = field(default_factory=dict)  # ticket -> connection id
 
     @property
     def given(self) -> bool:
@@ -170,6 +171,7 @@ class ConnectionKeys:
         #: where the keys came from, for plain reasons ("the key log", "the given PSK")
         self.source: str | None = None
         self.first_failure: tuple[str, str, str] | None = None  # direction, epoch, error
+        self.resumed_from: int | None = None  # the connection whose ticket this one uses
 
     # -- feeding ----------------------------------------------------------------
     def observe(self, decoder: ConnectionDecoder, event: Message | Diagnostic) -> None:
@@ -212,6 +214,15 @@ class ConnectionKeys:
 
     def check(self, check: Check) -> None:
         self.checks.append(check)
+
+    def chain(self, direction: str, ders: list[bytes]) -> None:
+        """Each certificate's signature checked with the next one's key."""
+        from .verify import verify_chain
+
+        if not ders:
+            return
+        for c in verify_chain(ders):
+            self.checks.append(Check(f"{direction} {c.name}", c.ok, c.detail, c.rfc))
 
     def problem(self, text: str) -> None:
         if text not in self.problems:

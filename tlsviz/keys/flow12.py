@@ -96,6 +96,7 @@ class Tls12Flow:
             hs.transcript.append(msg.raw)
             if isinstance(body, Certificate):
                 hs.certs[msg.direction] = [e.der for e in body.entries]
+                self.keys.chain(msg.direction, hs.certs[msg.direction])
             elif isinstance(body, ServerKeyExchange):
                 hs.ske = body
                 self._check_ske(hs, body)
@@ -271,7 +272,7 @@ class Tls12Flow:
         ks, material = hs.ks, self.keys.material
         assert ks is not None
         kx = cke.kind
-        if kx in ("RSA", "RSA_EXPORT") and cke.encrypted_pms is not None:
+        if kx in ("RSA", "RSA_EXPORT") and cke.encrypted_pms is not None and kx != "RSA_PSK":
             logged = material.keylog.lookup("RSA", cke.encrypted_pms[:8])
             keys = list(material.rsa_keys)
             certs = hs.certs.get("server")
@@ -301,6 +302,14 @@ class Tls12Flow:
         if kx == "PSK" and material.psks:
             self._pms_source = "the given PSK"
             return ks.psk(material.psks[0])
+        if kx == "RSA_PSK" and material.psks and cke.encrypted_pms is not None:
+            # RFC 4279 §4: other_secret is the RSA-encrypted 48-byte secret.
+            for key in material.rsa_keys:
+                res = ks.rsa(key, cke.encrypted_pms, expected_version=hs.ch.legacy_version)
+                if res.ok and res.premaster is not None:
+                    self._pms_source = "the given PSK"
+                    return ks.psk(material.psks[0], res.premaster)
+            return None
         if (
             kx in ("ECDHE", "ECDHE_PSK")
             and hs.ske is not None

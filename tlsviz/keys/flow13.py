@@ -120,6 +120,7 @@ class Tls13Flow:
         else:
             if isinstance(body, Certificate):
                 self.certs[msg.direction] = [e.der for e in body.entries]
+                self.keys.chain(msg.direction, self.certs[msg.direction])
             if isinstance(body, EncryptedExtensions):
                 self.early_accepted = any(e.type == 42 for e in body.extensions)
                 self.early = self.early and self.early_accepted
@@ -307,6 +308,7 @@ class Tls13Flow:
         if idx is None or ch is None or ch.psk is None or idx >= len(ch.psk.identities):
             return None, False
         identity = ch.psk.identities[idx][0]
+        self.keys.resumed_from = self.keys.material.ticket_origin.get(identity)
         ticket = self.keys.material.tickets13.get(identity)
         if ticket is not None:
             return ticket.psk, False
@@ -430,6 +432,9 @@ class Tls13Flow:
     def _post_handshake(self, msg: Message) -> None:
         body = msg.body
         ks = self.ks
+        if isinstance(body, NewSessionTicket):
+            # which connection issued this ticket, even when its PSK is unknown
+            self.keys.material.ticket_origin.setdefault(body.ticket, self.keys.connection)
         if isinstance(body, NewSessionTicket) and ks is not None and self.suite is not None:
             if not self.done:
                 self.tickets.append(msg)  # its PSK needs the client Finished first

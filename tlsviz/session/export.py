@@ -196,6 +196,8 @@ def keys_json(c: Connection, *, steps: bool = True) -> dict[str, Any]:
         "reason": reason,
         "decrypted_records": sum(1 for _, d in c.keys.decryptions.values() if d.ok),
         "failed_records": c.keys.failed_records,
+        "source": c.keys.source,
+        "resumed_from": c.keys.resumed_from,
     }
     out["steps"] = [r.to_json() for r in c.keys.step_reports()] if steps else []
     return out
