@@ -172,6 +172,7 @@ class ConnectionKeys:
         self.source: str | None = None
         self.first_failure: tuple[str, str, str] | None = None  # direction, epoch, error
         self.resumed_from: int | None = None  # the connection whose ticket this one uses
+        self.unsupported: str | None = None  # keys known, cipher not available
 
     # -- feeding ----------------------------------------------------------------
     def observe(self, decoder: ConnectionDecoder, event: Message | Diagnostic) -> None:
@@ -269,12 +270,18 @@ class ConnectionKeys:
                     f"did not decrypt{why}"
                 )
             return "verified", "Both Finished messages verify with the derived keys."
+        if self.unsupported:
+            return "partial", _sentence(self.unsupported)
         if not self.schedules or not any(r.steps for _, r, _ in self.schedules):
             if self.problems:
                 return "missing", _sentence(self.problems[0])
             if not self.material.given:
                 return "missing", "No key log or keys were given."
-            return "missing", "No handshake to derive keys from was seen."
+            if self.flow is not None and getattr(self.flow, "impl", None) is not None:
+                return "missing", (
+                    "The handshake ended before its key exchange, so no keys were agreed."
+                )
+            return "missing", "No ServerHello was seen, so no keys were agreed."
         if self.problems and not self.decryptions:
             return "missing", _sentence(self.problems[0])
         done = [s for s, v in fin.items() if v]

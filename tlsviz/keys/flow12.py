@@ -144,7 +144,10 @@ class Tls12Flow:
             compression=hs.compression,
         )
         if dec.setup_error:
-            self.keys.problem(f"records cannot be decrypted: {dec.setup_error}")
+            # keys are known, but this cipher cannot run here: leave records as they are
+            self.keys.unsupported = f"the records cannot be decrypted: {dec.setup_error}"
+            self.keys.protection[direction].epochs = []
+            return
         self.keys.protection[direction].set(_epoch(hs.index), dec)
 
     # -- the steps ----------------------------------------------------------------
