@@ -79,11 +79,7 @@ _END_STREAM, _END_HEADERS, _ACK = 0x1, 0x4, 0x1
 
 def h2_request(host: str, method: str = "GET") -> bytes:
     """Preface, an empty SETTINGS, and HEADERS for ``method /`` on stream 1."""
-    fields = (
-        bytes([0x80 | _H_METHOD_GET])
-        if method == "GET"
-        else _hpack_literal(_H_METHOD, method)
-    )
+    fields = bytes([0x80 | _H_METHOD_GET]) if method == "GET" else _hpack_literal(_H_METHOD, method)
     fields += bytes([0x80 | _H_SCHEME_HTTPS, 0x80 | _H_PATH_ROOT])
     fields += _hpack_literal(_H_AUTHORITY, host) + _hpack_literal(_H_USER_AGENT, USER_AGENT)
     return (

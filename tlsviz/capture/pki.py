@@ -100,7 +100,7 @@ def _san(host: str) -> list[x509.GeneralName]:
 
 def make_pki(host: str = "localhost", *, use_rsa: bool = False) -> Pki:
     """A CA, a server certificate for ``host`` and a client certificate."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     start, end = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=1)
     ca_key = _key(use_rsa)
     ca_name = _name("tlsviz throwaway CA")

@@ -12,8 +12,10 @@ Wireshark, tshark and ``tlsviz decode`` alike, with no key options.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,8 +29,11 @@ __all__ = [
     "Conversation",
     "RecordError",
     "Recording",
+    "check_output",
     "default_recording_path",
+    "keylog_into",
     "merge_keylogs",
+    "save_recording",
 ]
 
 
@@ -142,6 +147,21 @@ def merge_keylogs(texts: Iterable[str]) -> str:
     return "".join(f"{line}\n" for line in seen)
 
 
+@contextlib.contextmanager
+def keylog_into(recording: Recording) -> Iterator[str]:
+    """A private (0600, in a 0700 folder) temporary file to give
+    ``SSLContext.keylog_filename``; on leaving, even by an exception, its lines
+    become ``recording.keylog`` and the file is gone."""
+    with tempfile.TemporaryDirectory(prefix="tlsviz-keys-") as tmp:
+        os.chmod(tmp, 0o700)
+        path = Path(tmp) / "keys.log"
+        path.touch(mode=0o600)
+        try:
+            yield str(path)
+        finally:
+            recording.keylog = merge_keylogs([path.read_text()])
+
+
 def data_dir() -> Path:
     """``$XDG_DATA_HOME/tlsviz`` or ``~/.local/share/tlsviz`` (XDG Base Directory)."""
     base = os.environ.get("XDG_DATA_HOME")
@@ -170,3 +190,34 @@ def default_recording_path(name: str, when: float | None = None) -> Path:
         if not path.exists():
             return path
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_output(output: str | os.PathLike[str]) -> Path:
+    """``output`` as a path whose folder exists (RecordError otherwise)."""
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise RecordError(f"The folder {path.parent} does not exist.")
+    return path
+
+
+def save_recording(
+    recording: Recording,
+    output: str | os.PathLike[str] | None,
+    name: str,
+    keylog_out: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write ``recording`` to ``output`` or a new default path named after
+    ``name``, and its key log to ``keylog_out``; returns where.  Failures are
+    a :class:`RecordError` of one sentence, with no recording attached."""
+    try:
+        path = check_output(output) if output else default_recording_path(name)
+    except OSError as err:
+        raise RecordError(f"Cannot create the recordings folder ({err.strerror}).") from None
+    try:
+        recording.write_pcapng(path)
+        if keylog_out:
+            Path(keylog_out).write_text(recording.keylog)
+    except OSError as err:
+        where = err.filename or path
+        raise RecordError(f"Cannot write {where}: {(err.strerror or str(err)).lower()}.") from None
+    return path
