@@ -51,6 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--brief", action="store_true", help="list messages without their field trees (text form)"
     )
+    d.add_argument(
+        "--summary",
+        action="store_true",
+        help="one line per connection (with --json: one JSON object per line), streamed as "
+        "each handshake completes; made for big captures",
+    )
+    d.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="processes for --summary (default: one per core for files over 8 MB)",
+    )
     k = d.add_argument_group("key material (any number of each)")
     k.add_argument(
         "--keylog",
@@ -176,6 +189,8 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
 
     path = _resolve_capture(args.capture)
     material = load_material(args)
+    if getattr(args, "summary", False):
+        return cmd_summary(args, path, material, out)
     try:
         session = open_capture(path, material=material)
     except CaptureError as err:
@@ -196,6 +211,74 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     for note in session.notes:
         print(f"tlsviz: warning: {note}", file=sys.stderr)
     return 0
+
+
+def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO) -> int:
+    """``decode --summary``: one line (or JSON object) per connection, as each completes."""
+    from .capture import CaptureError, CaptureReader
+
+    try:
+        reader = CaptureReader(path, fast=True)
+    except CaptureError as err:
+        raise UserError(str(err)) from err
+    size = reader.file_size
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1) if size > 8 << 20 else 1
+    progress = _Progress(size) if sys.stderr.isatty() and size > 8 << 20 else None
+    notes: list[str] = []
+    if jobs > 1:
+        from .parallel import summarize_parallel
+
+        reader.close()
+        rows = summarize_parallel(
+            path, material, jobs, notes=notes, progress=progress.update if progress else None
+        )
+    else:
+        from .source import summarize
+
+        rows = summarize(path, material, notes=notes, reader=reader)
+    count = 0
+    write = out.write
+    for s in rows:
+        count += 1
+        if args.json:
+            write(json.dumps(s.to_json(), separators=(",", ":")) + "\n")
+        else:
+            write(s.line() + "\n")
+        if progress is not None and jobs == 1 and count % 256 == 0:
+            progress.update(reader.bytes_read)
+    if progress is not None:
+        progress.done()
+    if count == 0 and not args.json:
+        write("No TLS connections found.\n")
+    out.flush()
+    for note in notes:
+        print(f"tlsviz: warning: {note}", file=sys.stderr)
+    return 0
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only when it is a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.shown = -1
+
+    def update(self, done: int) -> None:
+        pct = min(100, done * 100 // self.total)
+        if pct != self.shown:
+            self.shown = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\r[{bar:<25}] {pct:3d}%")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r" + " " * 34 + "\r")
+        sys.stderr.flush()
+
+
+def write_json(session: Any, path: str, out: TextIO) -> None:
+    """Public name of the streaming JSON writer (used by ``sniff --json``)."""
+    _write_json(session, path, out)
 
 
 def _write_json(session: Any, path: str, out: TextIO) -> None:

@@ -23,6 +23,7 @@ from .capture import (
 from .keys.engine import KeyMaterial
 from .session.builder import Observer, TimelineBuilder
 from .session.model import Connection
+from .session.summary import Summary, SummaryBuilder
 
 #: pcapng Decryption Secrets Block type of an NSS key log ("TLSK").
 TLS_KEY_LOG = 0x544C534B
@@ -82,3 +83,38 @@ def open_capture(path: str | os.PathLike[str], **options: object) -> CaptureSess
     session = CaptureSession(os.fspath(path), **options)  # type: ignore[arg-type]
     session.open()
     return session
+
+
+def summarize(
+    path: str | os.PathLike[str],
+    material: KeyMaterial | None = None,
+    *,
+    notes: list[str] | None = None,
+    reader: CaptureReader | None = None,
+    shard: tuple[int, int] | None = None,
+) -> Iterator[Summary]:
+    """Connection summaries of a capture, each yielded as soon as it is final.
+
+    With ``shard=(k, n)`` only the TLS connections whose number is k modulo n
+    are summarised (the others are dropped as soon as they are numbered), so
+    that n processes can share a capture (see :mod:`tlsviz.parallel`)."""
+    reader = reader if reader is not None else CaptureReader(path, fast=True)
+    material = material if material is not None else KeyMaterial()
+    builder = SummaryBuilder(material=material, ignore=reader.ignore, shard=shard)
+    last = 0.0
+    for ev in reader:
+        if isinstance(ev, StreamData):
+            yield from builder.data(ev.conn, ev.direction, ev.data, ev.time)
+            last = ev.time
+        elif isinstance(ev, StreamOpened):
+            builder.opened(ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen)
+        elif isinstance(ev, StreamClosed):
+            yield from builder.closed(ev.conn, ev.time, ev.reason)
+        elif isinstance(ev, StreamGap):
+            builder.gap(ev.conn, ev.direction, ev.length, ev.time)
+        elif isinstance(ev, Secrets):
+            if ev.kind == TLS_KEY_LOG:
+                material.keylog.add_text(ev.data, source="pcapng secrets block")
+        elif isinstance(ev, CaptureNote) and notes is not None:
+            notes.append(ev.message)
+    yield from builder.finish(last)

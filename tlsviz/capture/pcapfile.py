@@ -341,8 +341,11 @@ class CaptureReader:
     progress bar.  A reader that is never iterated should be closed.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, fast: bool = False) -> None:
         self._path = path
+        #: memory-mapped reading and a per-packet filter for the connections the
+        #: consumer has dropped (see :mod:`.fastread`); for big captures
+        self.fast = fast
         self._file: _CaptureFile | None = _CaptureFile(path)
         self._current = self._file
         self.link_type: int = self._file.link_type
@@ -350,6 +353,7 @@ class CaptureReader:
         self.packets = 0
         self._reasm = TcpReassembler()
         self._ignored: set[int] = set()
+        self._dropped: set[bytes] = set()  # raw address+port keys of ignored flows
 
     @property
     def bytes_read(self) -> int:
@@ -370,6 +374,14 @@ class CaptureReader:
         """Stop buffering and emitting anything more for ``conn``."""
         self._ignored.add(conn)
         self._reasm.ignore(conn)
+        if self.fast:
+            c = self._reasm._conns.get(conn)
+            if c is not None:
+                for src, sport, dst, dport in c.keys:
+                    if isinstance(src, bytes) and isinstance(dst, bytes):
+                        self._dropped.add(
+                            src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
+                        )
 
     def __iter__(self) -> Iterator[CaptureEvent]:
         cf = self._file if self._file is not None else _CaptureFile(self._path)
@@ -378,6 +390,7 @@ class CaptureReader:
         self.packets = 0
         self._reasm = reasm = TcpReassembler()
         self._ignored = ignored = set[int]()
+        self._dropped = set()
         return self._events(cf, reasm, ignored)
 
     def _events(
@@ -389,14 +402,39 @@ class CaptureReader:
         count = 0
         t = 0.0
         noted: set[int] = set()
+        records: Iterator[Record] | None = None
+        if self.fast:
+            from .fastread import fast_records
+
+            records = fast_records(cf.name)  # type: ignore[assignment]
+        dropped = self._dropped
+        fast = self.fast
         try:
-            for rec in cf.records():
+            for rec in records if records is not None else cf.records():
                 if not isinstance(rec, tuple):
                     self.packets = count
                     yield rec
                     continue
                 t, lt, frame = rec
                 count += 1
+                if fast and lt == 1 and frame[12:14] == b"\x08\x00" and frame[14] == 0x45:
+                    # Ethernet, IPv4 without options: a dropped flow's packet is
+                    # skipped here unless it opens a new connection (SYN), and
+                    # so is a bare ACK (no data, no SYN/FIN/RST): summaries do
+                    # not need the ACK-based detection of capture losses.
+                    if (
+                        frame[23] == 6
+                        and not frame[47] & 0x07
+                        and ((frame[16] << 8 | frame[17]) == 20 + ((frame[46] >> 4) << 2))
+                    ):
+                        continue
+                    key = frame[26:38]
+                    if dropped and frame[23] == 6 and key in dropped:
+                        if frame[47] & 0x12 != 0x02:  # anything but a fresh SYN
+                            continue
+                        # a new connection on the same addresses and ports
+                        dropped.discard(key)
+                        dropped.discard(key[4:8] + key[:4] + key[10:12] + key[8:10])
                 seg = parse(lt, frame)
                 if seg is None:
                     continue

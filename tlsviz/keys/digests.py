@@ -9,6 +9,8 @@ Every digest goes through the ``cryptography`` package.
 
 from __future__ import annotations
 
+import functools
+
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as _hmac
 
@@ -40,6 +42,7 @@ _LENGTHS: dict[str, int] = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def normalize_hash_name(name: str) -> str:
     """Return the canonical lowercase name (``"SHA"`` → ``"sha1"``).
 
@@ -54,6 +57,7 @@ def normalize_hash_name(name: str) -> str:
     return canonical
 
 
+@functools.lru_cache(maxsize=64)
 def hash_algorithm(name: str) -> hashes.HashAlgorithm:
     """The ``cryptography`` hash object for ``name`` (any accepted spelling)."""
     canonical = normalize_hash_name(name)

@@ -81,7 +81,7 @@ class Tls12Flow:
             self._finished(hs, msg, body)
         elif isinstance(body, CertificateVerify):
             certs = hs.certs.get("client")
-            if certs:
+            if certs and self.keys.signatures:
                 self.keys.check(
                     verify_certificate_verify12(
                         certs[0],
@@ -212,7 +212,7 @@ class Tls12Flow:
 
     def _check_ske(self, hs: Handshake12, ske: ServerKeyExchange) -> None:
         certs = hs.certs.get("server")
-        if not certs or ske.signature is None or hs.sh is None:
+        if not certs or ske.signature is None or hs.sh is None or not self.keys.signatures:
             return
         self.keys.check(
             verify_server_key_exchange(

@@ -356,7 +356,7 @@ class Tls13Flow:
 
     def _certificate_verify(self, msg: Message, cv: CertificateVerify) -> None:
         certs = self.certs.get(msg.direction)
-        if certs and cv.scheme is not None and self.ks is not None:
+        if certs and cv.scheme is not None and self.ks is not None and self.keys.signatures:
             self.keys.check(
                 verify_certificate_verify13(
                     certs[0],

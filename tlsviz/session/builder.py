@@ -164,7 +164,9 @@ class TimelineBuilder:
         if not pend.syn_seen:
             swap = _guess_swap(pend)
         client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
-        c = Connection(self._next_id, client, server, start_time=pend.time)
+        # The connection keeps the capture's number for it (1 = the first TCP
+        # connection in the capture), so that every view names it alike.
+        c = Connection(conn, client, server, start_time=pend.time)
         c.keys = ConnectionKeys(self.material, c.id)
         self._next_id += 1
         dec = ConnectionDecoder(

@@ -31,6 +31,7 @@ from .messages import (
 from .reader import Reader
 from .reassembly import RawHandshake
 from .records import Record
+from .scan import quick_client_hello, quick_server_hello
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +117,32 @@ def decode_handshake(
     hs: RawHandshake, direction: str, ctx: ParseContext, encrypted: bool
 ) -> Message:
     raw = hs.raw
+    msg_type = hs.msg_type
+    if not ctx.record_fields and msg_type in (1, 2):
+        # Summaries: the hellos without field trees (see tlsviz.wire.scan).
+        quick = quick_client_hello(raw) if msg_type == 1 else quick_server_hello(raw)
+        if quick is not None:
+            name = (
+                "HelloRetryRequest"
+                if getattr(quick, "is_hrr", False)
+                else ("ClientHello" if msg_type == 1 else "ServerHello")
+            )
+            return Message(
+                direction,
+                name,
+                22,
+                encrypted,
+                raw,
+                hs.segments,
+                hs.time,
+                (),
+                quick,
+                (),
+                hs.records,
+                msg_type,
+            )
     r = Reader(raw, 0, record=ctx.record_fields)
     notes: list[str] = []
-    msg_type = hs.msg_type
     name = reg.handshake_name(msg_type)
     r.u8("msg_type", "handshake.msg_type", fmt=reg.handshake_display)
     r.u24("length", "handshake.length")

@@ -110,6 +110,8 @@ class ServerHello(_Hello):
     def selected_group(self) -> int | None:
         """The group of the key share, or the group a HelloRetryRequest asks for."""
         v = self.ext_value(51)
+        if v is None:
+            v = self.ext_value(40)  # key_share before TLS 1.3 draft 23
         if isinstance(v, KeyShareEntry):
             return v.group
         if isinstance(v, int):

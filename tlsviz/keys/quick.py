@@ -1,0 +1,255 @@
+"""Verify a connection's Finished messages from a key log, with nothing else.
+
+``decode --summary --keylog`` on a capture of thousands of handshakes needs one
+answer per connection: do both Finished messages verify with the key log's
+secrets?  The full flow (:mod:`tlsviz.keys.flow13`, :mod:`tlsviz.keys.flow12`)
+records every derivation step, checks signatures and decodes every message;
+this one frames records, keeps the transcript as bytes, decrypts only the
+handshake records and computes the two verify_data values with the same
+primitives (:mod:`.hkdf`, :mod:`.prf`, :class:`.protection.RecordDecryptor`).
+It handles the common case — a key log and a full or resumed handshake — and
+says :attr:`QuickVerifier.unsure` for anything else (0-RTT, an SSLv2 hello,
+renegotiation, unknown suites), so the caller can fall back to the full flow.
+A test checks that both give the same status on every capture at hand.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from ..wire import registry as reg
+from ..wire.scan import HRR_RANDOM
+from .digests import digest, hash_len
+from .hkdf import hkdf_expand_label
+from .keylog import KeyLog
+from .prf import finished_verify_data, key_block, split_key_block
+from .protection import RecordDecryptor
+
+
+class QuickVerifier:
+    """Follows one connection's two byte streams until both Finished are checked."""
+
+    def __init__(self, keylog: KeyLog) -> None:
+        self.keylog = keylog
+        self.bufs = {"client": bytearray(), "server": bytearray()}
+        self.hs = {"client": bytearray(), "server": bytearray()}
+        self.dec: dict[str, RecordDecryptor | None] = {"client": None, "server": None}
+        self.transcript: list[bytes] = []
+        self.client_random = b""
+        self.server_random = b""
+        self.suite: reg.SuiteInfo | None = None
+        self.version = 0
+        self.tls13 = False
+        self.hash = "sha256"
+        self.secrets: dict[str, bytes] = {}
+        self.master: bytes | None = None
+        self.etm = False
+        self.finished: dict[str, bool] = {}
+        self.status: str | None = None
+        self.reason = ""
+        self.unsure = False
+        self.started = False
+        self.alpn: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status is not None or self.unsure
+
+    def _end(self, status: str, reason: str) -> None:
+        if self.status is None:
+            self.status, self.reason = status, reason
+
+    # -- records ------------------------------------------------------------------
+    def feed(self, direction: str, data: bytes) -> None:
+        if self.done:
+            return
+        buf = self.bufs[direction]
+        buf += data
+        if not self.started and buf[:1] and buf[0] & 0x80:
+            self.unsure = True  # SSLv2-framed hello: the full flow knows it
+            return
+        pos, n = 0, len(buf)
+        while pos + 5 <= n and not self.done:
+            length = (buf[pos + 3] << 8) | buf[pos + 4]
+            end = pos + 5 + length
+            if end > n:
+                break
+            self.started = True
+            self._record(
+                direction, buf[pos], bytes(buf[pos + 1 : pos + 3]), bytes(buf[pos + 5 : end])
+            )
+            pos = end
+        del buf[:pos]
+
+    def _record(self, direction: str, ctype: int, version: bytes, fragment: bytes) -> None:
+        if direction in self.finished:
+            return  # its handshake is over: later records use keys not needed here
+        if ctype == 20:
+            if not self.tls13:
+                self._change_cipher_spec(direction)
+            return
+        dec = self.dec[direction]
+        if dec is not None and (ctype == 23 or not self.tls13):
+            res = dec.decrypt(ctype, (version[0] << 8) | version[1], fragment)
+            if not res.ok:
+                self._end(
+                    "mismatch",
+                    f"the {direction}'s records do not decrypt with the "
+                    "key log's secrets: they do not belong to this connection",
+                )
+                return
+            ctype, fragment = res.content_type, res.plaintext
+        elif ctype == 23:
+            if direction == "client" and not self.suite:
+                self.unsure = True  # 0-RTT data
+            return
+        if ctype == 22:
+            self._handshake(direction, fragment)
+
+    def _handshake(self, direction: str, data: bytes) -> None:
+        hs = self.hs[direction]
+        hs += data
+        pos, n = 0, len(hs)
+        while pos + 4 <= n and not self.done:
+            length = (hs[pos + 1] << 16) | (hs[pos + 2] << 8) | hs[pos + 3]
+            if pos + 4 + length > n:
+                break
+            self._message(direction, hs[pos], bytes(hs[pos : pos + 4 + length]))
+            pos += 4 + length
+        del hs[:pos]
+
+    # -- messages -----------------------------------------------------------------
+    def _message(self, direction: str, t: int, raw: bytes) -> None:
+        if t == 1:
+            if self.client_random and not self.hrr_pending():
+                self.unsure = True  # renegotiation
+                return
+            self.client_random = self.client_random or raw[6:38]
+        elif t == 2:
+            self._server_hello(raw)  # appends to the transcript itself
+            return
+        elif t == 20:
+            self._finished(direction, raw)
+            return
+        elif t in (4, 24) and self.tls13:
+            return  # tickets and key updates are not part of the transcript
+        elif t == 8 and direction == "server":
+            self._encrypted_extensions(raw)
+        self.transcript.append(raw)
+
+    def _encrypted_extensions(self, raw: bytes) -> None:
+        """TLS 1.3 moved the selected ALPN protocol into EncryptedExtensions."""
+        from ..wire.scan import _exts
+
+        for etype, s, e in _exts(raw, 4, len(raw)):
+            if etype == 16 and e - s >= 3:
+                self.alpn = raw[s + 3 : s + 3 + raw[s + 2]].decode("ascii", "backslashreplace")
+
+    def hrr_pending(self) -> bool:
+        return self.suite is not None and self.tls13 and not self.secrets
+
+    def _server_hello(self, raw: bytes) -> None:
+        from ..wire.scan import quick_server_hello
+
+        sh = quick_server_hello(raw)
+        suite = reg.SUITES.get(sh.cipher_suite) if sh is not None else None
+        if sh is None or suite is None:
+            self.unsure = True
+            return
+        self.suite = suite
+        self.version = sh.version
+        self.tls13 = self.version == 0x0304 or (self.version >> 8) == 0x7F
+        self.hash = suite.prf_hash
+        self.server_random = sh.random
+        if self.tls13 and sh.random == HRR_RANDOM:
+            # RFC 8446 §4.4.1: ClientHello1 becomes a message_hash
+            inner = digest(self.hash, self.transcript[0])
+            self.transcript = [bytes([254]) + len(inner).to_bytes(3, "big") + inner]
+            self.transcript.append(raw)
+            return
+        self.transcript.append(raw)
+        if self.tls13:
+            c = self.keylog.lookup("CLIENT_HANDSHAKE_TRAFFIC_SECRET", self.client_random)
+            s = self.keylog.lookup("SERVER_HANDSHAKE_TRAFFIC_SECRET", self.client_random)
+            if c is None or s is None:
+                self._end(
+                    "missing",
+                    "the key log has no handshake secrets for this client "
+                    f"random ({self.client_random.hex()})",
+                )
+                return
+            self.secrets = {"client": c, "server": s}
+            for side, secret in self.secrets.items():
+                self.dec[side] = self._aead13(secret)
+        else:
+            self.etm = sh.ext(22) is not None and suite.mode == "cbc"
+            self.compression = sh.compression_method
+            self.master = self.keylog.lookup("CLIENT_RANDOM", self.client_random)
+
+    def _aead13(self, secret: bytes) -> RecordDecryptor:
+        assert self.suite is not None
+        key = hkdf_expand_label(self.hash, secret, "key", b"", self.suite.key_len)
+        iv = hkdf_expand_label(self.hash, secret, "iv", b"", self.suite.iv_len)
+        return RecordDecryptor.for_suite(self.suite, key=key, iv=iv, version=self.version)
+
+    def _change_cipher_spec(self, direction: str) -> None:
+        suite = self.suite
+        if suite is None:
+            return
+        if self.master is None:
+            self._end(
+                "missing",
+                f"the key log has no entry for this client random ({self.client_random.hex()})",
+            )
+            return
+        block = key_block(
+            self.version,
+            suite.prf_hash,
+            self.master,
+            self.client_random,
+            self.server_random,
+            2 * (suite.mac_len + suite.key_len + suite.iv_len),
+        )
+        kb = split_key_block(block, suite.mac_len, suite.key_len, suite.iv_len)
+        if direction == "client":
+            key, iv, mac = kb.client_write_key, kb.client_write_iv, kb.client_write_mac_key
+        else:
+            key, iv, mac = kb.server_write_key, kb.server_write_iv, kb.server_write_mac_key
+        dec = RecordDecryptor.for_suite(
+            suite,
+            key=key,
+            iv=iv,
+            version=self.version,
+            mac_key=mac,
+            encrypt_then_mac=self.etm,
+            compression=getattr(self, "compression", 0),
+        )
+        if dec.setup_error:
+            self._end("partial", f"the records cannot be decrypted: {dec.setup_error}")
+            return
+        self.dec[direction] = dec
+
+    def _finished(self, direction: str, raw: bytes) -> None:
+        received = raw[4:]
+        if self.tls13:
+            secret = self.secrets[direction]
+            fk = hkdf_expand_label(self.hash, secret, "finished", b"", hash_len(self.hash))
+            from .digests import hmac_digest
+
+            expected = hmac_digest(self.hash, fk, digest(self.hash, b"".join(self.transcript)))
+        else:
+            assert self.suite is not None and self.master is not None
+            expected = finished_verify_data(
+                self.version, self.suite.prf_hash, self.master, direction, b"".join(self.transcript)
+            )
+        self.transcript.append(raw)
+        ok = hmac.compare_digest(expected, received)
+        self.finished[direction] = ok
+        if not ok:
+            self._end(
+                "mismatch",
+                f"the {direction} Finished does not verify: the key log's "
+                "secrets or the handshake differ from what the sender used",
+            )
+        elif len(self.finished) == 2:
+            self._end("verified", "Both Finished messages verify with the derived keys")

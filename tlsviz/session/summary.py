@@ -1,0 +1,314 @@
+"""One line per connection, for captures of any size (``decode --summary``).
+
+:class:`SummaryBuilder` takes the same calls as the timeline builder (opened,
+data, gap, closed, finish) but keeps no messages.  Without key material it
+only scans the hellos (:mod:`tlsviz.wire.scan`); with key material it runs the
+decoder without field trees and the key derivation without signature checks,
+until both Finished messages are checked.  Either way, as soon as a
+connection's summary cannot change any more it is handed back and the capture
+reader is told to drop the rest of that connection's packets: memory follows
+the connections open at once, and time follows the handshakes, not the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..keys.engine import ConnectionKeys, KeyMaterial, _sentence
+from ..keys.quick import QuickVerifier
+from ..wire import registry as reg
+from ..wire.connection import CLIENT, SERVER, ConnectionDecoder
+from ..wire.message import Message
+from ..wire.scan import HelloFacts, HelloScanner
+from .builder import _guess_swap, _Pending, _verdict
+
+
+@dataclass(slots=True)
+class Summary:
+    """The facts of one connection; the keys are those of ``decode --json``."""
+
+    id: int
+    client: str
+    server: str
+    start_time: float | None = None
+    end_time: float | None = None
+    facts: HelloFacts = field(default_factory=HelloFacts)
+    keys: tuple[str, str] | None = None  # (status, reason)
+    closed: str | None = None
+    errors: int = 0
+
+    @property
+    def version(self) -> str | None:
+        v = self.facts.version
+        return reg.version_name(v) if v is not None else None
+
+    @property
+    def cipher_suite(self) -> str | None:
+        s = self.facts.cipher_suite
+        return reg.suite_name(s) if s is not None else None
+
+    @property
+    def group(self) -> str | None:
+        g = self.facts.group
+        return reg.group_name(g) if g is not None else None
+
+    def to_json(self) -> dict[str, Any]:
+        f = self.facts
+        out: dict[str, Any] = {
+            "id": self.id,
+            "transport": "tcp",
+            "client": self.client,
+            "server": self.server,
+            "version": self.version,
+            "cipher_suite": self.cipher_suite,
+            "sni": f.sni,
+            "alpn": f.alpn,
+            "group": self.group,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "closed": self.closed,
+            "resumed": f.psk_accepted,
+            "hello_retry": f.hello_retry,
+        }
+        if self.keys is not None:
+            out["keys"] = {"status": self.keys[0], "reason": self.keys[1]}
+        return out
+
+    def line(self) -> str:
+        parts = [
+            f"{self.id:>6}",
+            f"{self.client} -> {self.server}",
+            self.version or "?",
+            self.cipher_suite or "?",
+        ]
+        f = self.facts
+        if f.sni:
+            parts.append(f"sni={f.sni}")
+        if f.alpn:
+            parts.append(f"alpn={f.alpn}")
+        if self.group:
+            parts.append(f"group={self.group}")
+        if self.keys is not None:
+            parts.append(f"keys={self.keys[0]}")
+        return "  ".join(parts)
+
+
+@dataclass(slots=True)
+class _Live:
+    summary: Summary
+    swap: bool
+    scanner: HelloScanner | None = None
+    decoder: ConnectionDecoder | None = None
+    keys: ConnectionKeys | None = None
+    quick: QuickVerifier | None = None
+    chunks: list[tuple[str, bytes, float]] | None = None  # kept for a fallback
+    done: bool = False
+    mid_stream: bool = False
+
+
+class SummaryBuilder:
+    """Feed it capture events (as method calls); it returns finished summaries."""
+
+    def __init__(
+        self,
+        *,
+        material: KeyMaterial | None = None,
+        ignore: Callable[[int], None] | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> None:
+        self.material = material
+        self._ignore = ignore
+        self.shard = shard
+        self._pending: dict[int, _Pending] = {}
+        self._live: dict[int, _Live] = {}
+        self._next_id = 1
+
+    @property
+    def keyed(self) -> bool:
+        return self.material is not None and self.material.given
+
+    def opened(self, conn: int, client: str, server: str, time: float, syn_seen: bool) -> None:
+        if self.shard is not None and conn % self.shard[1] != self.shard[0]:
+            if self._ignore is not None:
+                self._ignore(conn)  # another process summarises this one
+            return
+        self._pending[conn] = _Pending(client, server, time, syn_seen)
+
+    def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Summary]:
+        live = self._live.get(conn)
+        if live is None:
+            pend = self._pending.get(conn)
+            if pend is None:
+                return []
+            pend.chunks.append((direction, data, time))
+            head = pend.head[direction]
+            if len(head) < 6:
+                head += data[: 6 - len(head)]
+            verdicts = {d: _verdict(bytes(pend.head[d]), pend.syn_seen) for d in (CLIENT, SERVER)}
+            if True in verdicts.values():
+                return self._start(conn, pend)
+            if verdicts[CLIENT] is False or (verdicts[SERVER] is False and not pend.head[CLIENT]):
+                self._drop(conn)
+            return []
+        return self._feed(conn, live, direction, data, time)
+
+    def gap(self, conn: int, direction: str, length: int, time: float) -> None:
+        live = self._live.get(conn)
+        if live is not None and live.decoder is not None:
+            d = _flip(direction) if live.swap else direction
+            live.decoder.receive_gap(d, length, time)
+            self._drain(live)
+        elif live is not None and live.scanner is not None:
+            live.summary.errors += 1
+            live.done = True
+
+    def closed(self, conn: int, time: float, reason: str) -> list[Summary]:
+        self._pending.pop(conn, None)
+        live = self._live.pop(conn, None)
+        if live is None or live.done:
+            return []
+        if live.decoder is not None:
+            live.decoder.close(truncated=reason == "eof")
+            self._drain(live)
+        return [self._final(live, time, reason)]
+
+    def finish(self, time: float | None = None) -> list[Summary]:
+        out: list[Summary] = []
+        for conn in sorted(self._live, key=lambda c: self._live[c].summary.id):
+            out.extend(self.closed(conn, time or 0.0, "eof"))
+        self._pending.clear()
+        return out
+
+    # -- internals ----------------------------------------------------------------
+    def _drop(self, conn: int) -> None:
+        self._pending.pop(conn, None)
+        if self._ignore is not None:
+            self._ignore(conn)
+
+    def _start(self, conn: int, pend: _Pending) -> list[Summary]:
+        del self._pending[conn]
+        swap = _guess_swap(pend) if not pend.syn_seen else False
+        client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
+        s = Summary(conn, client, server, pend.time)
+        live = _Live(s, swap, mid_stream=not pend.syn_seen)
+        live.scanner = HelloScanner()
+        if self.keyed:
+            assert self.material is not None
+            m = self.material
+            if not (m.rsa_keys or m.psks or m.ephemeral):
+                # a key log only: the quick verifier, with the full flow as fallback
+                live.quick = QuickVerifier(m.keylog)
+                live.chunks = []
+            else:
+                self._full(live)
+        self._live[conn] = live
+        out: list[Summary] = []
+        for direction, data, time in pend.chunks:
+            out.extend(self._feed(conn, live, direction, data, time))
+        return out
+
+    def _feed(
+        self, conn: int, live: _Live, direction: str, data: bytes, time: float
+    ) -> list[Summary]:
+        if live.done:
+            return []
+        d = _flip(direction) if live.swap else direction
+        if live.decoder is not None:
+            live.decoder.receive_data(d, data, time)
+            done = self._drain(live)
+        elif live.quick is not None:
+            assert live.chunks is not None and live.scanner is not None
+            live.chunks.append((d, data, time))
+            live.scanner.feed(d, data)
+            live.quick.feed(d, data)
+            if live.quick.unsure:
+                self._full(live)
+                done = self._drain(live)
+            else:
+                done = live.quick.done
+        else:
+            assert live.scanner is not None
+            live.scanner.feed(d, data)
+            done = live.scanner.done
+        if not done:
+            return []
+        live.done = True
+        del self._live[conn]
+        if self._ignore is not None:
+            self._ignore(conn)
+        return [self._final(live, time, None)]
+
+    def _full(self, live: _Live) -> None:
+        """The full decoder and key flow (without field trees or signature
+        checks); replays what the quick path had seen."""
+        assert self.material is not None
+        live.decoder = ConnectionDecoder(
+            record_fields=False,
+            certificates=False,
+            mid_stream=live.mid_stream,
+            skip_application_data=True,
+        )
+        live.keys = ConnectionKeys(self.material, live.summary.id, signatures=False)
+        live.quick = None
+        for d, data, time in live.chunks or ():
+            live.decoder.receive_data(d, data, time)
+        live.chunks = None
+
+    def _drain(self, live: _Live) -> bool:
+        dec, keys = live.decoder, live.keys
+        assert dec is not None and keys is not None
+        facts = live.summary.facts
+        while True:
+            ev = dec.next_event()
+            if isinstance(ev, str):
+                break
+            keys.observe(dec, ev)
+            if isinstance(ev, Message):
+                if ev.diagnostics:
+                    live.summary.errors += 1
+            else:
+                live.summary.errors += 1
+        neg = dec.neg
+        facts.version = neg.version
+        facts.cipher_suite = neg.cipher_suite
+        facts.group = neg.group
+        facts.alpn = neg.alpn
+        facts.sni = neg.sni
+        facts.hello_retry = neg.hello_retry is not None
+        sh = neg.server_hello
+        facts.psk_accepted = sh is not None and sh.psk_selected is not None
+        fin = dec.order.finished
+        return bool(fin.get(CLIENT) and fin.get(SERVER))
+
+    def _final(self, live: _Live, time: float, reason: str | None) -> Summary:
+        s = live.summary
+        s.end_time = time
+        s.closed = reason
+        if live.scanner is not None and live.decoder is None:
+            s.facts = live.scanner.facts
+        if live.keys is not None:
+            s.keys = live.keys.status()
+        elif live.quick is not None:
+            q = live.quick
+            if q.alpn is not None and s.facts.alpn is None:
+                s.facts.alpn = q.alpn
+            if q.status is not None:
+                s.keys = (q.status, _sentence(q.reason))
+            elif q.finished:
+                s.keys = ("partial", "Only one Finished message was seen.")
+            elif q.suite is None:
+                s.keys = ("missing", "No ServerHello was seen, so no keys were agreed.")
+            else:
+                s.keys = (
+                    "partial",
+                    "The handshake did not reach its Finished messages in the capture.",
+                )
+        elif self.material is not None:
+            s.keys = ("missing", "No key log or keys were given.")
+        return s
+
+
+def _flip(direction: str) -> str:
+    return SERVER if direction == CLIENT else CLIENT

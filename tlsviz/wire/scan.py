@@ -1,0 +1,362 @@
+"""A fast scan of the hellos, for summaries of big captures.
+
+The full decoder builds a field tree for every byte; a connection list needs
+five facts per connection (version, suite, SNI, ALPN, group).  This module
+reads just those from the ClientHello, ServerHello and (before TLS 1.3)
+ServerKeyExchange, with plain index arithmetic and no objects per field.  It
+never raises on bad bytes: a malformed hello simply yields fewer facts (the
+full decoder is the tool that explains why).
+
+:class:`HelloScanner` follows one connection's two byte streams and says when
+the summary is complete, so that the capture reader can stop buffering the
+rest of the connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .extensions import Extension, KeyShareEntry, PskOffer
+from .hello import ClientHello, ServerHello
+from .records import looks_like_sslv2_client_hello
+
+#: RFC 8446 §4.1.3: SHA-256("HelloRetryRequest").
+HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+
+
+@dataclass(slots=True)
+class HelloFacts:
+    """What the hellos settled (None: not seen or not present)."""
+
+    client_random: bytes | None = None
+    sni: str | None = None
+    offered_alpn: list[str] = field(default_factory=list)
+    offers_tls13: bool = False
+    version: int | None = None
+    cipher_suite: int | None = None
+    group: int | None = None
+    alpn: str | None = None
+    hello_retry: bool = False
+    psk_accepted: bool = False
+    session_id_echo: bool = False
+    client_hellos: int = 0
+    server_key_exchange: bool = False
+
+
+def _exts(data: bytes, pos: int, end: int) -> list[tuple[int, int, int]]:
+    """(type, start, end) of each extension in data[pos:end] (a 2-byte-prefixed list)."""
+    out: list[tuple[int, int, int]] = []
+    if pos + 2 > end:
+        return out
+    stop = min(end, pos + 2 + ((data[pos] << 8) | data[pos + 1]))
+    pos += 2
+    while pos + 4 <= stop:
+        etype = (data[pos] << 8) | data[pos + 1]
+        n = (data[pos + 2] << 8) | data[pos + 3]
+        s = pos + 4
+        if s + n > stop:
+            break
+        out.append((etype, s, s + n))
+        pos = s + n
+    return out
+
+
+def scan_client_hello(body: bytes, facts: HelloFacts) -> None:
+    """ClientHello body (after the 4-byte handshake header), RFC 8446 §4.1.2."""
+    n = len(body)
+    facts.client_hellos += 1
+    if n < 38:
+        return
+    if facts.client_random is None:
+        facts.client_random = body[2:34]
+    pos = 34
+    pos += 1 + body[pos]  # session id
+    if pos + 2 > n:
+        return
+    pos += 2 + ((body[pos] << 8) | body[pos + 1])  # cipher suites
+    if pos + 1 > n:
+        return
+    pos += 1 + body[pos]  # compression methods
+    for etype, s, e in _exts(body, pos, n):
+        if etype == 0 and facts.sni is None and e - s >= 5 and body[s + 2] == 0:
+            ln = (body[s + 3] << 8) | body[s + 4]
+            facts.sni = body[s + 5 : min(e, s + 5 + ln)].decode("ascii", "backslashreplace")
+        elif etype == 16 and not facts.offered_alpn:
+            p = s + 2
+            while p < e:
+                ln = body[p]
+                facts.offered_alpn.append(
+                    body[p + 1 : p + 1 + ln].decode("ascii", "backslashreplace")
+                )
+                p += 1 + ln
+        elif etype == 43 and e > s:
+            for p in range(s + 1, e - 1, 2):
+                if (body[p] == 3 and body[p + 1] == 4) or body[p] == 0x7F:
+                    facts.offers_tls13 = True
+
+
+def scan_sslv2_hello(data: bytes, facts: HelloFacts) -> None:
+    """An SSLv2-framed CLIENT-HELLO (RFC 5246 Appendix E.2): its challenge is the random."""
+    facts.client_hellos += 1
+    if len(data) < 9:
+        return
+    spec = (data[3] << 8) | data[4]
+    sid = (data[5] << 8) | data[6]
+    chal = (data[7] << 8) | data[8]
+    start = 9 + spec + sid
+    challenge = data[start : start + chal]
+    if facts.client_random is None and challenge:
+        facts.client_random = challenge[-32:].rjust(32, b"\0")
+
+
+def scan_server_hello(body: bytes, facts: HelloFacts) -> None:
+    """ServerHello or HelloRetryRequest body (RFC 8446 §4.1.3)."""
+    n = len(body)
+    if n < 38:
+        return
+    legacy = (body[0] << 8) | body[1]
+    hrr = body[2:34] == HRR_RANDOM
+    pos = 34
+    draft = (legacy >> 8) == 0x7F and (legacy & 0xFF) < 22
+    if not draft:
+        sid_len = body[pos]
+        pos += 1 + sid_len
+        facts.session_id_echo = sid_len > 0
+    if pos + 2 > n:
+        return
+    suite = (body[pos] << 8) | body[pos + 1]
+    pos += 2 if draft else 3
+    version = legacy
+    group = None
+    alpn = None
+    psk = False
+    for etype, s, e in _exts(body, pos, n):
+        if etype == 43 and e - s == 2:
+            version = (body[s] << 8) | body[s + 1]
+        elif etype in (51, 40) and e - s >= 2:
+            group = (body[s] << 8) | body[s + 1]
+        elif etype == 16 and e - s >= 3:
+            ln = body[s + 2]
+            alpn = body[s + 3 : s + 3 + ln].decode("ascii", "backslashreplace")
+        elif etype == 41:
+            psk = True
+    if hrr:
+        facts.hello_retry = True
+        if facts.version is None:
+            facts.version = version
+        if facts.group is None:
+            facts.group = group
+        return
+    if facts.cipher_suite is not None:
+        return  # renegotiation: the summary keeps the first handshake
+    facts.version = version
+    facts.cipher_suite = suite
+    facts.group = group if group is not None else facts.group
+    facts.alpn = alpn
+    facts.psk_accepted = psk
+
+
+def scan_server_key_exchange(body: bytes, facts: HelloFacts) -> None:
+    """The named curve of an ECDHE ServerKeyExchange (RFC 8422 §5.4); ECDHE_PSK
+    puts a PSK identity hint first (RFC 5489 §2)."""
+    from .registry import SUITES
+
+    facts.server_key_exchange = True
+    info = SUITES.get(facts.cipher_suite) if facts.cipher_suite is not None else None
+    if info is None or info.kx not in ("ECDHE", "ECDHE_PSK", "ECDH"):
+        return
+    pos = 2 + ((body[0] << 8) | body[1]) if info.kx == "ECDHE_PSK" and len(body) >= 2 else 0
+    if len(body) >= pos + 3 and body[pos] == 3 and facts.group is None:
+        facts.group = (body[pos + 1] << 8) | body[pos + 2]
+
+
+class HelloScanner:
+    """Reads the hellos of one connection from its two byte streams.
+
+    ``done`` becomes True once the summary cannot change any more: after a
+    TLS 1.3 ServerHello (everything after it is encrypted), or before TLS 1.3
+    after the ServerHelloDone (or the server's ChangeCipherSpec when resuming).
+    """
+
+    __slots__ = ("_first", "_hs", "bufs", "done", "facts")
+
+    def __init__(self) -> None:
+        self.facts = HelloFacts()
+        self.bufs = {"client": bytearray(), "server": bytearray()}
+        self._hs = {"client": bytearray(), "server": bytearray()}
+        self._first = {"client": True, "server": True}
+        self.done = False
+
+    def feed(self, direction: str, data: bytes) -> None:
+        if self.done:
+            return
+        buf = self.bufs[direction]
+        buf += data
+        pos = 0
+        n = len(buf)
+        if self._first[direction] and n >= 5 and buf[0] & 0x80:
+            self._first[direction] = False
+            if looks_like_sslv2_client_hello(bytes(buf[:5])):
+                length = ((buf[0] & 0x7F) << 8) | buf[1]
+                if n < 2 + length:
+                    self._first[direction] = True
+                    return
+                scan_sslv2_hello(bytes(buf[2 : 2 + length]), self.facts)
+                pos = 2 + length
+        elif n >= 5:
+            self._first[direction] = False
+        while pos + 5 <= n and not self.done:
+            ctype = buf[pos]
+            length = (buf[pos + 3] << 8) | buf[pos + 4]
+            end = pos + 5 + length
+            if end > n:
+                break
+            if ctype == 22:
+                self._handshake(direction, buf, pos + 5, end)
+            elif direction == "server" and ctype in (20, 23):
+                # a resumed handshake's ChangeCipherSpec, or data: the hellos are
+                # over (a TLS 1.3 compatibility ChangeCipherSpec is not a sign)
+                v = self.facts.version
+                tls13 = v is not None and (v == 0x0304 or (v >> 8) == 0x7F)
+                self.done = ctype == 23 or not tls13
+            pos = end
+        del buf[:pos]
+
+    def _handshake(self, direction: str, buf: bytearray, start: int, end: int) -> None:
+        hs = self._hs[direction]
+        hs += buf[start:end]
+        pos = 0
+        n = len(hs)
+        while pos + 4 <= n:
+            t = hs[pos]
+            length = (hs[pos + 1] << 16) | (hs[pos + 2] << 8) | hs[pos + 3]
+            if pos + 4 + length > n:
+                break
+            body = bytes(hs[pos + 4 : pos + 4 + length])
+            pos += 4 + length
+            if t == 1 and direction == "client":
+                scan_client_hello(body, self.facts)
+            elif t == 2 and direction == "server":
+                scan_server_hello(body, self.facts)
+                f = self.facts
+                v = f.version
+                settled = not f.hello_retry or f.cipher_suite is not None
+                if settled and v is not None and (v == 0x0304 or (v >> 8) == 0x7F):
+                    self.done = True
+            elif t == 12 and direction == "server":
+                scan_server_key_exchange(body, self.facts)
+            elif t == 14 and direction == "server":
+                self.done = True
+        del hs[:pos]
+
+
+# -- typed hellos without field trees (the keys need more than the summary facts) --
+
+
+def _ext_values(raw: bytes, pos: int, end: int, server: bool, hrr: bool) -> tuple[Extension, ...]:
+    """Extensions with the values the key schedule reads; offsets are
+    relative to ``raw``, the whole handshake message (header included)."""
+    out: list[Extension] = []
+    for etype, s, e in _exts(raw, pos, end):
+        value: object = None
+        try:
+            if etype == 43:
+                if server:
+                    value = (raw[s] << 8) | raw[s + 1]
+                else:
+                    value = [(raw[p] << 8) | raw[p + 1] for p in range(s + 1, e - 1, 2)]
+            elif etype in (51, 40):
+                if hrr:
+                    value = (raw[s] << 8) | raw[s + 1]
+                elif server:
+                    n = (raw[s + 2] << 8) | raw[s + 3]
+                    value = KeyShareEntry((raw[s] << 8) | raw[s + 1], raw[s + 4 : s + 4 + n], s + 4)
+                else:
+                    shares = []
+                    p = s + 2
+                    while p + 4 <= e:
+                        n = (raw[p + 2] << 8) | raw[p + 3]
+                        shares.append(
+                            KeyShareEntry((raw[p] << 8) | raw[p + 1], raw[p + 4 : p + 4 + n], p + 4)
+                        )
+                        p += 4 + n
+                    value = shares
+            elif etype == 41:
+                value = raw[s] << 8 | raw[s + 1] if server else _psk_offer(raw, s, e)
+            elif etype == 16:
+                names = []
+                p = s + 2
+                while p < e:
+                    n = raw[p]
+                    names.append(raw[p + 1 : p + 1 + n].decode("ascii", "backslashreplace"))
+                    p += 1 + n
+                value = names
+            elif etype == 0 and not server and e - s >= 5:
+                n = (raw[s + 3] << 8) | raw[s + 4]
+                value = raw[s + 5 : s + 5 + n].decode("ascii", "backslashreplace")
+            elif etype in (22, 23, 42) and e == s:
+                value = True
+            elif etype == 35:
+                value = raw[s:e]
+        except IndexError:
+            value = None
+        out.append(Extension(etype, raw[s:e], s - 4, value))
+    return tuple(out)
+
+
+def _psk_offer(raw: bytes, s: int, e: int) -> PskOffer:
+    n = (raw[s] << 8) | raw[s + 1]
+    p, stop = s + 2, s + 2 + n
+    identities = []
+    while p + 2 <= stop:
+        ln = (raw[p] << 8) | raw[p + 1]
+        ident = raw[p + 2 : p + 2 + ln]
+        age = int.from_bytes(raw[p + 2 + ln : p + 6 + ln], "big")
+        identities.append((ident, age))
+        p += 6 + ln
+    binders_offset = stop
+    binders = []
+    p = stop + 2
+    while p < e:
+        ln = raw[p]
+        binders.append(raw[p + 1 : p + 1 + ln])
+        p += 1 + ln
+    return PskOffer(tuple(identities), tuple(binders), binders_offset)
+
+
+def quick_client_hello(raw: bytes) -> ClientHello | None:
+    """A ClientHello from the whole message bytes, or None if it is malformed."""
+    try:
+        pos = 4 + 34
+        sid = raw[pos + 1 : pos + 1 + raw[pos]]
+        pos += 1 + raw[pos]
+        n = (raw[pos] << 8) | raw[pos + 1]
+        suites = tuple((raw[p] << 8) | raw[p + 1] for p in range(pos + 2, pos + 2 + n - 1, 2))
+        pos += 2 + n
+        methods = tuple(raw[pos + 1 : pos + 1 + raw[pos]])
+        pos += 1 + raw[pos]
+        exts = _ext_values(raw, pos, len(raw), False, False)
+        return ClientHello((raw[4] << 8) | raw[5], raw[6:38], sid, suites, methods, exts)
+    except IndexError:
+        return None
+
+
+def quick_server_hello(raw: bytes) -> ServerHello | None:
+    """A ServerHello (or HelloRetryRequest) from the whole message bytes."""
+    try:
+        legacy = (raw[4] << 8) | raw[5]
+        random = raw[6:38]
+        hrr = random == HRR_RANDOM
+        pos = 38
+        if (legacy >> 8) == 0x7F and (legacy & 0xFF) < 22:
+            suite = (raw[pos] << 8) | raw[pos + 1]
+            exts = _ext_values(raw, pos + 2, len(raw), True, False)
+            return ServerHello(legacy, random, b"", suite, 0, exts, False)
+        sid = raw[pos + 1 : pos + 1 + raw[pos]]
+        pos += 1 + raw[pos]
+        suite = (raw[pos] << 8) | raw[pos + 1]
+        method = raw[pos + 2]
+        exts = _ext_values(raw, pos + 3, len(raw), True, hrr)
+        return ServerHello(legacy, random, sid, suite, method, exts, hrr)
+    except IndexError:
+        return None
