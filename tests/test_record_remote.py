@@ -176,11 +176,6 @@ def test_refused_handshake_is_recorded(refused: tuple[Path, str]) -> None:
     assert alerts == ["48"]  # unknown_ca (RFC 8446 §6.2), sent by the client
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="keys: OpenSSL logs only SERVER_HANDSHAKE_TRAFFIC_SECRET before it rejects a "
-    "certificate; decode does not yet decrypt one direction alone (tshark does)",
-)
 def test_decode_shows_the_refused_certificate(refused: tuple[Path, str]) -> None:
     rec, _ = refused
     doc = json.loads(tlsviz("decode", "--json", str(rec)).stdout)

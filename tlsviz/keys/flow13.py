@@ -272,11 +272,26 @@ class Tls13Flow:
             c_log = self._logged("CLIENT_HANDSHAKE_TRAFFIC_SECRET")
             s_log = self._logged("SERVER_HANDSHAKE_TRAFFIC_SECRET")
             if c_log is None or s_log is None:
+                # e.g. a client that rejected the server's certificate logged
+                # only the server's secret: decrypt what can be decrypted
                 self.keys.problem(self._missing_reason())
-                return
+                if c_log is None and s_log is None:
+                    return
             self.keys.source = "the key log"
-            chts = ks.keylog_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", c_log)
-            shts = ks.keylog_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", s_log)
+            self.hs_secret = {}
+            if s_log is not None:
+                self.hs_secret["server"] = ks.keylog_secret(
+                    "SERVER_HANDSHAKE_TRAFFIC_SECRET", s_log
+                )
+            if c_log is not None:
+                self.hs_secret["client"] = ks.keylog_secret(
+                    "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c_log
+                )
+            for side, secret in self.hs_secret.items():
+                self._keys_for(
+                    side, "handshake", secret, replace=side == "server" or not self.early
+                )
+            return
         self.hs_secret = {"client": chts, "server": shts}
         self._keys_for("server", "handshake", shts, replace=True)
         self._keys_for("client", "handshake", chts, replace=not self.early)
@@ -419,13 +434,21 @@ class Tls13Flow:
             c_log = self._logged("CLIENT_TRAFFIC_SECRET_0")
             s_log = self._logged("SERVER_TRAFFIC_SECRET_0")
             if c_log is None or s_log is None:
+                missing = "CLIENT" if c_log is None else "SERVER"
                 self.keys.problem(
-                    "the key log has no application traffic secrets "
-                    "(CLIENT/SERVER_TRAFFIC_SECRET_0) for this connection"
+                    f"the key log has no {missing}_TRAFFIC_SECRET_0 for this "
+                    "connection, so its application data stays encrypted"
                 )
-                return
-            cats = ks.keylog_secret("CLIENT_TRAFFIC_SECRET_0", c_log)
-            sats = ks.keylog_secret("SERVER_TRAFFIC_SECRET_0", s_log)
+            self.app_secret = {}
+            if c_log is not None:
+                self.app_secret["client"] = ks.keylog_secret("CLIENT_TRAFFIC_SECRET_0", c_log)
+            if s_log is not None:
+                sats = ks.keylog_secret("SERVER_TRAFFIC_SECRET_0", s_log)
+                self.app_secret["server"] = sats
+                self._keys_for("server", "application", sats, replace=True)
+            else:
+                self.keys.protection["server"].epochs = []
+            return
         self.app_secret = {"client": cats, "server": sats}
         self._keys_for("server", "application", sats, replace=True)
 
