@@ -14,11 +14,13 @@ import multiprocessing as mp
 import os
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .keys.engine import KeyMaterial
-from .session.summary import Summary
+from .keys.keyring import KeyMaterial
 from .source import summarize
+
+if TYPE_CHECKING:
+    from .session.summary import Summary
 
 _BATCH = 256
 

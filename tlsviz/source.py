@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .capture import (
     CaptureNote,
@@ -20,10 +21,12 @@ from .capture import (
     StreamGap,
     StreamOpened,
 )
-from .keys.engine import KeyMaterial
-from .session.builder import Observer, TimelineBuilder
-from .session.model import Connection
-from .session.summary import Summary, SummaryBuilder
+from .keys.keyring import KeyMaterial
+
+if TYPE_CHECKING:
+    from .session.builder import Observer
+    from .session.model import Connection
+    from .session.summary import Summary
 
 #: pcapng Decryption Secrets Block type of an NSS key log ("TLSK").
 TLS_KEY_LOG = 0x544C534B
@@ -48,6 +51,8 @@ class CaptureSession:
         return self.reader
 
     def __iter__(self) -> Iterator[Connection]:
+        from .session.builder import TimelineBuilder
+
         reader = self.open()
         builder = TimelineBuilder(
             record_fields=self.record_fields,
@@ -98,6 +103,8 @@ def summarize(
     With ``shard=(k, n)`` only the TLS connections whose number is k modulo n
     are summarised (the others are dropped as soon as they are numbered), so
     that n processes can share a capture (see :mod:`tlsviz.parallel`)."""
+    from .session.summary import SummaryBuilder
+
     reader = reader if reader is not None else CaptureReader(path, fast=True)
     material = material if material is not None else KeyMaterial()
     builder = SummaryBuilder(material=material, ignore=reader.ignore, shard=shard)

@@ -13,54 +13,22 @@ material, the decryptor that is installed in the decoder, and the report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..wire.connection import ConnectionDecoder, Decrypted
 from ..wire.fields import Diagnostic
 from ..wire.message import Message
 from ..wire.records import Record
-from .keylog import KeyLog
-from .protection import RecordDecryptor
+from .keyring import KeyMaterial, Ticket13
 from .record import RecordDecryption
 from .steps import Step, StepRecorder
-from .verify import Check
 
-if TYPE_CHECKING:
-    from .material import EphemeralKey
+__all__ = ["ConnectionKeys", "KeyMaterial", "Protection", "StepReport", "Ticket13"]
 
-
-@dataclass(frozen=True, slots=True)
-class Ticket13:
-    """A TLS 1.3 ticket seen in this capture, with the PSK it stands for."""
-
-    psk: bytes
-    suite: int
-    hash_name: str
-    connection: int
-    max_early_data: int | None = None
-
-
-@dataclass(slots=True)
-class KeyMaterial:
-    """Everything that can unlock connections, shared by all connections of a
-    capture: key logs (files and pcapng secrets blocks), RSA server keys,
-    pre-shared keys, known ephemeral keys, and what earlier connections in the
-    same capture taught (tickets and session ids to resume from)."""
-
-    keylog: KeyLog = field(default_factory=KeyLog)
-    rsa_keys: list[Any] = field(default_factory=list)
-    psks: list[bytes] = field(default_factory=list)
-    ephemeral: list[EphemeralKey] = field(default_factory=list)
-    tickets13: dict[bytes, Ticket13] = field(default_factory=dict)
-    sessions12: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
-    tickets12: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
-    ticket_origin: dict[bytes, int] = field(default_factory=dict)  # ticket -> connection id
-
-    @property
-    def given(self) -> bool:
-        """Was any key material given at all (a key log, a key, a PSK)?"""
-        return bool(len(self.keylog) or self.rsa_keys or self.psks or self.ephemeral)
+if TYPE_CHECKING:  # kept out of the import path of summaries without keys
+    from .protection import RecordDecryptor
+    from .verify import Check
 
 
 class Protection:
@@ -223,7 +191,7 @@ class ConnectionKeys:
 
     def chain(self, direction: str, ders: list[bytes]) -> None:
         """Each certificate's signature checked with the next one's key."""
-        from .verify import verify_chain
+        from .verify import Check, verify_chain
 
         if not ders or not self.signatures:
             return

@@ -11,13 +11,13 @@ is processed in memory proportional to the connections open at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..keys.engine import ConnectionKeys, KeyMaterial
 from ..wire.connection import CLIENT, SERVER, ConnectionDecoder
 from ..wire.fields import Diagnostic, Severity
 from ..wire.message import Message
-from ..wire.records import looks_like_sslv2_client_hello, plausible_header
+from .detect import Pending, flip, guess_swap, verdict
 from .model import Connection
 
 #: Called for each event the decoder produces, before it is stored; the keys
@@ -26,41 +26,10 @@ Observer = Callable[[Connection, ConnectionDecoder, "Message | Diagnostic"], Non
 
 
 @dataclass(slots=True)
-class _Pending:
-    """A TCP connection whose protocol is not known yet."""
-
-    client: str
-    server: str
-    time: float
-    syn_seen: bool
-    head: dict[str, bytearray] = field(
-        default_factory=lambda: {CLIENT: bytearray(), SERVER: bytearray()}
-    )
-    chunks: list[tuple[str, bytes, float]] = field(default_factory=list)
-    gaps: list[tuple[str, int, float]] = field(default_factory=list)
-
-
-@dataclass(slots=True)
 class _Live:
     conn: Connection
     decoder: ConnectionDecoder
     swap: bool
-
-
-def _verdict(data: bytes, syn_seen: bool) -> bool | None:
-    """Is a stream starting with ``data`` TLS?  None: not enough bytes yet."""
-    if len(data) < 5:
-        if data and not (data[0] in (20, 21, 22, 23, 24) or data[0] & 0x80):
-            return False
-        return None
-    if looks_like_sslv2_client_hello(data):
-        return True
-    length = (data[3] << 8) | data[4]
-    if not plausible_header(data[0], data[1], data[2], length):
-        return False
-    if syn_seen:
-        return data[0] == 22
-    return True
 
 
 class TimelineBuilder:
@@ -80,13 +49,13 @@ class TimelineBuilder:
         self.certificates = certificates
         self.observer = observer
         self._ignore = ignore
-        self._pending: dict[int, _Pending] = {}
+        self._pending: dict[int, Pending] = {}
         self._live: dict[int, _Live] = {}
         self._next_id = 1
 
     # -- events in ----------------------------------------------------------------
     def opened(self, conn: int, client: str, server: str, time: float, syn_seen: bool) -> None:
-        self._pending[conn] = _Pending(client, server, time, syn_seen)
+        self._pending[conn] = Pending(client, server, time, syn_seen)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Connection]:
         live = self._live.get(conn)
@@ -100,7 +69,7 @@ class TimelineBuilder:
         head = pend.head[direction]
         if len(head) < 6:
             head += data[: 6 - len(head)]
-        verdicts = {d: _verdict(bytes(pend.head[d]), pend.syn_seen) for d in (CLIENT, SERVER)}
+        verdicts = {d: verdict(bytes(pend.head[d]), pend.syn_seen) for d in (CLIENT, SERVER)}
         if True in verdicts.values():
             self._start(conn, pend, verdicts)
         elif verdicts[CLIENT] is False or (verdicts[SERVER] is False and not pend.head[CLIENT]):
@@ -110,7 +79,7 @@ class TimelineBuilder:
     def gap(self, conn: int, direction: str, length: int, time: float) -> None:
         live = self._live.get(conn)
         if live is not None:
-            d = _flip(direction) if live.swap else direction
+            d = flip(direction) if live.swap else direction
             live.decoder.receive_gap(d, length, time)
             live.conn.diagnostics.append(
                 Diagnostic(
@@ -158,11 +127,11 @@ class TimelineBuilder:
         if self._ignore is not None:
             self._ignore(conn)
 
-    def _start(self, conn: int, pend: _Pending, verdicts: dict[str, bool | None]) -> None:
+    def _start(self, conn: int, pend: Pending, verdicts: dict[str, bool | None]) -> None:
         del self._pending[conn]
         swap = False
         if not pend.syn_seen:
-            swap = _guess_swap(pend)
+            swap = guess_swap(pend)
         client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
         # The connection keeps the capture's number for it (1 = the first TCP
         # connection in the capture), so that every view names it alike.
@@ -180,7 +149,7 @@ class TimelineBuilder:
             self._feed(live, direction, data, time)
 
     def _feed(self, live: _Live, direction: str, data: bytes, time: float) -> None:
-        d = _flip(direction) if live.swap else direction
+        d = flip(direction) if live.swap else direction
         live.conn.bytes[d] += len(data)
         live.decoder.receive_data(d, data, time)
         self._drain(live)
@@ -204,63 +173,3 @@ class TimelineBuilder:
             else:
                 conn.diagnostics.append(ev)
         conn.neg = dec.neg
-
-
-def _flip(direction: str) -> str:
-    return SERVER if direction == CLIENT else CLIENT
-
-
-#: Handshake types only a client sends first / only a server sends.
-_CLIENT_TYPES = frozenset({1, 16})
-_SERVER_TYPES = frozenset({0, 2, 4, 12, 13, 14, 22})
-#: Ports where a server usually speaks TLS (a tie-breaker only).
-_TLS_PORTS = frozenset(
-    {
-        443,
-        465,
-        563,
-        636,
-        853,
-        989,
-        990,
-        992,
-        993,
-        994,
-        995,
-        4433,
-        5061,
-        5223,
-        5671,
-        8443,
-        8883,
-        9443,
-    }
-)
-
-
-def _guess_swap(pend: _Pending) -> bool:
-    """Without the SYN, who is the client?  The side whose first handshake
-    message only a client sends; failing that, the side not on a TLS port."""
-    ct = _hello_type(bytes(pend.head[CLIENT]))
-    st = _hello_type(bytes(pend.head[SERVER]))
-    if st in _CLIENT_TYPES or ct in _SERVER_TYPES:
-        return True
-    if ct in _CLIENT_TYPES or st in _SERVER_TYPES:
-        return False
-    return _port(pend.client) in _TLS_PORTS and _port(pend.server) not in _TLS_PORTS
-
-
-def _port(endpoint: str) -> int:
-    try:
-        return int(endpoint.rsplit(":", 1)[1])
-    except (IndexError, ValueError):
-        return -1
-
-
-def _hello_type(head: bytes) -> int | None:
-    """The handshake type of a stream's first record, if it is a handshake record."""
-    if looks_like_sslv2_client_hello(head):
-        return 1
-    if len(head) >= 6 and head[0] == 22:
-        return head[5]
-    return None

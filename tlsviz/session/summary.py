@@ -14,15 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..keys.engine import ConnectionKeys, KeyMaterial, _sentence
-from ..keys.quick import QuickVerifier
+from ..keys.keyring import KeyMaterial
 from ..wire import registry as reg
-from ..wire.connection import CLIENT, SERVER, ConnectionDecoder
-from ..wire.message import Message
 from ..wire.scan import HelloFacts, HelloScanner
-from .builder import _guess_swap, _Pending, _verdict
+from .detect import CLIENT, SERVER, Pending, flip, guess_swap, verdict
+
+if TYPE_CHECKING:  # the full decoder is imported only when keys need it
+    from ..keys.engine import ConnectionKeys
+    from ..wire.connection import ConnectionDecoder
 
 
 @dataclass(slots=True)
@@ -102,7 +103,7 @@ class _Live:
     scanner: HelloScanner | None = None
     decoder: ConnectionDecoder | None = None
     keys: ConnectionKeys | None = None
-    quick: QuickVerifier | None = None
+    quick: Any = None  # a tlsviz.keys.quick.QuickVerifier (imported only with keys)
     chunks: list[tuple[str, bytes, float]] | None = None  # kept for a fallback
     done: bool = False
     mid_stream: bool = False
@@ -121,7 +122,7 @@ class SummaryBuilder:
         self.material = material
         self._ignore = ignore
         self.shard = shard
-        self._pending: dict[int, _Pending] = {}
+        self._pending: dict[int, Pending] = {}
         self._live: dict[int, _Live] = {}
         self._next_id = 1
 
@@ -134,7 +135,7 @@ class SummaryBuilder:
             if self._ignore is not None:
                 self._ignore(conn)  # another process summarises this one
             return
-        self._pending[conn] = _Pending(client, server, time, syn_seen)
+        self._pending[conn] = Pending(client, server, time, syn_seen)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Summary]:
         live = self._live.get(conn)
@@ -146,7 +147,7 @@ class SummaryBuilder:
             head = pend.head[direction]
             if len(head) < 6:
                 head += data[: 6 - len(head)]
-            verdicts = {d: _verdict(bytes(pend.head[d]), pend.syn_seen) for d in (CLIENT, SERVER)}
+            verdicts = {d: verdict(bytes(pend.head[d]), pend.syn_seen) for d in (CLIENT, SERVER)}
             if True in verdicts.values():
                 return self._start(conn, pend)
             if verdicts[CLIENT] is False or (verdicts[SERVER] is False and not pend.head[CLIENT]):
@@ -157,7 +158,7 @@ class SummaryBuilder:
     def gap(self, conn: int, direction: str, length: int, time: float) -> None:
         live = self._live.get(conn)
         if live is not None and live.decoder is not None:
-            d = _flip(direction) if live.swap else direction
+            d = flip(direction) if live.swap else direction
             live.decoder.receive_gap(d, length, time)
             self._drain(live)
         elif live is not None and live.scanner is not None:
@@ -187,9 +188,9 @@ class SummaryBuilder:
         if self._ignore is not None:
             self._ignore(conn)
 
-    def _start(self, conn: int, pend: _Pending) -> list[Summary]:
+    def _start(self, conn: int, pend: Pending) -> list[Summary]:
         del self._pending[conn]
-        swap = _guess_swap(pend) if not pend.syn_seen else False
+        swap = guess_swap(pend) if not pend.syn_seen else False
         client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
         s = Summary(conn, client, server, pend.time)
         live = _Live(s, swap, mid_stream=not pend.syn_seen)
@@ -199,6 +200,8 @@ class SummaryBuilder:
             m = self.material
             if not (m.rsa_keys or m.psks or m.ephemeral):
                 # a key log only: the quick verifier, with the full flow as fallback
+                from ..keys.quick import QuickVerifier
+
                 live.quick = QuickVerifier(m.keylog)
                 live.chunks = []
             else:
@@ -214,7 +217,7 @@ class SummaryBuilder:
     ) -> list[Summary]:
         if live.done:
             return []
-        d = _flip(direction) if live.swap else direction
+        d = flip(direction) if live.swap else direction
         if live.decoder is not None:
             live.decoder.receive_data(d, data, time)
             done = self._drain(live)
@@ -243,6 +246,9 @@ class SummaryBuilder:
     def _full(self, live: _Live) -> None:
         """The full decoder and key flow (without field trees or signature
         checks); replays what the quick path had seen."""
+        from ..keys.engine import ConnectionKeys
+        from ..wire.connection import ConnectionDecoder
+
         assert self.material is not None
         live.decoder = ConnectionDecoder(
             record_fields=False,
@@ -257,6 +263,8 @@ class SummaryBuilder:
         live.chunks = None
 
     def _drain(self, live: _Live) -> bool:
+        from ..wire.message import Message
+
         dec, keys = live.decoder, live.keys
         assert dec is not None and keys is not None
         facts = live.summary.facts
@@ -310,5 +318,8 @@ class SummaryBuilder:
         return s
 
 
-def _flip(direction: str) -> str:
-    return SERVER if direction == CLIENT else CLIENT
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if text:
+        text = text[0].upper() + text[1:]
+    return text if text.endswith(".") else text + "."

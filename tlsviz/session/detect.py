@@ -1,0 +1,108 @@
+"""Which TCP connections are TLS, and which side is the client.
+
+TLS is found by content, not by port: a connection is TLS when a side's first
+bytes frame as a TLS handshake record (or an SSLv2-compatible hello).  When the
+capture missed the SYN, the handshake types tell the client from the server,
+and well-known TLS ports break ties.  Shared by the timeline and the summary
+builders; a light module (records only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..wire.records import looks_like_sslv2_client_hello, plausible_header
+
+CLIENT = "client"
+SERVER = "server"
+
+
+@dataclass(slots=True)
+class Pending:
+    """A TCP connection whose protocol is not known yet."""
+
+    client: str
+    server: str
+    time: float
+    syn_seen: bool
+    head: dict[str, bytearray] = field(
+        default_factory=lambda: {CLIENT: bytearray(), SERVER: bytearray()}
+    )
+    chunks: list[tuple[str, bytes, float]] = field(default_factory=list)
+    gaps: list[tuple[str, int, float]] = field(default_factory=list)
+
+
+def verdict(data: bytes, syn_seen: bool) -> bool | None:
+    """Is a stream starting with ``data`` TLS?  None: not enough bytes yet."""
+    if len(data) < 5:
+        if data and not (data[0] in (20, 21, 22, 23, 24) or data[0] & 0x80):
+            return False
+        return None
+    if looks_like_sslv2_client_hello(data):
+        return True
+    length = (data[3] << 8) | data[4]
+    if not plausible_header(data[0], data[1], data[2], length):
+        return False
+    if syn_seen:
+        return data[0] == 22
+    return True
+
+
+#: Handshake types only a client sends first / only a server sends.
+_CLIENT_TYPES = frozenset({1, 16})
+_SERVER_TYPES = frozenset({0, 2, 4, 12, 13, 14, 22})
+#: Ports where a server usually speaks TLS (a tie-breaker only).
+_TLS_PORTS = frozenset(
+    {
+        443,
+        465,
+        563,
+        636,
+        853,
+        989,
+        990,
+        992,
+        993,
+        994,
+        995,
+        4433,
+        5061,
+        5223,
+        5671,
+        8443,
+        8883,
+        9443,
+    }
+)
+
+
+def guess_swap(pend: Pending) -> bool:
+    """Without the SYN, who is the client?  The side whose first handshake
+    message only a client sends; failing that, the side not on a TLS port."""
+    ct = _hello_type(bytes(pend.head[CLIENT]))
+    st = _hello_type(bytes(pend.head[SERVER]))
+    if st in _CLIENT_TYPES or ct in _SERVER_TYPES:
+        return True
+    if ct in _CLIENT_TYPES or st in _SERVER_TYPES:
+        return False
+    return _port(pend.client) in _TLS_PORTS and _port(pend.server) not in _TLS_PORTS
+
+
+def _port(endpoint: str) -> int:
+    try:
+        return int(endpoint.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return -1
+
+
+def _hello_type(head: bytes) -> int | None:
+    """The handshake type of a stream's first record, if it is a handshake record."""
+    if looks_like_sslv2_client_hello(head):
+        return 1
+    if len(head) >= 6 and head[0] == 22:
+        return head[5]
+    return None
+
+
+def flip(direction: str) -> str:
+    return SERVER if direction == CLIENT else CLIENT
