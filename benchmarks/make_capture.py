@@ -107,7 +107,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--handshakes", type=int, default=12000)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/out/big.pcap"))
-    ap.add_argument("--clients", type=int, default=4, help="parallel client threads")
+    ap.add_argument("--clients", type=int, default=2, help="parallel client threads")
     args = ap.parse_args()
     if shutil.which("tcpdump") is None or os.geteuid() != 0:
         print("make_capture: needs tcpdump and root to capture on lo.", file=sys.stderr)

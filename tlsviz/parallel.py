@@ -1,9 +1,10 @@
 """Summaries of big captures on several cores.
 
 Each worker process reads the whole capture (a memory map: the pages are
-shared) but summarises only every n-th TLS connection; every worker numbers
-the connections the same way, so the results merge into the same stream a
-single process would give, ordered by the packet that completed each summary.
+shared) but follows only one n-th of the connections, chosen by their ports;
+connections are named by the packet that opened them, which every worker
+counts the same way, so the results merge into the stream a single process
+would give, ordered by the packet that completed each summary.
 Workers are forked (Linux): the key material is inherited, not copied.
 """
 
@@ -28,7 +29,7 @@ _BATCH = 256
 def _worker(path: str, material: KeyMaterial, k: int, n: int, out: Connection) -> None:
     from .capture import CaptureReader
 
-    reader = CaptureReader(path, fast=True)
+    reader = CaptureReader(path, fast=True, shard=(k, n))
     notes: list[str] = []
     batch: list[tuple[int, int, Summary]] = []
     try:

@@ -67,7 +67,9 @@ class CaptureSession:
                 builder.data(ev.conn, ev.direction, ev.data, ev.time)
                 last_time = ev.time
             elif isinstance(ev, StreamOpened):
-                builder.opened(ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen)
+                builder.opened(
+                    ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet
+                )
             elif isinstance(ev, StreamClosed):
                 yield from builder.closed(ev.conn, ev.time, ev.reason)
             elif isinstance(ev, StreamGap):
@@ -100,21 +102,21 @@ def summarize(
 ) -> Iterator[Summary]:
     """Connection summaries of a capture, each yielded as soon as it is final.
 
-    With ``shard=(k, n)`` only the TLS connections whose number is k modulo n
-    are summarised (the others are dropped as soon as they are numbered), so
-    that n processes can share a capture (see :mod:`tlsviz.parallel`)."""
+    With ``shard=(k, n)`` only one n-th of the connections (chosen by their
+    ports, see :class:`~tlsviz.capture.CaptureReader`) are read, so that n
+    processes can share a capture (see :mod:`tlsviz.parallel`)."""
     from .session.summary import SummaryBuilder
 
-    reader = reader if reader is not None else CaptureReader(path, fast=True)
+    reader = reader if reader is not None else CaptureReader(path, fast=True, shard=shard)
     material = material if material is not None else KeyMaterial()
-    builder = SummaryBuilder(material=material, ignore=reader.ignore, shard=shard)
+    builder = SummaryBuilder(material=material, ignore=reader.ignore)
     last = 0.0
     for ev in reader:
         if isinstance(ev, StreamData):
             yield from builder.data(ev.conn, ev.direction, ev.data, ev.time)
             last = ev.time
         elif isinstance(ev, StreamOpened):
-            builder.opened(ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen)
+            builder.opened(ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet)
         elif isinstance(ev, StreamClosed):
             yield from builder.closed(ev.conn, ev.time, ev.reason)
         elif isinstance(ev, StreamGap):

@@ -30,9 +30,21 @@ def _damaged(packets: int) -> str:
     return f"The capture file is damaged after packet {packets}; the rest of it was ignored."
 
 
-def fast_records(path: str | os.PathLike[str]) -> Iterator[object] | None:
+def fast_records(
+    path: str | os.PathLike[str],
+    dropped: set[bytes] | None = None,
+    shard: tuple[int, int] | None = None,
+) -> Iterator[object] | None:
     """Records of an uncompressed capture, or None when this reader does not
-    apply (gzip, or a file it cannot map)."""
+    apply (gzip, or a file it cannot map).
+
+    Packet records are ``(number, time, linktype, frame)``.  With ``dropped``
+    (address+port keys of flows the consumer no longer wants; the set may grow
+    while reading) and ``shard``, Ethernet/IPv4 frames that are certainly not
+    wanted are skipped inside the loop, before anything else is done with them:
+    packets of dropped flows (but for a SYN that opens a new connection),
+    packets of other shards (see :class:`~.pcapfile.CaptureReader`), and bare
+    ACKs (no data, no SYN/FIN/RST), which summaries do not need."""
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed by the generator
     except OSError:
@@ -47,8 +59,27 @@ def fast_records(path: str | os.PathLike[str]) -> Iterator[object] | None:
         f.close()
         return None
     if head == b"\x0a\x0d\x0d\x0a":
-        return _closing(_pcapng(mm), mm, f)
-    return _closing(_pcap(mm), mm, f)
+        return _closing(_pcapng(mm, dropped, shard), mm, f)
+    return _closing(_pcap(mm, dropped, shard), mm, f)
+
+
+def _skip(frame: bytes, dropped: set[bytes] | None, shard: tuple[int, int] | None) -> bool:
+    """Is this Ethernet frame certainly of no interest (see :func:`fast_records`)?"""
+    if frame[12:15] != b"\x08\x00\x45" or frame[23] != 6:
+        return False
+    if shard is not None and (frame[34] ^ frame[35] ^ frame[36] ^ frame[37]) % shard[1] != shard[0]:
+        return True
+    flags = frame[47]
+    if not flags & 0x07 and ((frame[16] << 8) | frame[17]) == 20 + ((frame[46] >> 4) << 2):
+        return True
+    if dropped:
+        key = frame[26:38]
+        if key in dropped:
+            if flags & 0x12 != 0x02:
+                return True
+            dropped.discard(key)  # a fresh SYN: a new connection on the same ports
+            dropped.discard(key[4:8] + key[:4] + key[10:12] + key[8:10])
+    return False
 
 
 def _closing(gen: Iterator[object], mm: mmap.mmap, f: object) -> Iterator[object]:
@@ -59,7 +90,9 @@ def _closing(gen: Iterator[object], mm: mmap.mmap, f: object) -> Iterator[object
         f.close()  # type: ignore[attr-defined]
 
 
-def _pcap(mm: mmap.mmap) -> Iterator[object]:
+def _pcap(
+    mm: mmap.mmap, dropped: set[bytes] | None, shard: tuple[int, int] | None
+) -> Iterator[object]:
     """Classic pcap (draft-ietf-opsawg-pcap): 24-byte file header, 16-byte records."""
     magic = mm[:4]
     endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"M<\xb2\xa1") else ">"
@@ -75,6 +108,7 @@ def _pcap(mm: mmap.mmap) -> Iterator[object]:
     end = len(mm)
     pos = 24
     n = 0
+    filtering = linktype == 1 and (dropped is not None or shard is not None)
     while pos < end:
         if pos + 16 > end:
             yield CaptureNote(TRUNCATED)
@@ -89,14 +123,32 @@ def _pcap(mm: mmap.mmap) -> Iterator[object]:
             yield CaptureNote(TRUNCATED)
             return
         n += 1
-        yield (sec + frac * scale, linktype, mm[start:pos])
+        frame = mm[start:pos]
+        if filtering and frame[23] == 6 and frame[12:15] == b"\x08\x00\x45":
+            # _skip, partly inlined: this loop runs for every packet of a big capture
+            if (
+                shard is not None
+                and (frame[34] ^ frame[35] ^ frame[36] ^ frame[37]) % shard[1] != shard[0]
+            ):
+                continue
+            flags = frame[47]
+            if not flags & 0x07 and (
+                ((frame[16] << 8) | frame[17]) == 20 + ((frame[46] >> 4) << 2)
+            ):
+                continue
+            if dropped and _skip(frame, dropped, None):
+                continue
+        yield (n, sec + frac * scale, linktype, frame)
 
 
-def _pcapng(mm: mmap.mmap) -> Iterator[object]:
+def _pcapng(
+    mm: mmap.mmap, dropped: set[bytes] | None, shard: tuple[int, int] | None
+) -> Iterator[object]:
     """pcapng (draft-ietf-opsawg-pcapng): sections, interfaces, EPB/SPB/DSB."""
     end = len(mm)
     pos = 0
     endian = "<"
+    filtering = dropped is not None or shard is not None
     interfaces: list[tuple[int, float]] = []  # (linktype, seconds per tick)
     n = 0
     while pos < end:
@@ -120,7 +172,9 @@ def _pcapng(mm: mmap.mmap) -> Iterator[object]:
             if iface < len(interfaces) and body + 20 + caplen <= pos + blen:
                 lt, tick = interfaces[iface]
                 n += 1
-                yield (((hi << 32) | lo) * tick, lt, mm[body + 20 : body + 20 + caplen])
+                frame = mm[body + 20 : body + 20 + caplen]
+                if not filtering or lt != 1 or not _skip(frame, dropped, shard):
+                    yield (n, ((hi << 32) | lo) * tick, lt, frame)
         elif btype == 1:  # Interface Description Block
             lt = struct.unpack_from(endian + "H", mm, body)[0]
             interfaces.append((lt, _tsresol(mm, body + 8, pos + blen - 4, endian)))
@@ -128,7 +182,9 @@ def _pcapng(mm: mmap.mmap) -> Iterator[object]:
             orig = struct.unpack_from(endian + "I", mm, body)[0]
             caplen = min(orig, blen - 16)
             n += 1
-            yield (0.0, interfaces[0][0], mm[body + 4 : body + 4 + caplen])
+            frame = mm[body + 4 : body + 4 + caplen]
+            if not filtering or interfaces[0][0] != 1 or not _skip(frame, dropped, shard):
+                yield (n, 0.0, interfaces[0][0], frame)
         elif btype == 0x0A:  # Decryption Secrets Block
             kind, length = struct.unpack_from(endian + "II", mm, body)
             if body + 8 + length <= pos + blen:

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from typing import IO, Any, Final
 
 from .packets import SKIP_FRAGMENT, parse_frame
-from .tcp import CaptureEvent, CaptureNote, Secrets, TcpReassembler
+from .tcp import _DIRS, CaptureEvent, CaptureNote, Secrets, StreamData, TcpReassembler
 
 __all__ = ["CaptureError", "CaptureReader", "iter_packets", "read_capture"]
 
@@ -341,8 +341,17 @@ class CaptureReader:
     progress bar.  A reader that is never iterated should be closed.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, fast: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        fast: bool = False,
+        shard: tuple[int, int] | None = None,
+    ) -> None:
         self._path = path
+        #: with ``(k, n)``, only connections whose port bytes XOR to k modulo n
+        #: are read (the same in both directions): n processes share a capture
+        self.shard = shard
         #: memory-mapped reading and a per-packet filter for the connections the
         #: consumer has dropped (see :mod:`.fastread`); for big captures
         self.fast = fast
@@ -406,37 +415,57 @@ class CaptureReader:
         if self.fast:
             from .fastread import fast_records
 
-            records = fast_records(cf.name)  # type: ignore[assignment]
-        dropped = self._dropped
-        fast = self.fast
+            records = fast_records(cf.name, self._dropped, self.shard)  # type: ignore[assignment]
+        shard = self.shard
+        in_order = reasm.in_order if self.fast else None
         try:
             for rec in records if records is not None else cf.records():
                 if not isinstance(rec, tuple):
                     self.packets = count
                     yield rec
                     continue
-                t, lt, frame = rec
-                count += 1
-                if fast and lt == 1 and frame[12:14] == b"\x08\x00" and frame[14] == 0x45:
-                    # Ethernet, IPv4 without options: a dropped flow's packet is
-                    # skipped here unless it opens a new connection (SYN), and
-                    # so is a bare ACK (no data, no SYN/FIN/RST): summaries do
-                    # not need the ACK-based detection of capture losses.
-                    if (
-                        frame[23] == 6
-                        and not frame[47] & 0x07
-                        and ((frame[16] << 8 | frame[17]) == 20 + ((frame[46] >> 4) << 2))
-                    ):
-                        continue
-                    key = frame[26:38]
-                    if dropped and frame[23] == 6 and key in dropped:
-                        if frame[47] & 0x12 != 0x02:  # anything but a fresh SYN
+                if len(rec) == 4:
+                    # the fast reader numbers packets and has already skipped
+                    # those of no interest (see fastread.fast_records)
+                    count, t, lt, frame = rec
+                else:
+                    t, lt, frame = rec
+                    count += 1
+                reasm.packet = count
+                if (
+                    in_order is not None
+                    and lt == 1
+                    and frame[23] == 6
+                    and not frame[47] & 0x07
+                    and frame[12:15] == b"\x08\x00\x45"
+                ):
+                    # Ethernet/IPv4/TCP data continuing its stream: the common
+                    # case, handled without a Segment or the full reassembler.
+                    total = (frame[16] << 8) | frame[17]
+                    start = 34 + ((frame[46] >> 4) << 2)
+                    n = total + 14 - start
+                    if n > 0 and len(frame) >= total + 14:
+                        hit = in_order(
+                            (frame[26:30], (frame[34] << 8) | frame[35], frame[30:34],
+                             (frame[36] << 8) | frame[37]),
+                            int.from_bytes(frame[38:42], "big"),
+                            n,
+                        )  # fmt: skip
+                        if hit is not None:
+                            cid, d, off = hit
+                            if cid not in ignored:
+                                self.packets = count
+                                yield StreamData(cid, _DIRS[d], frame[start : start + n], t, off)
                             continue
-                        # a new connection on the same addresses and ports
-                        dropped.discard(key)
-                        dropped.discard(key[4:8] + key[:4] + key[10:12] + key[8:10])
                 seg = parse(lt, frame)
                 if seg is None:
+                    continue
+                if (
+                    shard is not None
+                    and not isinstance(seg, int)
+                    and ((seg[1] >> 8) ^ (seg[1] & 255) ^ (seg[3] >> 8) ^ (seg[3] & 255)) % shard[1]
+                    != shard[0]
+                ):
                     continue
                 if isinstance(seg, int):
                     note = self._skip_note(seg, lt, noted)

@@ -90,6 +90,9 @@ class StreamOpened:
     server: Endpoint
     time: float
     syn_seen: bool
+    #: the number of the packet that opened it (1 = the capture's first packet,
+    #: as Wireshark counts frames); 0 when the feeder does not count packets
+    packet: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +242,8 @@ class TcpReassembler:
         self._conns: dict[int, _Conn] = {}
         self._resets: deque[tuple[float, _Conn]] = deque()
         self._next_id = 1
+        #: set by the feeder to the current packet's number (see StreamOpened.packet)
+        self.packet = 0
 
     # -- public API ----------------------------------------------------------
 
@@ -292,6 +297,24 @@ class TcpReassembler:
             for h in c.halves:
                 h.pend = []
                 h.pend_bytes = 0
+
+    def in_order(self, key: _Key, seq: int, n: int) -> tuple[int, int, int] | None:
+        """The common case, decided without events: a data segment (no
+        SYN/FIN/RST) that continues its direction exactly, nothing buffered.
+        Returns (connection, direction index, stream offset) and advances the
+        stream; None when :meth:`feed_into` must handle the segment."""
+        entry = self._flows.get(key)
+        if entry is None:
+            return None
+        conn, d = entry
+        half = conn.halves[d]
+        if conn.ignored or half.base < 0 or half.pend or self._resets:
+            return None
+        nxt = half.next
+        if ((seq - half.base) & _MASK) != nxt & _MASK:
+            return None
+        half.next = nxt + n
+        return conn.id, d, nxt
 
     @property
     def open_connections(self) -> int:
@@ -456,7 +479,7 @@ class TcpReassembler:
         self._flows[key] = entry
         self._flows[rev] = (conn, 1 - d)
         self._conns[cid] = conn
-        out.append(StreamOpened(cid, client, server, time, bool(flags & SYN)))
+        out.append(StreamOpened(cid, client, server, time, bool(flags & SYN), self.packet))
         return entry
 
     def _drain(self, out: list[CaptureEvent], conn: _Conn, d: int, half: _Half, t: float) -> None:

@@ -43,5 +43,3 @@ class KeyMaterial:
     def given(self) -> bool:
         """Was any key material given at all (a key log, a key, a PSK)?"""
         return bool(len(self.keylog) or self.rsa_keys or self.psks or self.ephemeral)
-
-

@@ -54,8 +54,10 @@ class TimelineBuilder:
         self._next_id = 1
 
     # -- events in ----------------------------------------------------------------
-    def opened(self, conn: int, client: str, server: str, time: float, syn_seen: bool) -> None:
-        self._pending[conn] = Pending(client, server, time, syn_seen)
+    def opened(
+        self, conn: int, client: str, server: str, time: float, syn_seen: bool, packet: int = 0
+    ) -> None:
+        self._pending[conn] = Pending(client, server, time, syn_seen, packet or conn)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Connection]:
         live = self._live.get(conn)
@@ -133,9 +135,9 @@ class TimelineBuilder:
         if not pend.syn_seen:
             swap = guess_swap(pend)
         client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
-        # The connection keeps the capture's number for it (1 = the first TCP
-        # connection in the capture), so that every view names it alike.
-        c = Connection(conn, client, server, start_time=pend.time)
+        # A connection is named by the packet that opened it (Wireshark's frame
+        # number), so every view - and Wireshark - names it alike.
+        c = Connection(pend.number, client, server, start_time=pend.time)
         c.keys = ConnectionKeys(self.material, c.id)
         self._next_id += 1
         dec = ConnectionDecoder(

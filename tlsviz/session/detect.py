@@ -25,6 +25,8 @@ class Pending:
     server: str
     time: float
     syn_seen: bool
+    #: the connection's number: the packet that opened it (Wireshark's frame number)
+    number: int = 0
     head: dict[str, bytearray] = field(
         default_factory=lambda: {CLIENT: bytearray(), SERVER: bytearray()}
     )

@@ -117,11 +117,9 @@ class SummaryBuilder:
         *,
         material: KeyMaterial | None = None,
         ignore: Callable[[int], None] | None = None,
-        shard: tuple[int, int] | None = None,
     ) -> None:
         self.material = material
         self._ignore = ignore
-        self.shard = shard
         self._pending: dict[int, Pending] = {}
         self._live: dict[int, _Live] = {}
         self._next_id = 1
@@ -130,12 +128,10 @@ class SummaryBuilder:
     def keyed(self) -> bool:
         return self.material is not None and self.material.given
 
-    def opened(self, conn: int, client: str, server: str, time: float, syn_seen: bool) -> None:
-        if self.shard is not None and conn % self.shard[1] != self.shard[0]:
-            if self._ignore is not None:
-                self._ignore(conn)  # another process summarises this one
-            return
-        self._pending[conn] = Pending(client, server, time, syn_seen)
+    def opened(
+        self, conn: int, client: str, server: str, time: float, syn_seen: bool, packet: int = 0
+    ) -> None:
+        self._pending[conn] = Pending(client, server, time, syn_seen, packet or conn)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Summary]:
         live = self._live.get(conn)
@@ -147,11 +143,11 @@ class SummaryBuilder:
             head = pend.head[direction]
             if len(head) < 6:
                 head += data[: 6 - len(head)]
-            verdicts = {d: verdict(bytes(pend.head[d]), pend.syn_seen) for d in (CLIENT, SERVER)}
-            if True in verdicts.values():
+            v = verdict(bytes(head), pend.syn_seen)
+            if v:
                 return self._start(conn, pend)
-            if verdicts[CLIENT] is False or (verdicts[SERVER] is False and not pend.head[CLIENT]):
-                self._drop(conn)
+            if v is False and (direction == CLIENT or not pend.head[CLIENT]):
+                self._drop(conn)  # not TLS (the server may not speak first)
             return []
         return self._feed(conn, live, direction, data, time)
 
@@ -192,7 +188,7 @@ class SummaryBuilder:
         del self._pending[conn]
         swap = guess_swap(pend) if not pend.syn_seen else False
         client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
-        s = Summary(conn, client, server, pend.time)
+        s = Summary(pend.number, client, server, pend.time)
         live = _Live(s, swap, mid_stream=not pend.syn_seen)
         live.scanner = HelloScanner()
         if self.keyed:

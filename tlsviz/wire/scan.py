@@ -77,18 +77,30 @@ def scan_client_hello(body: bytes, facts: HelloFacts) -> None:
     if pos + 1 > n:
         return
     pos += 1 + body[pos]  # compression methods
-    for etype, s, e in _exts(body, pos, n):
-        if etype == 0 and facts.sni is None and e - s >= 5 and body[s + 2] == 0:
-            ln = (body[s + 3] << 8) | body[s + 4]
-            facts.sni = body[s + 5 : min(e, s + 5 + ln)].decode("ascii", "backslashreplace")
-        elif etype == 16 and not facts.offered_alpn:
-            p = s + 2
-            while p < e:
-                ln = body[p]
-                facts.offered_alpn.append(
-                    body[p + 1 : p + 1 + ln].decode("ascii", "backslashreplace")
-                )
-                p += 1 + ln
+    if pos + 2 > n:
+        return
+    stop = min(n, pos + 2 + ((body[pos] << 8) | body[pos + 1]))
+    pos += 2
+    while pos + 4 <= stop:
+        etype = (body[pos] << 8) | body[pos + 1]
+        s = pos + 4
+        e = s + ((body[pos + 2] << 8) | body[pos + 3])
+        pos = e
+        if e > stop:
+            break
+        if etype == 0:
+            if facts.sni is None and e - s >= 5 and body[s + 2] == 0:
+                ln = (body[s + 3] << 8) | body[s + 4]
+                facts.sni = body[s + 5 : min(e, s + 5 + ln)].decode("ascii", "backslashreplace")
+        elif etype == 16:
+            if not facts.offered_alpn:
+                p = s + 2
+                while p < e:
+                    ln = body[p]
+                    facts.offered_alpn.append(
+                        body[p + 1 : p + 1 + ln].decode("ascii", "backslashreplace")
+                    )
+                    p += 1 + ln
         elif etype == 43 and e > s:
             for p in range(s + 1, e - 1, 2):
                 if (body[p] == 3 and body[p + 1] == 4) or body[p] == 0x7F:
@@ -176,78 +188,87 @@ class HelloScanner:
     ``done`` becomes True once the summary cannot change any more: after a
     TLS 1.3 ServerHello (everything after it is encrypted), or before TLS 1.3
     after the ServerHelloDone (or the server's ChangeCipherSpec when resuming).
+    Bytes are only copied when a record or message spans two chunks.
     """
 
     __slots__ = ("_first", "_hs", "bufs", "done", "facts")
 
     def __init__(self) -> None:
         self.facts = HelloFacts()
-        self.bufs = {"client": bytearray(), "server": bytearray()}
-        self._hs = {"client": bytearray(), "server": bytearray()}
+        self.bufs = {"client": b"", "server": b""}
+        self._hs = {"client": b"", "server": b""}
         self._first = {"client": True, "server": True}
         self.done = False
 
     def feed(self, direction: str, data: bytes) -> None:
         if self.done:
             return
-        buf = self.bufs[direction]
-        buf += data
+        pend = self.bufs[direction]
+        if pend:
+            data = pend + data
+        n = len(data)
         pos = 0
-        n = len(buf)
-        if self._first[direction] and n >= 5 and buf[0] & 0x80:
+        if self._first[direction]:
+            if n < 5:
+                self.bufs[direction] = data
+                return
             self._first[direction] = False
-            if looks_like_sslv2_client_hello(bytes(buf[:5])):
-                length = ((buf[0] & 0x7F) << 8) | buf[1]
+            if data[0] & 0x80 and looks_like_sslv2_client_hello(data[:5]):
+                length = ((data[0] & 0x7F) << 8) | data[1]
                 if n < 2 + length:
                     self._first[direction] = True
+                    self.bufs[direction] = data
                     return
-                scan_sslv2_hello(bytes(buf[2 : 2 + length]), self.facts)
+                scan_sslv2_hello(data[2 : 2 + length], self.facts)
                 pos = 2 + length
-        elif n >= 5:
-            self._first[direction] = False
-        while pos + 5 <= n and not self.done:
-            ctype = buf[pos]
-            length = (buf[pos + 3] << 8) | buf[pos + 4]
-            end = pos + 5 + length
+        server = direction == "server"
+        while pos + 5 <= n:
+            end = pos + 5 + ((data[pos + 3] << 8) | data[pos + 4])
             if end > n:
                 break
+            ctype = data[pos]
             if ctype == 22:
-                self._handshake(direction, buf, pos + 5, end)
-            elif direction == "server" and ctype in (20, 23):
+                self._handshake(direction, data, pos + 5, end)
+            elif server and (ctype == 20 or ctype == 23):
                 # a resumed handshake's ChangeCipherSpec, or data: the hellos are
                 # over (a TLS 1.3 compatibility ChangeCipherSpec is not a sign)
                 v = self.facts.version
                 tls13 = v is not None and (v == 0x0304 or (v >> 8) == 0x7F)
                 self.done = ctype == 23 or not tls13
             pos = end
-        del buf[:pos]
+            if self.done:
+                return
+        self.bufs[direction] = data[pos:] if pos < n else b""
 
-    def _handshake(self, direction: str, buf: bytearray, start: int, end: int) -> None:
-        hs = self._hs[direction]
-        hs += buf[start:end]
-        pos = 0
-        n = len(hs)
-        while pos + 4 <= n:
-            t = hs[pos]
-            length = (hs[pos + 1] << 16) | (hs[pos + 2] << 8) | hs[pos + 3]
-            if pos + 4 + length > n:
+    def _handshake(self, direction: str, data: bytes, start: int, end: int) -> None:
+        pend = self._hs[direction]
+        if pend:
+            data = pend + data[start:end]
+            start, end = 0, len(data)
+        pos = start
+        facts = self.facts
+        while pos + 4 <= end:
+            t = data[pos]
+            stop = pos + 4 + ((data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3])
+            if stop > end:
                 break
-            body = bytes(hs[pos + 4 : pos + 4 + length])
-            pos += 4 + length
-            if t == 1 and direction == "client":
-                scan_client_hello(body, self.facts)
-            elif t == 2 and direction == "server":
-                scan_server_hello(body, self.facts)
-                f = self.facts
-                v = f.version
-                settled = not f.hello_retry or f.cipher_suite is not None
+            if direction == "client":
+                if t == 1:
+                    scan_client_hello(data[pos + 4 : stop], facts)
+            elif t == 2:
+                scan_server_hello(data[pos + 4 : stop], facts)
+                v = facts.version
+                settled = not facts.hello_retry or facts.cipher_suite is not None
                 if settled and v is not None and (v == 0x0304 or (v >> 8) == 0x7F):
                     self.done = True
-            elif t == 12 and direction == "server":
-                scan_server_key_exchange(body, self.facts)
-            elif t == 14 and direction == "server":
+                    return
+            elif t == 12:
+                scan_server_key_exchange(data[pos + 4 : stop], facts)
+            elif t == 14:
                 self.done = True
-        del hs[:pos]
+                return
+            pos = stop
+        self._hs[direction] = data[pos:end] if pos < end else b""
 
 
 # -- typed hellos without field trees (the keys need more than the summary facts) --
