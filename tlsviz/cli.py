@@ -225,25 +225,36 @@ def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1) if size > 8 << 20 else 1
     progress = _Progress(size) if sys.stderr.isatty() and size > 8 << 20 else None
     notes: list[str] = []
+    if args.json:
+
+        def render(s: Any) -> str:
+            return json.dumps(s.to_json(), separators=(",", ":")) + "\n"
+    else:
+
+        def render(s: Any) -> str:
+            return str(s.line()) + "\n"
+
     if jobs > 1:
         from .parallel import summarize_parallel
 
         reader.close()
-        rows = summarize_parallel(
-            path, material, jobs, notes=notes, progress=progress.update if progress else None
+        lines: Any = summarize_parallel(
+            path,
+            material,
+            jobs,
+            notes=notes,
+            render=render,
+            progress=progress.update if progress else None,
         )
     else:
         from .source import summarize
 
-        rows = summarize(path, material, notes=notes, reader=reader)
+        lines = map(render, summarize(path, material, notes=notes, reader=reader))
     count = 0
     write = out.write
-    for s in rows:
+    for line in lines:
         count += 1
-        if args.json:
-            write(json.dumps(s.to_json(), separators=(",", ":")) + "\n")
-        else:
-            write(s.line() + "\n")
+        write(line)
         if progress is not None and jobs == 1 and count % 256 == 0:
             progress.update(reader.bytes_read)
     if progress is not None:

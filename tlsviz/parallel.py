@@ -10,10 +10,9 @@ Workers are forked (Linux): the key material is inherited, not copied.
 
 from __future__ import annotations
 
-import heapq
 import multiprocessing as mp
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
@@ -26,20 +25,27 @@ if TYPE_CHECKING:
 _BATCH = 256
 
 
-def _worker(path: str, material: KeyMaterial, k: int, n: int, out: Connection) -> None:
+def _worker(
+    path: str,
+    material: KeyMaterial,
+    k: int,
+    n: int,
+    out: Connection,
+    render: Callable[[Summary], Any],
+) -> None:
     from .capture import CaptureReader
 
     reader = CaptureReader(path, fast=True, shard=(k, n))
     notes: list[str] = []
-    batch: list[tuple[int, int, Summary]] = []
+    batch: list[tuple[int, int, Any]] = []
     try:
         for s in summarize(path, material, notes=notes, reader=reader, shard=(k, n)):
-            batch.append((reader.packets, s.id, s))
+            batch.append((reader.packets, s.id, render(s)))
             if len(batch) >= _BATCH:
                 out.send(("rows", batch, reader.bytes_read))
                 batch = []
         out.send(("rows", batch, reader.bytes_read))
-        out.send(("end", notes if k == 0 else [], reader.bytes_read))
+        out.send(("end", [], reader.bytes_read))
     except Exception as err:  # reported by the parent as one sentence
         out.send(("error", f"{type(err).__name__}: {err}", 0))
     finally:
@@ -53,42 +59,68 @@ def summarize_parallel(
     *,
     notes: list[str] | None = None,
     progress: Any = None,
-) -> Iterator[Summary]:
-    """Like :func:`tlsviz.source.summarize`, on ``workers`` processes."""
+    render: Callable[[Summary], Any] = lambda s: s,
+) -> Iterator[Any]:
+    """Like :func:`tlsviz.source.summarize`, on ``workers`` processes.
+
+    Each summary is passed through ``render`` in its worker (e.g. formatted as
+    the output line), so that only the rendering crosses the process boundary.
+    """
     ctx = mp.get_context("fork")
     material = material if material is not None else KeyMaterial()
     pipes: list[Connection] = []
     procs = []
-    for k in range(workers):
+    # shard 0 runs in this process (it merges the others' rows as it goes), so
+    # n shards use n processes: no core is left to a process that only waits
+    for k in range(1, workers):
         parent, child = ctx.Pipe(duplex=False)
         p = ctx.Process(
-            target=_worker, args=(os.fspath(path), material, k, workers, child), daemon=True
+            target=_worker,
+            args=(os.fspath(path), material, k, workers, child, render),
+            daemon=True,
         )
         p.start()
         child.close()
         pipes.append(parent)
         procs.append(p)
 
-    def stream(k: int, conn: Connection) -> Iterator[tuple[int, int, Summary]]:
-        while True:
-            try:
-                kind, payload, done = conn.recv()
-            except EOFError:
-                return
-            if kind == "rows":
-                if k == 0 and progress is not None:
-                    progress(done)
-                yield from payload
-            elif kind == "end":
-                if notes is not None:
-                    notes.extend(payload)
-                return
-            else:
-                raise RuntimeError(payload)
+    def own() -> Iterator[tuple[int, int, Any]]:
+        from .capture import CaptureReader
 
+        reader = CaptureReader(path, fast=True, shard=(0, workers))
+        rows = summarize(path, material, notes=notes, reader=reader, shard=(0, workers))
+        for count, s in enumerate(rows, 1):
+            if progress is not None and count % 256 == 0:
+                progress(reader.bytes_read)
+            yield reader.packets, s.id, render(s)
+
+    def drain(block: bool) -> Iterator[Any]:
+        """Rows the workers have sent so far (all of them, with ``block``)."""
+        for k, conn in enumerate(pipes):
+            while live[k] and (block or conn.poll()):
+                try:
+                    kind, payload, _ = conn.recv()
+                except EOFError:
+                    # a worker that ends without saying so has died: never a
+                    # silently shorter listing
+                    raise RuntimeError(f"summary worker {k + 1} stopped unexpectedly") from None
+                if kind == "rows":
+                    for row in payload:
+                        yield row[2]
+                elif kind == "end":
+                    live[k] = False
+                else:
+                    raise RuntimeError(payload)
+
+    # Rows are written as they come: this process's own as it makes them, the
+    # workers' whenever a batch has arrived (no waiting on a slower worker).
+    live = [True] * len(pipes)
     try:
-        for _, _, s in heapq.merge(*(stream(k, c) for k, c in enumerate(pipes))):
-            yield s
+        for n, (_, _, row) in enumerate(own()):
+            yield row
+            if n % 64 == 0:
+                yield from drain(False)
+        yield from drain(True)
     finally:
         for p in procs:
             p.join(timeout=5)

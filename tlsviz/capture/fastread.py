@@ -104,41 +104,46 @@ def _pcap(
     snaplen, linktype = struct.unpack_from(endian + "II", mm, 16)
     linktype &= 0x0FFFFFFF
     limit = min(max(snaplen, 0x40000), _MAX_CAPLEN)
-    hdr = struct.Struct(endian + "IIII").unpack_from
+    hdr = struct.Struct(endian + "II").unpack_from
+    caplen_of = struct.Struct(endian + "I").unpack_from
     end = len(mm)
     pos = 24
     n = 0
     filtering = linktype == 1 and (dropped is not None or shard is not None)
+    k, m = shard if shard is not None else (0, 1)
     while pos < end:
         if pos + 16 > end:
             yield CaptureNote(TRUNCATED)
             return
-        sec, frac, caplen, _ = hdr(mm, pos)
+        caplen = caplen_of(mm, pos + 8)[0]
         if caplen > limit:
             yield CaptureNote(_damaged(n))
             return
         start = pos + 16
+        head = pos
         pos = start + caplen
         if pos > end:
             yield CaptureNote(TRUNCATED)
             return
         n += 1
-        frame = mm[start:pos]
-        if filtering and frame[23] == 6 and frame[12:15] == b"\x08\x00\x45":
-            # _skip, partly inlined: this loop runs for every packet of a big capture
-            if (
-                shard is not None
-                and (frame[34] ^ frame[35] ^ frame[36] ^ frame[37]) % shard[1] != shard[0]
-            ):
-                continue
-            flags = frame[47]
-            if not flags & 0x07 and (
-                ((frame[16] << 8) | frame[17]) == 20 + ((frame[46] >> 4) << 2)
-            ):
-                continue
-            if dropped and _skip(frame, dropped, None):
-                continue
-        yield (n, sec + frac * scale, linktype, frame)
+        if filtering and caplen >= 48:
+            # _skip, inlined: this loop runs for every packet of a big capture,
+            # and only the 48 header bytes it reads are copied for it
+            h = mm[start : start + 48]
+            if h[23] == 6 and h[12:15] == b"\x08\x00\x45":
+                if (h[34] ^ h[35] ^ h[36] ^ h[37]) % m != k:
+                    continue
+                flags = h[47]
+                if not flags & 0x07 and ((h[16] << 8) | h[17]) == 20 + ((h[46] >> 4) << 2):
+                    continue
+                if dropped:
+                    key = h[26:38]
+                    if key in dropped:
+                        if flags & 0x12 != 0x02:
+                            continue
+                        _skip(mm[start:pos], dropped, None)  # a fresh SYN reopens the ports
+        sec, frac = hdr(mm, head)
+        yield (n, sec + frac * scale, linktype, mm[start:pos])
 
 
 def _pcapng(
