@@ -374,7 +374,7 @@ def cmd_sniff(args: argparse.Namespace, out: TextIO) -> int:
 def _sniff_json(capture: LiveCapture, args: argparse.Namespace, keylog: bytes, out: TextIO) -> None:
     """The document of ``decode --json``, made by decoding what was captured
     with the whole key log known from the start (secrets that came late apply)."""
-    from .cli import _write_json
+    from .cli import write_json
     from .source import open_capture
 
     with tempfile.TemporaryDirectory(prefix="tlsviz-sniff-") as tmp:
@@ -382,4 +382,4 @@ def _sniff_json(capture: LiveCapture, args: argparse.Namespace, keylog: bytes, o
         if not args.output:
             capture.write_pcapng(path, keylog)
         session = open_capture(path)
-        _write_json(session, args.output or f"live:{capture.iface}", out)
+        write_json(session, args.output or f"live:{capture.iface}", out)
