@@ -14,6 +14,7 @@ file ends mid-packet or is damaged.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import struct
@@ -34,6 +35,7 @@ def fast_records(
     path: str | os.PathLike[str],
     dropped: set[bytes] | None = None,
     shard: tuple[int, int] | None = None,
+    progress: list[int] | None = None,
 ) -> Iterator[object] | None:
     """Records of an uncompressed capture, or None when this reader does not
     apply (gzip, or a file it cannot map).
@@ -58,9 +60,10 @@ def fast_records(
     except (OSError, ValueError):
         f.close()
         return None
+    cell = progress if progress is not None else [0]
     if head == b"\x0a\x0d\x0d\x0a":
-        return _closing(_pcapng(mm, dropped, shard), mm, f)
-    return _closing(_pcap(mm, dropped, shard), mm, f)
+        return _closing(_pcapng(mm, dropped, shard, cell), mm, f)
+    return _closing(_pcap(mm, dropped, shard, cell), mm, f)
 
 
 def _skip(frame: bytes, dropped: set[bytes] | None, shard: tuple[int, int] | None) -> bool:
@@ -91,7 +94,10 @@ def _closing(gen: Iterator[object], mm: mmap.mmap, f: object) -> Iterator[object
 
 
 def _pcap(
-    mm: mmap.mmap, dropped: set[bytes] | None, shard: tuple[int, int] | None
+    mm: mmap.mmap,
+    dropped: set[bytes] | None,
+    shard: tuple[int, int] | None,
+    progress: list[int],
 ) -> Iterator[object]:
     """Classic pcap (draft-ietf-opsawg-pcap): 24-byte file header, 16-byte records."""
     magic = mm[:4]
@@ -111,6 +117,7 @@ def _pcap(
     n = 0
     filtering = linktype == 1 and (dropped is not None or shard is not None)
     k, m = shard if shard is not None else (0, 1)
+    released = 0
     while pos < end:
         if pos + 16 > end:
             yield CaptureNote(TRUNCATED)
@@ -143,17 +150,24 @@ def _pcap(
                             continue
                         _skip(mm[start:pos], dropped, None)  # a fresh SYN reopens the ports
         sec, frac = hdr(mm, head)
+        progress[0] = pos
+        if pos - released > _RELEASE:
+            released = _release(mm, pos)
         yield (n, sec + frac * scale, linktype, mm[start:pos])
 
 
 def _pcapng(
-    mm: mmap.mmap, dropped: set[bytes] | None, shard: tuple[int, int] | None
+    mm: mmap.mmap,
+    dropped: set[bytes] | None,
+    shard: tuple[int, int] | None,
+    progress: list[int],
 ) -> Iterator[object]:
     """pcapng (draft-ietf-opsawg-pcapng): sections, interfaces, EPB/SPB/DSB."""
     end = len(mm)
     pos = 0
     endian = "<"
     filtering = dropped is not None or shard is not None
+    released = 0
     interfaces: list[tuple[int, float]] = []  # (linktype, seconds per tick)
     n = 0
     while pos < end:
@@ -197,6 +211,24 @@ def _pcapng(
             else:
                 yield CaptureNote("A decryption secrets block is cut short; it was ignored.")
         pos += blen
+        progress[0] = pos
+        if pos - released > _RELEASE:
+            released = _release(mm, pos)
+
+
+#: Pages already read are given back every this many bytes: mapped pages count
+#: in the process's resident memory, which would otherwise grow with the file.
+_RELEASE: Final = 16 << 20
+
+
+def _release(mm: mmap.mmap, pos: int) -> int:
+    """Drop the pages before ``pos`` from the process (they stay in the page
+    cache); returns the page-aligned position released up to."""
+    upto = pos - pos % mmap.PAGESIZE
+    if upto > 0 and hasattr(mmap, "MADV_DONTNEED"):
+        with contextlib.suppress(OSError, ValueError):
+            mm.madvise(mmap.MADV_DONTNEED, 0, upto)
+    return upto
 
 
 def _tsresol(mm: mmap.mmap, pos: int, end: int, endian: str) -> float:

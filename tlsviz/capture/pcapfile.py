@@ -28,11 +28,21 @@ import contextlib
 import os
 import struct
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
 from .packets import SKIP_FRAGMENT, parse_frame
-from .tcp import _DIRS, CaptureEvent, CaptureNote, Secrets, StreamData, TcpReassembler
+from .tcp import (
+    _DIRS,
+    CLOSED_TUPLE_SECONDS,
+    MAX_CLOSED,
+    CaptureEvent,
+    CaptureNote,
+    Secrets,
+    StreamData,
+    TcpReassembler,
+)
 
 __all__ = ["CaptureError", "CaptureReader", "iter_packets", "read_capture"]
 
@@ -92,9 +102,14 @@ def _scapy_readers() -> tuple[Any, Any]:
 class _CaptureFile:
     """An open capture file: validated at construction, then read once."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, lazy: bool = False) -> None:
+        """``lazy``: for an uncompressed file, check only the header and load
+        scapy's readers when records are first asked for (the memory-mapped
+        reader of :mod:`.fastread` may never need them)."""
         name = os.fspath(path)
         self.name = name
+        self._opened = False
+        self.link_type: int = -1
         try:
             raw = open(name, "rb")  # noqa: SIM115 - closed in close()
         except FileNotFoundError:
@@ -110,7 +125,17 @@ class _CaptureFile:
             self.file_size = os.fstat(raw.fileno()).st_size
             self.kind, self.compressed = self._detect(raw)
             raw.seek(0)
-            self._open_reader()
+            if lazy and not self.compressed:
+                self.link_type = -1
+                if self.kind == "pcap":
+                    header = raw.read(24)
+                    raw.seek(0)
+                    if len(header) < 24:
+                        raise CaptureError(f"'{name}' is damaged: its pcap header is cut short.")
+                    order = "<" if header[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+                    self.link_type = struct.unpack_from(order + "I", header, 20)[0] & 0x0FFFFFFF
+            else:
+                self._open_reader()
         except CaptureError:
             raw.close()
             raise
@@ -147,12 +172,13 @@ class _CaptureFile:
         raise CaptureError(f"'{self.name}' is not a pcap or pcapng file.")
 
     def _open_reader(self) -> None:
+        self._opened = True
         pcap_cls, pcapng_cls = _scapy_readers()
         self._pending: list[Record] = []
         self._stash: list[Record] = []
         if self.kind == "pcap":
             rdr = pcap_cls(self._raw)
-            self.link_type: int = rdr.linktype
+            self.link_type = rdr.linktype
         else:
             rdr = pcapng_cls(self._raw)
             rdr.blocktypes[_DSB_TYPE] = self._dsb
@@ -219,6 +245,8 @@ class _CaptureFile:
 
     def records(self) -> Iterator[Record]:
         """Packets as ``(time, linktype, frame)``, plus Secrets and notes."""
+        if not self._opened:
+            self._open_reader()
         yield from self._stash
         self._stash.clear()
         yield from self._gen
@@ -307,8 +335,9 @@ class _CaptureFile:
             yield CaptureNote(_damaged(n))
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):  # scapy's close may trip on a damaged stream
-            self._rdr.close()
+        if self._opened:
+            with contextlib.suppress(Exception):  # scapy's close may trip on a damaged stream
+                self._rdr.close()
         self._raw.close()
 
 
@@ -355,7 +384,7 @@ class CaptureReader:
         #: memory-mapped reading and a per-packet filter for the connections the
         #: consumer has dropped (see :mod:`.fastread`); for big captures
         self.fast = fast
-        self._file: _CaptureFile | None = _CaptureFile(path)
+        self._file: _CaptureFile | None = _CaptureFile(path, lazy=fast)
         self._current = self._file
         self.link_type: int = self._file.link_type
         self.file_size: int = self._file.file_size
@@ -363,9 +392,23 @@ class CaptureReader:
         self._reasm = TcpReassembler()
         self._ignored: set[int] = set()
         self._dropped: set[bytes] = set()  # raw address+port keys of ignored flows
+        self._dropped_order: deque[tuple[float, bytes]] = deque()
+        self._now = 0.0  # the time of the packet being read
+        self._progress = [0]  # file position of the memory-mapped reader
+        self._mapped = False  # the memory-mapped reader (and its key filter) is in use
+
+    def _expire_dropped(self) -> None:
+        """Forget the keys of flows dropped long ago (as the reassembler
+        forgets closed tuples): memory stays flat however many connections
+        the capture holds."""
+        order, dropped, now = self._dropped_order, self._dropped, self._now
+        while order and (now - order[0][0] >= CLOSED_TUPLE_SECONDS or len(order) > MAX_CLOSED):
+            dropped.discard(order.popleft()[1])
 
     @property
     def bytes_read(self) -> int:
+        if self.fast and self._progress[0]:
+            return self._progress[0]
         return self._current.bytes_read
 
     def close(self) -> None:
@@ -388,18 +431,23 @@ class CaptureReader:
             if c is not None:
                 for src, sport, dst, dport in c.keys:
                     if isinstance(src, bytes) and isinstance(dst, bytes):
-                        self._dropped.add(
-                            src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
-                        )
+                        key = src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
+                        self._dropped.add(key)
+                        self._dropped_order.append((self._now, key))
+            # nothing more is wanted from it: free its state at once (its late
+            # packets are filtered by their keys, for a while)
+            self._reasm.forget(conn, self._now, remember=not (self._mapped and self.link_type == 1))
+            self._expire_dropped()
 
     def __iter__(self) -> Iterator[CaptureEvent]:
-        cf = self._file if self._file is not None else _CaptureFile(self._path)
+        cf = self._file if self._file is not None else _CaptureFile(self._path, lazy=self.fast)
         self._file = None
         self._current = cf
         self.packets = 0
         self._reasm = reasm = TcpReassembler()
         self._ignored = ignored = set[int]()
         self._dropped = set()
+        self._dropped_order = deque()
         return self._events(cf, reasm, ignored)
 
     def _events(
@@ -415,7 +463,10 @@ class CaptureReader:
         if self.fast:
             from .fastread import fast_records
 
-            records = fast_records(cf.name, self._dropped, self.shard)  # type: ignore[assignment]
+            records = fast_records(  # type: ignore[assignment]
+                cf.name, self._dropped, self.shard, self._progress
+            )
+            self._mapped = records is not None
         shard = self.shard
         in_order = reasm.in_order if self.fast else None
         try:
@@ -432,6 +483,7 @@ class CaptureReader:
                     t, lt, frame = rec
                     count += 1
                 reasm.packet = count
+                self._now = t
                 if (
                     in_order is not None
                     and lt == 1

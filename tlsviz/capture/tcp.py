@@ -298,6 +298,26 @@ class TcpReassembler:
                 h.pend = []
                 h.pend_bytes = 0
 
+    def forget(self, conn: int, time: float, *, remember: bool = True) -> None:
+        """Drop all state of ``conn`` now, emitting nothing, as if it had
+        closed: memory then follows the connections still being read, even
+        when the consumer stops reading connections long before they end.
+        With ``remember`` its tuple is kept for a while, so that its late
+        packets do not open a new connection (the caller may filter those
+        itself, as the memory-mapped reader does)."""
+        c = self._conns.get(conn)
+        if c is None:
+            return
+        c.ignored = True
+        if remember:
+            self._close([], c, time, "eof")
+            return
+        del self._conns[conn]
+        for key in c.keys:
+            entry = self._flows.get(key)
+            if entry is not None and entry[0] is c:
+                del self._flows[key]
+
     def in_order(self, key: _Key, seq: int, n: int) -> tuple[int, int, int] | None:
         """The common case, decided without events: a data segment (no
         SYN/FIN/RST) that continues its direction exactly, nothing buffered.
