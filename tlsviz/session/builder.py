@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..keys.engine import ConnectionKeys, KeyMaterial
-from ..wire.connection import CLIENT, SERVER, ConnectionDecoder
+from ..wire.connection import ConnectionDecoder
 from ..wire.fields import Diagnostic, Severity
 from ..wire.message import Message
-from .detect import Pending, flip, guess_swap, verdict
+from .detect import Pending, PendingTable, flip, roles
 from .model import Connection
 
 #: Called for each event the decoder produces, before it is stored; the keys
@@ -49,59 +49,47 @@ class TimelineBuilder:
         self.certificates = certificates
         self.observer = observer
         self._ignore = ignore
-        self._pending: dict[int, Pending] = {}
+        self._pending = PendingTable(ignore)
         self._live: dict[int, _Live] = {}
-        self._next_id = 1
 
     # -- events in ----------------------------------------------------------------
     def opened(
         self, conn: int, client: str, server: str, time: float, syn_seen: bool, packet: int = 0
     ) -> None:
-        self._pending[conn] = Pending(client, server, time, syn_seen, packet or conn)
+        self._pending.opened(conn, client, server, time, syn_seen, packet)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Connection]:
         live = self._live.get(conn)
         if live is not None:
             self._feed(live, direction, data, time)
-            return []
-        pend = self._pending.get(conn)
-        if pend is None:
-            return []
-        pend.chunks.append((direction, data, time))
-        head = pend.head[direction]
-        if len(head) < 6:
-            head += data[: 6 - len(head)]
-        verdicts = {d: verdict(bytes(pend.head[d]), pend.syn_seen) for d in (CLIENT, SERVER)}
-        if True in verdicts.values():
-            self._start(conn, pend, verdicts)
-        elif verdicts[CLIENT] is False or (verdicts[SERVER] is False and not pend.head[CLIENT]):
-            self._drop(conn)
+        else:
+            pend = self._pending.data(conn, direction, data, time)
+            if pend is not None:
+                self._start(conn, pend)
         return []
 
     def gap(self, conn: int, direction: str, length: int, time: float) -> None:
         live = self._live.get(conn)
-        if live is not None:
-            d = flip(direction) if live.swap else direction
-            live.decoder.receive_gap(d, length, time)
-            live.conn.diagnostics.append(
-                Diagnostic(
-                    Severity.WARNING,
-                    f"{length} bytes missing from the capture (TCP gap)",
-                    live.decoder.readers[d].offset - length,
-                    length,
-                    None,
-                    d,
-                    d,
-                )
-            )
-            self._drain(live)
+        if live is None:
+            self._pending.gap(conn, direction, length, time)
             return
-        pend = self._pending.get(conn)
-        if pend is not None:
-            pend.gaps.append((direction, length, time))
+        d = flip(direction) if live.swap else direction
+        live.decoder.receive_gap(d, length, time)
+        live.conn.diagnostics.append(
+            Diagnostic(
+                Severity.WARNING,
+                f"{length} bytes missing from the capture (TCP gap)",
+                live.decoder.readers[d].offset - length,
+                length,
+                None,
+                d,
+                d,
+            )
+        )
+        self._drain(live)
 
     def closed(self, conn: int, time: float, reason: str) -> list[Connection]:
-        self._pending.pop(conn, None)
+        self._pending.pending.pop(conn, None)
         live = self._live.pop(conn, None)
         if live is None:
             return []
@@ -116,30 +104,20 @@ class TimelineBuilder:
         out: list[Connection] = []
         for conn in sorted(self._live, key=lambda c: self._live[c].conn.id):
             out.extend(self.closed(conn, time or 0.0, "eof"))
-        self._pending.clear()
+        self._pending.pending.clear()
         return out
 
     @property
     def open_connections(self) -> int:
-        return len(self._live) + len(self._pending)
+        return len(self._live) + len(self._pending.pending)
 
     # -- internals ----------------------------------------------------------------
-    def _drop(self, conn: int) -> None:
-        self._pending.pop(conn, None)
-        if self._ignore is not None:
-            self._ignore(conn)
-
-    def _start(self, conn: int, pend: Pending, verdicts: dict[str, bool | None]) -> None:
-        del self._pending[conn]
-        swap = False
-        if not pend.syn_seen:
-            swap = guess_swap(pend)
-        client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
+    def _start(self, conn: int, pend: Pending) -> None:
+        client, server, swap = roles(pend)
         # A connection is named by the packet that opened it (Wireshark's frame
         # number), so every view - and Wireshark - names it alike.
         c = Connection(pend.number, client, server, start_time=pend.time)
         c.keys = ConnectionKeys(self.material, c.id)
-        self._next_id += 1
         dec = ConnectionDecoder(
             record_fields=self.record_fields,
             certificates=self.certificates,
@@ -147,8 +125,11 @@ class TimelineBuilder:
         )
         live = _Live(c, dec, swap)
         self._live[conn] = live
-        for direction, data, time in pend.chunks:
-            self._feed(live, direction, data, time)
+        for direction, chunk, time in pend.chunks:
+            if isinstance(chunk, int):
+                self.gap(conn, direction, chunk, time)
+            else:
+                self._feed(live, direction, chunk, time)
 
     def _feed(self, live: _Live, direction: str, data: bytes, time: float) -> None:
         d = flip(direction) if live.swap else direction

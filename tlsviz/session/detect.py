@@ -9,6 +9,7 @@ builders; a light module (records only).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..wire.records import looks_like_sslv2_client_hello, plausible_header
@@ -30,8 +31,9 @@ class Pending:
     head: dict[str, bytearray] = field(
         default_factory=lambda: {CLIENT: bytearray(), SERVER: bytearray()}
     )
-    chunks: list[tuple[str, bytes, float]] = field(default_factory=list)
-    gaps: list[tuple[str, int, float]] = field(default_factory=list)
+    #: what arrived so far, in order: (direction, data, time), or for a hole in
+    #: the capture (direction, number of missing bytes, time)
+    chunks: list[tuple[str, bytes | int, float]] = field(default_factory=list)
 
 
 def verdict(data: bytes, syn_seen: bool) -> bool | None:
@@ -108,3 +110,54 @@ def _hello_type(head: bytes) -> int | None:
 
 def flip(direction: str) -> str:
     return SERVER if direction == CLIENT else CLIENT
+
+
+class PendingTable:
+    """The TCP connections whose protocol is not known yet, shared by the
+    timeline and the summary builders: data is kept until one side's first
+    bytes say TLS (the connection is then handed over) or not (it is dropped,
+    and the capture reader told to stop reading it)."""
+
+    def __init__(self, ignore: Callable[[int], None] | None) -> None:
+        self.pending: dict[int, Pending] = {}
+        self._ignore = ignore
+
+    def opened(
+        self, conn: int, client: str, server: str, time: float, syn_seen: bool, packet: int
+    ) -> None:
+        self.pending[conn] = Pending(client, server, time, syn_seen, packet or conn)
+
+    def data(self, conn: int, direction: str, data: bytes, time: float) -> Pending | None:
+        """Keep ``data``; the entry (now removed) once the connection is TLS."""
+        pend = self.pending.get(conn)
+        if pend is None:
+            return None
+        pend.chunks.append((direction, data, time))
+        head = pend.head[direction]
+        if len(head) < 6:
+            head += data[: 6 - len(head)]
+        v = verdict(bytes(head), pend.syn_seen)
+        if v:
+            del self.pending[conn]
+            return pend
+        if v is False and (direction == CLIENT or not pend.head[CLIENT]):
+            self.drop(conn)  # not TLS (a server that speaks first is no sign yet)
+        return None
+
+    def gap(self, conn: int, direction: str, length: int, time: float) -> None:
+        pend = self.pending.get(conn)
+        if pend is not None:
+            pend.chunks.append((direction, length, time))
+
+    def drop(self, conn: int) -> None:
+        self.pending.pop(conn, None)
+        if self._ignore is not None:
+            self._ignore(conn)
+
+
+def roles(pend: Pending) -> tuple[str, str, bool]:
+    """(client, server, swapped): without the SYN, roles come from content."""
+    swap = guess_swap(pend) if not pend.syn_seen else False
+    if swap:
+        return pend.server, pend.client, True
+    return pend.client, pend.server, False

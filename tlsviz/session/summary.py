@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..keys.keyring import KeyMaterial
 from ..wire import registry as reg
 from ..wire.scan import HelloFacts, HelloScanner
-from .detect import CLIENT, SERVER, Pending, flip, guess_swap, verdict
+from .detect import CLIENT, SERVER, Pending, PendingTable, flip, roles
 
 if TYPE_CHECKING:  # the full decoder is imported only when keys need it
     from ..keys.engine import ConnectionKeys
@@ -120,9 +120,8 @@ class SummaryBuilder:
     ) -> None:
         self.material = material
         self._ignore = ignore
-        self._pending: dict[int, Pending] = {}
+        self._pending = PendingTable(ignore)
         self._live: dict[int, _Live] = {}
-        self._next_id = 1
 
     @property
     def keyed(self) -> bool:
@@ -131,38 +130,29 @@ class SummaryBuilder:
     def opened(
         self, conn: int, client: str, server: str, time: float, syn_seen: bool, packet: int = 0
     ) -> None:
-        self._pending[conn] = Pending(client, server, time, syn_seen, packet or conn)
+        self._pending.opened(conn, client, server, time, syn_seen, packet)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Summary]:
         live = self._live.get(conn)
-        if live is None:
-            pend = self._pending.get(conn)
-            if pend is None:
-                return []
-            pend.chunks.append((direction, data, time))
-            head = pend.head[direction]
-            if len(head) < 6:
-                head += data[: 6 - len(head)]
-            v = verdict(bytes(head), pend.syn_seen)
-            if v:
-                return self._start(conn, pend)
-            if v is False and (direction == CLIENT or not pend.head[CLIENT]):
-                self._drop(conn)  # not TLS (the server may not speak first)
-            return []
-        return self._feed(conn, live, direction, data, time)
+        if live is not None:
+            return self._feed(conn, live, direction, data, time)
+        pend = self._pending.data(conn, direction, data, time)
+        return self._start(conn, pend) if pend is not None else []
 
     def gap(self, conn: int, direction: str, length: int, time: float) -> None:
         live = self._live.get(conn)
-        if live is not None and live.decoder is not None:
+        if live is None:
+            self._pending.gap(conn, direction, length, time)
+        elif live.decoder is not None:
             d = flip(direction) if live.swap else direction
             live.decoder.receive_gap(d, length, time)
             self._drain(live)
-        elif live is not None and live.scanner is not None:
-            live.summary.errors += 1
+        else:
+            live.summary.errors += 1  # the hellos cannot be scanned across a hole
             live.done = True
 
     def closed(self, conn: int, time: float, reason: str) -> list[Summary]:
-        self._pending.pop(conn, None)
+        self._pending.pending.pop(conn, None)
         live = self._live.pop(conn, None)
         if live is None or live.done:
             return []
@@ -175,19 +165,12 @@ class SummaryBuilder:
         out: list[Summary] = []
         for conn in sorted(self._live, key=lambda c: self._live[c].summary.id):
             out.extend(self.closed(conn, time or 0.0, "eof"))
-        self._pending.clear()
+        self._pending.pending.clear()
         return out
 
     # -- internals ----------------------------------------------------------------
-    def _drop(self, conn: int) -> None:
-        self._pending.pop(conn, None)
-        if self._ignore is not None:
-            self._ignore(conn)
-
     def _start(self, conn: int, pend: Pending) -> list[Summary]:
-        del self._pending[conn]
-        swap = guess_swap(pend) if not pend.syn_seen else False
-        client, server = (pend.server, pend.client) if swap else (pend.client, pend.server)
+        client, server, swap = roles(pend)
         s = Summary(pend.number, client, server, pend.time)
         live = _Live(s, swap, mid_stream=not pend.syn_seen)
         live.scanner = HelloScanner()
@@ -204,8 +187,11 @@ class SummaryBuilder:
                 self._full(live)
         self._live[conn] = live
         out: list[Summary] = []
-        for direction, data, time in pend.chunks:
-            out.extend(self._feed(conn, live, direction, data, time))
+        for direction, chunk, time in pend.chunks:
+            if isinstance(chunk, int):
+                self.gap(conn, direction, chunk, time)
+            else:
+                out.extend(self._feed(conn, live, direction, chunk, time))
         return out
 
     def _feed(
