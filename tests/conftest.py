@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests run the same examples on every run (CI must not fail by luck);
+# HYPOTHESIS_PROFILE=explore searches new ones, TLSVIZ_FUZZ=N makes some longer.
+settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURES = ROOT / "captures"
