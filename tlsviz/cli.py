@@ -247,16 +247,18 @@ def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO)
             progress=progress.update if progress else None,
         )
     else:
-        from .source import summarize
+        from .source import summary_rows
 
-        lines = map(render, summarize(path, material, notes=notes, reader=reader))
+        reader.close()
+        cell = [0]
+        lines = map(render, summary_rows(path, material, notes=notes, progress=cell))
     count = 0
     write = out.write
     for line in lines:
         count += 1
         write(line)
         if progress is not None and jobs == 1 and count % 256 == 0:
-            progress.update(reader.bytes_read)
+            progress.update(cell[0])
     if progress is not None:
         progress.done()
     if count == 0 and not args.json:

@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from .keys.keyring import KeyMaterial
-from .source import summarize
+from .source import summary_rows
 
 if TYPE_CHECKING:
     from .session.summary import Summary
@@ -33,19 +33,17 @@ def _worker(
     out: Connection,
     render: Callable[[Summary], Any],
 ) -> None:
-    from .capture import CaptureReader
-
-    reader = CaptureReader(path, fast=True, shard=(k, n))
     notes: list[str] = []
     batch: list[tuple[int, int, Any]] = []
+    cell = [0]
     try:
-        for s in summarize(path, material, notes=notes, reader=reader, shard=(k, n)):
-            batch.append((reader.packets, s.id, render(s)))
+        for s in summary_rows(path, material, notes=notes, shard=(k, n), progress=cell):
+            batch.append((cell[0], s.id, render(s)))
             if len(batch) >= _BATCH:
-                out.send(("rows", batch, reader.bytes_read))
+                out.send(("rows", batch, cell[0]))
                 batch = []
-        out.send(("rows", batch, reader.bytes_read))
-        out.send(("end", [], reader.bytes_read))
+        out.send(("rows", batch, cell[0]))
+        out.send(("end", [], cell[0]))
     except Exception as err:  # reported by the parent as one sentence
         out.send(("error", f"{type(err).__name__}: {err}", 0))
     finally:
@@ -85,14 +83,12 @@ def summarize_parallel(
         procs.append(p)
 
     def own() -> Iterator[tuple[int, int, Any]]:
-        from .capture import CaptureReader
-
-        reader = CaptureReader(path, fast=True, shard=(0, workers))
-        rows = summarize(path, material, notes=notes, reader=reader, shard=(0, workers))
+        cell = [0]
+        rows = summary_rows(path, material, notes=notes, shard=(0, workers), progress=cell)
         for count, s in enumerate(rows, 1):
             if progress is not None and count % 256 == 0:
-                progress(reader.bytes_read)
-            yield reader.packets, s.id, render(s)
+                progress(cell[0])
+            yield cell[0], s.id, render(s)
 
     def drain(block: bool) -> Iterator[Any]:
         """Rows the workers have sent so far (all of them, with ``block``)."""

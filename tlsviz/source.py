@@ -107,6 +107,16 @@ def summarize(
     processes can share a capture (see :mod:`tlsviz.parallel`)."""
     from .session.summary import SummaryBuilder
 
+    if reader is None:
+        from .fastsummary import lean_summaries
+
+        lean = lean_summaries(
+            path, material if material is not None else KeyMaterial(), shard=shard, notes=notes
+        )
+        if lean is not None:
+            for _, s in lean:
+                yield s
+            return
     reader = reader if reader is not None else CaptureReader(path, fast=True, shard=shard)
     material = material if material is not None else KeyMaterial()
     builder = SummaryBuilder(material=material, ignore=reader.ignore)
@@ -127,3 +137,30 @@ def summarize(
         elif isinstance(ev, CaptureNote) and notes is not None:
             notes.append(ev.message)
     yield from builder.finish(last)
+
+
+def summary_rows(
+    path: str | os.PathLike[str],
+    material: KeyMaterial | None = None,
+    *,
+    shard: tuple[int, int] | None = None,
+    notes: list[str] | None = None,
+    progress: list[int] | None = None,
+) -> Iterator[Summary]:
+    """The summaries of ``decode --summary``: the tight loop of
+    :mod:`tlsviz.fastsummary` when the file allows it (uncompressed pcap or
+    pcapng), :func:`summarize` otherwise.  ``progress[0]`` follows the bytes
+    read."""
+    from .fastsummary import lean_summaries
+
+    material = material if material is not None else KeyMaterial()
+    cell = progress if progress is not None else [0]
+    lean = lean_summaries(path, material, shard=shard, notes=notes, progress=cell)
+    if lean is not None:
+        for _, s in lean:
+            yield s
+        return
+    reader = CaptureReader(path, fast=True, shard=shard)
+    for s in summarize(path, material, notes=notes, reader=reader, shard=shard):
+        cell[0] = reader.bytes_read
+        yield s

@@ -66,11 +66,23 @@ def fast_records(
     return _closing(_pcap(mm, dropped, shard, cell), mm, f)
 
 
+def port_shard(sport: int, dport: int, n: int) -> int:
+    """Which of n processes follows a connection: a hash of its two ports,
+    the same in both directions.  Mixed (Knuth's multiplicative hash) so that
+    consecutive client ports, which often alternate kinds of connections,
+    spread evenly."""
+    return (((sport ^ dport) * 2654435761) >> 16) % n
+
+
 def _skip(frame: bytes, dropped: set[bytes] | None, shard: tuple[int, int] | None) -> bool:
     """Is this Ethernet frame certainly of no interest (see :func:`fast_records`)?"""
     if frame[12:15] != b"\x08\x00\x45" or frame[23] != 6:
         return False
-    if shard is not None and (frame[34] ^ frame[35] ^ frame[36] ^ frame[37]) % shard[1] != shard[0]:
+    if (
+        shard is not None
+        and port_shard((frame[34] << 8) | frame[35], (frame[36] << 8) | frame[37], shard[1])
+        != shard[0]
+    ):
         return True
     flags = frame[47]
     if not flags & 0x07 and ((frame[16] << 8) | frame[17]) == 20 + ((frame[46] >> 4) << 2):
@@ -138,7 +150,8 @@ def _pcap(
             # and only the 48 header bytes it reads are copied for it
             h = mm[start : start + 48]
             if h[23] == 6 and h[12:15] == b"\x08\x00\x45":
-                if (h[34] ^ h[35] ^ h[36] ^ h[37]) % m != k:
+                x = ((h[34] ^ h[36]) << 8) | (h[35] ^ h[37])  # port_shard, inlined
+                if ((x * 2654435761) >> 16) % m != k:
                     continue
                 flags = h[47]
                 if not flags & 0x07 and ((h[16] << 8) | h[17]) == 20 + ((h[46] >> 4) << 2):

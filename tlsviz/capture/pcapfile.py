@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
+from .fastread import port_shard
 from .packets import SKIP_FRAGMENT, parse_frame
 from .tcp import (
     _DIRS,
@@ -515,8 +516,7 @@ class CaptureReader:
                 if (
                     shard is not None
                     and not isinstance(seg, int)
-                    and ((seg[1] >> 8) ^ (seg[1] & 255) ^ (seg[3] >> 8) ^ (seg[3] & 255)) % shard[1]
-                    != shard[0]
+                    and port_shard(seg[1], seg[3], shard[1]) != shard[0]
                 ):
                     continue
                 if isinstance(seg, int):

@@ -230,9 +230,12 @@ class KeyLog:
 
 
 def _unhex(text: str) -> bytes | None:
-    if len(text) % 2 or not text or not _HEX.issuperset(text):
+    # bytes.fromhex checks the digits itself (the fields have no spaces: the
+    # line was split on them); an odd length or a non-hex digit is ValueError
+    try:
+        return bytes.fromhex(text) if text else None
+    except ValueError:
         return None
-    return bytes.fromhex(text)
 
 
 def _check_lengths(label: str, key: bytes, secret: bytes) -> str | None:

@@ -63,25 +63,27 @@ class QuickVerifier:
     def feed(self, direction: str, data: bytes) -> None:
         if self.done:
             return
-        buf = self.bufs[direction]
-        buf += data
-        if not self.started and buf[:1] and buf[0] & 0x80:
+        pend = self.bufs[direction]
+        if pend:
+            data = bytes(pend) + data
+            pend.clear()
+        if not self.started and data[:1] and data[0] & 0x80:
             self.unsure = True  # SSLv2-framed hello: the full flow knows it
             return
-        pos, n = 0, len(buf)
+        pos, n = 0, len(data)
         while pos + 5 <= n and not self.done:
-            length = (buf[pos + 3] << 8) | buf[pos + 4]
-            end = pos + 5 + length
+            end = pos + 5 + ((data[pos + 3] << 8) | data[pos + 4])
             if end > n:
                 break
             self.started = True
             self._record(
-                direction, buf[pos], bytes(buf[pos + 1 : pos + 3]), bytes(buf[pos + 5 : end])
+                direction, data[pos], (data[pos + 1] << 8) | data[pos + 2], data[pos + 5 : end]
             )
             pos = end
-        del buf[:pos]
+        if pos < n and not self.done:
+            pend += data[pos:]
 
-    def _record(self, direction: str, ctype: int, version: bytes, fragment: bytes) -> None:
+    def _record(self, direction: str, ctype: int, version: int, fragment: bytes) -> None:
         if direction in self.finished:
             return  # its handshake is over: later records use keys not needed here
         if ctype == 20:
@@ -90,7 +92,7 @@ class QuickVerifier:
             return
         dec = self.dec[direction]
         if dec is not None and (ctype == 23 or not self.tls13):
-            res = dec.decrypt(ctype, (version[0] << 8) | version[1], fragment)
+            res = dec.decrypt(ctype, version, fragment)
             if not res.ok:
                 self._end(
                     "mismatch",

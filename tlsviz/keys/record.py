@@ -76,5 +76,5 @@ def nonce_xor_seq(iv: bytes, seq: int) -> bytes:
 
     RFC 8446 §5.3 (TLS 1.3) and RFC 7905 §2 (ChaCha20-Poly1305 in TLS 1.2).
     """
-    padded = (seq & 0xFFFF_FFFF_FFFF_FFFF).to_bytes(len(iv), "big")
-    return bytes(a ^ b for a, b in zip(iv, padded, strict=True))
+    n = len(iv)
+    return (int.from_bytes(iv, "big") ^ (seq & 0xFFFF_FFFF_FFFF_FFFF)).to_bytes(n, "big")

@@ -151,6 +151,11 @@ class SummaryBuilder:
             live.summary.errors += 1  # the hellos cannot be scanned across a hole
             live.done = True
 
+    def discard(self, conn: int) -> None:
+        """Forget ``conn`` without a word (its events are about to be replayed)."""
+        self._pending.pending.pop(conn, None)
+        self._live.pop(conn, None)
+
     def closed(self, conn: int, time: float, reason: str) -> list[Summary]:
         self._pending.pending.pop(conn, None)
         live = self._live.pop(conn, None)

@@ -1,0 +1,228 @@
+"""The summary of a big capture in one tight loop.
+
+Most connections in a big capture are ordinary: a SYN, a SYN/ACK, data in
+order in each direction, and the summary is settled after a few packets (see
+:mod:`tlsviz.session.summary`).  This loop follows such connections itself,
+straight from the memory-mapped frames: no segment tuples, no event objects,
+no reassembly buffers.  The moment a connection does anything else (a
+retransmission that is not an exact repeat, data out of order, a FIN or RST
+before its summary is settled, no SYN, IPv6, another link type), its packets
+so far are replayed into the capture layer's full TCP reassembler, which
+follows it from then on: the answer is the same, only the path differs.  A
+test compares the two on every capture at hand.
+
+Connections are named by the packet that opened them, so both paths name
+them alike.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from .capture import CaptureNote, Secrets, StreamClosed, StreamData, StreamGap, StreamOpened
+from .capture.fastread import fast_records, port_shard
+from .capture.packets import parse_frame
+from .capture.tcp import CLOSED_TUPLE_SECONDS, MAX_CLOSED, CaptureEvent, TcpReassembler
+from .keys.keyring import KeyMaterial
+from .session.summary import Summary, SummaryBuilder
+
+TLS_KEY_LOG = 0x544C534B
+_MASK = 0xFFFFFFFF
+_SYN, _ACK = 0x02, 0x10
+
+
+@dataclass(slots=True)
+class _Flow:
+    """A connection followed by the tight loop: opened by a SYN, in order."""
+
+    id: int
+    client_key: bytes  # the 12 raw address+port bytes of client -> server packets
+    next: list[int]  # next expected sequence number: [client, server]; -1 unknown
+    frames: list[tuple[int, float, bytes]] = field(default_factory=list)  # for a replay
+
+
+def _endpoint(ip: bytes, port: bytes) -> str:
+    return f"{socket.inet_ntop(socket.AF_INET, ip)}:{(port[0] << 8) | port[1]}"
+
+
+def lean_summaries(
+    path: str | os.PathLike[str],
+    material: KeyMaterial,
+    *,
+    shard: tuple[int, int] | None = None,
+    notes: list[str] | None = None,
+    progress: list[int] | None = None,
+) -> Iterator[tuple[int, Summary]] | None:
+    """(packet number, summary) pairs, each as soon as it is final; None when
+    the file is not one the memory-mapped reader takes (then use
+    :func:`tlsviz.source.summarize`)."""
+    dropped: set[bytes] = set()
+    records = fast_records(path, dropped, shard, progress)
+    if records is None:
+        return None
+    return _run(records, material, dropped, notes, shard)
+
+
+def _run(
+    records: Iterator[object],
+    material: KeyMaterial,
+    dropped: set[bytes],
+    notes: list[str] | None,
+    shard: tuple[int, int] | None,
+) -> Iterator[tuple[int, Summary]]:
+    flows: dict[bytes, _Flow] = {}
+    by_id: dict[int, _Flow] = {}
+    reasm = TcpReassembler()
+    full_ids: dict[int, int] = {}  # reassembler connection -> our id (its first packet)
+    full_by_id: dict[int, int] = {}
+    order: deque[tuple[float, bytes]] = deque()
+    now = 0.0
+
+    def drop(conn: int) -> None:
+        """The builder wants nothing more of ``conn``: filter its packets."""
+        fl = by_id.pop(conn, None)
+        keys: list[bytes] = []
+        if fl is not None:
+            k = fl.client_key
+            keys = [k, k[4:8] + k[:4] + k[10:12] + k[8:10]]
+            for key in keys:
+                flows.pop(key, None)
+        else:
+            cid = full_by_id.pop(conn, None)
+            if cid is None:
+                return
+            c = reasm._conns.get(cid)
+            if c is not None:
+                for src, sport, dst, dport in c.keys:
+                    if isinstance(src, bytes) and isinstance(dst, bytes) and len(src) == 4:
+                        keys.append(src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big"))
+            reasm.forget(cid, now, remember=True)
+        for key in keys:
+            dropped.add(key)
+            order.append((now, key))
+        while order and (now - order[0][0] >= CLOSED_TUPLE_SECONDS or len(order) > MAX_CLOSED):
+            dropped.discard(order.popleft()[1])
+
+    builder = SummaryBuilder(material=material, ignore=drop)
+    out: list[CaptureEvent] = []
+
+    def general(n: int, t: float, lt: int, frame: bytes) -> Iterator[tuple[int, Summary]]:
+        seg = parse_frame(lt, frame)
+        if seg is None or isinstance(seg, int):
+            return
+        # the fast reader shards only Ethernet frames: the others here
+        if shard is not None and port_shard(seg[1], seg[3], shard[1]) != shard[0]:
+            return
+        reasm.packet = n
+        reasm.feed_into(out, t, *seg)
+        if out:
+            events = out[:]
+            out.clear()
+            yield from dispatch(events, n)
+
+    def dispatch(events: list[CaptureEvent], n: int) -> Iterator[tuple[int, Summary]]:
+        for ev in events:
+            if isinstance(ev, StreamData):
+                conn = full_ids.get(ev.conn)
+                if conn is not None:
+                    for s in builder.data(conn, ev.direction, ev.data, ev.time):
+                        yield n, s
+            elif isinstance(ev, StreamOpened):
+                conn = ev.packet or ev.conn
+                full_ids[ev.conn] = conn
+                full_by_id[conn] = ev.conn
+                builder.opened(conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, conn)
+            elif isinstance(ev, StreamClosed):
+                conn = full_ids.pop(ev.conn, 0)
+                full_by_id.pop(conn, None)
+                for s in builder.closed(conn, ev.time, ev.reason):
+                    yield n, s
+            elif isinstance(ev, StreamGap):
+                conn = full_ids.get(ev.conn)
+                if conn is not None:
+                    builder.gap(conn, ev.direction, ev.length, ev.time)
+
+    def convert(fl: _Flow) -> Iterator[tuple[int, Summary]]:
+        """Hand a connection to the full reassembler: replay its packets."""
+        by_id.pop(fl.id, None)
+        k = fl.client_key
+        flows.pop(k, None)
+        flows.pop(k[4:8] + k[:4] + k[10:12] + k[8:10], None)
+        builder.discard(fl.id)
+        for n, t, frame in fl.frames:
+            yield from general(n, t, 1, frame)
+
+    for rec in records:
+        if type(rec) is not tuple:
+            if isinstance(rec, Secrets) and rec.kind == TLS_KEY_LOG:
+                material.keylog.add_text(bytes(rec.data), source="pcapng secrets block")
+            elif isinstance(rec, CaptureNote) and notes is not None:
+                notes.append(rec.message)
+            continue
+        n, t, lt, frame = rec
+        now = t
+        if lt != 1 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
+            yield from general(n, t, lt, frame)
+            continue
+        key = frame[26:38]
+        flags = frame[47]
+        fl = flows.get(key)
+        if fl is None:
+            tup = (frame[26:30], (frame[34] << 8) | frame[35], frame[30:34],
+                   (frame[36] << 8) | frame[37])  # fmt: skip
+            if flags & 0x17 == _SYN and tup not in reasm._flows:
+                # a fresh SYN: the tight loop follows this connection
+                fl = _Flow(n, key, [(int.from_bytes(frame[38:42], "big") + 1) & _MASK, -1])
+                fl.frames.append((n, t, frame))
+                flows[key] = fl
+                flows[key[4:8] + key[:4] + key[10:12] + key[8:10]] = fl
+                by_id[n] = fl
+                builder.opened(
+                    n, _endpoint(key[:4], key[8:10]), _endpoint(key[4:8], key[10:12]), t, True, n
+                )
+                continue
+            yield from general(n, t, lt, frame)
+            continue
+        d = 0 if key == fl.client_key else 1
+        seq = int.from_bytes(frame[38:42], "big")
+        fl.frames.append((n, t, frame))
+        if flags & 0x07:  # SYN, FIN or RST
+            if flags & 0x17 == _SYN | _ACK and d == 1 and fl.next[1] < 0:
+                fl.next[1] = (seq + 1) & _MASK
+                continue
+            if flags & 0x17 == _SYN and d == 0 and (seq + 1) & _MASK == fl.next[0]:
+                continue  # the SYN again
+            yield from convert(fl)
+            continue
+        total = (frame[16] << 8) | frame[17]
+        start = 34 + ((frame[46] >> 4) << 2)
+        size = total + 14 - start
+        if size <= 0:
+            continue
+        expect = fl.next[d]
+        if expect < 0 or seq != expect or len(frame) < total + 14:
+            yield from convert(fl)
+            continue
+        fl.next[d] = (seq + size) & _MASK
+        for s in builder.data(
+            fl.id, "client" if d == 0 else "server", frame[start : start + size], t
+        ):
+            yield n, s
+    for ev_n, s in _finish(builder, reasm, now, by_id, dispatch):
+        yield ev_n, s
+
+
+def _finish(
+    builder: SummaryBuilder,
+    reasm: TcpReassembler,
+    now: float,
+    by_id: dict[int, _Flow],
+    dispatch: Callable[[list[CaptureEvent], int], Iterator[tuple[int, Summary]]],
+) -> Iterator[tuple[int, Summary]]:
+    yield from dispatch(reasm.finish(now), 1 << 62)
+    for s in builder.finish(now):
+        yield 1 << 62, s
