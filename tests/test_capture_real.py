@@ -377,6 +377,22 @@ def _handshakes(
         server.wait(timeout=10)
 
 
+def _settle(paths: list[Path], quiet: float = 0.6, limit: float = 10.0) -> None:
+    """Wait until tcpdump (-U writes each packet) has written the last FIN/ACKs:
+    the files stop growing for `quiet` seconds. A fixed sleep lost packets
+    when the machine was busy."""
+    deadline = time.monotonic() + limit
+    sizes: list[int] = []
+    still = time.monotonic()
+    while time.monotonic() < deadline:
+        now = [p.stat().st_size if p.exists() else -1 for p in paths]
+        if now != sizes:
+            sizes, still = now, time.monotonic()
+        elif time.monotonic() - still >= quiet:
+            return
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCaptures]:
     if not CAN_CAPTURE:
@@ -414,7 +430,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCaptures]:
         dumps.append(_tcpdump(caps.v6_sll, "any", p6, "LINUX_SLL"))
         _handshakes(tmp, "-4", p4, caps.keylog, caps.clients, cert, key)
         _handshakes(tmp, "-6", p6, caps.keylog, caps.clients, cert, key)
-        time.sleep(0.3)  # let the last FIN/ACKs reach the capture
+        _settle([caps.v4, caps.v6_sll2, caps.v6_sll])
     finally:
         for proc in dumps:
             proc.terminate()
@@ -433,15 +449,15 @@ def test_loopback_capture_matches_tshark(live: LiveCaptures, which: str) -> None
     assert reader.link_type == {"v4": 1, "v6_sll2": 276, "v6_sll": 113}[which]
     # Leave out the probes that waited for s_server to listen (no data).
     conns = [c for c in assert_matches_tshark(path) if c.c2s]
-    assert len(conns) == live.clients
+    assert len(conns) == live.clients, conns
     for c in conns:
         # Neither "no gaps" nor "always fin": even on loopback the capture
         # can miss a packet (seen on the "any" interface, a data segment or a
         # FIN); tshark then agrees on the hole, and without both FINs the
         # connection honestly ends with the capture ("eof").
-        assert c.c2s.startswith(b"\x16\x03") and c.s2c.startswith(b"\x16\x03")
-        assert c.reason in ("fin", "eof")
-    assert any(c.reason == "fin" for c in conns)
+        assert c.c2s.startswith(b"\x16\x03") and c.s2c.startswith(b"\x16\x03"), c
+        assert c.reason in ("fin", "eof"), c
+    assert any(c.reason == "fin" for c in conns), conns
     if which != "v4":
         assert conns[0].client.startswith("[::1]:")
 
