@@ -719,7 +719,9 @@ def _start_gnutls_server(sc: Scenario, pki: Pki, work: Path, port: int, timeout:
         argv += ["--alpn", proto]
     proc = _Proc(argv, cwd=work, env={"SSLKEYLOGFILE": str(keylog)})
     try:
-        proc.wait_for(b"listening on IPv4", timeout, stream="any")
+        # "... listening on IPv4 0.0.0.0 port N..." is printed before the socket is
+        # bound, "done" once it listens: waiting for the first alone lost a race
+        proc.wait_for(f" port {port}...done".encode(), timeout, stream="any")
     except BaseException:
         proc.stop()
         raise
