@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import mmap
 import os
 import sys
 from collections.abc import Sequence
@@ -142,14 +143,23 @@ def _resolve_capture(arg: str | None) -> str:
     return arg
 
 
+def _map_keylog(path: Path) -> bytes | mmap.mmap:
+    """The key log file, memory-mapped (small or special files: read)."""
+    with path.open("rb") as f:
+        try:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # empty, a pipe, ...
+            return f.read()
+
+
 def load_material(args: argparse.Namespace) -> Any:
     """The key material named on the command line; one-sentence errors."""
-    from .keys.engine import KeyMaterial
+    from .keys.keyring import KeyMaterial
 
     material = KeyMaterial()
     for path in getattr(args, "keylog", []):
         try:
-            text = Path(path).read_bytes()
+            text = _map_keylog(Path(path))
         except FileNotFoundError:
             raise UserError(f"the key log {path} does not exist.") from None
         except IsADirectoryError:
@@ -157,7 +167,9 @@ def load_material(args: argparse.Namespace) -> Any:
         except OSError as err:
             raise UserError(f"the key log {path} cannot be read ({err.strerror}).") from None
         before = len(material.keylog.problems)
-        material.keylog.add_text(text, source=str(path))
+        # indexed, not parsed: a big key log costs a regular-expression pass
+        # and 8 bytes a line; its lines are parsed when a connection needs them
+        material.keylog.add_indexed(text, source=str(path))
         bad = material.keylog.problems[before:]
         if bad:
             print(

@@ -14,9 +14,14 @@ counts.  Labels we do not know are kept (lookups work) and reported once.
 
 from __future__ import annotations
 
+import mmap
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .keylog_index import KeyLogIndex
 
 __all__ = [
     "KNOWN_LABELS",
@@ -100,6 +105,11 @@ class KeyLog:
         self._pending: dict[str, str] = {}
         self._unknown: dict[str, int] = {}
         self._count = 0
+        # key logs indexed, not parsed (add_indexed), and the entries of the
+        # client randoms looked up in them lately
+        self._indexes: list[KeyLogIndex] = []
+        self._resolved: dict[bytes, dict[str, KeyLogEntry]] = {}
+        self._conflicts_told: set[tuple[str, bytes]] = set()
 
     # -- input -------------------------------------------------------------
 
@@ -123,6 +133,51 @@ class KeyLog:
                 added += 1
         self._lines_seen[source] = first + len(lines)
         return added
+
+    def add_indexed(self, buf: bytes | mmap.mmap, source: str = "") -> int:
+        """Take a whole key log (bytes, or a memory map of the file) without
+        parsing it: its well-formed lines are parsed when their client random
+        is looked up (see :mod:`tlsviz.keys.keylog_index`).  Lines that are
+        not plainly well formed are parsed now, so their problems are known
+        at once.  Returns the number of lines indexed or added.
+
+        Entries added later with :meth:`add_text` take precedence over
+        indexed ones (the usual order: key log files first, then the secrets
+        found in the capture)."""
+        from .keylog_index import KeyLogIndex
+
+        index = KeyLogIndex(buf, source)
+        added = sum(self._parse_line(text.decode("utf-8", errors="replace"), source, line)
+                    for line, text in index.other_lines())  # fmt: skip
+        if len(index):
+            self._indexes.append(index)
+            self._resolved.clear()
+        return added + len(index)
+
+    def _lazy(self, client_random: bytes) -> dict[str, KeyLogEntry]:
+        """The indexed entries of ``client_random``, parsed on first use and
+        kept for the last few thousand client randoms only."""
+        found = self._resolved.get(client_random)
+        if found is not None:
+            return found
+        found = {}
+        for index in self._indexes:
+            for line, text in index.lines_for(client_random):
+                label, _, secret_hex = text.split()
+                entry = KeyLogEntry(label, client_random, bytes.fromhex(secret_hex),
+                                    index.source, line)  # fmt: skip
+                old = found.get(label)
+                if old is not None:
+                    if old.secret == entry.secret:
+                        continue  # a repeat: the first line stands, as with add_text
+                    if (label, client_random) not in self._conflicts_told:
+                        self._conflicts_told.add((label, client_random))
+                        self._problem(entry.source, line, _conflict(entry, old))
+                found[label] = entry
+        if len(self._resolved) >= _RESOLVED_KEPT:
+            del self._resolved[next(iter(self._resolved))]
+        self._resolved[client_random] = found
+        return found
 
     def _problem(self, source: str, line: int, message: str) -> None:
         self.problems.append(KeyLogProblem(line, message, source))
@@ -165,12 +220,7 @@ class KeyLog:
         if old is not None:
             if old.secret == entry.secret:
                 return False
-            self._problem(
-                entry.source,
-                entry.line,
-                f"{entry.label} for {entry.key.hex()[:16]}… differs from line {old.line}"
-                f"{' of ' + old.source if old.source else ''}; using the newer value",
-            )
+            self._problem(entry.source, entry.line, _conflict(entry, old))
         else:
             self._count += 1
         by_key[entry.key] = entry
@@ -182,12 +232,16 @@ class KeyLog:
 
     def lookup(self, label: str, client_random: bytes) -> bytes | None:
         """The secret logged under ``label`` for ``client_random`` (or RSA prefix)."""
-        entry = self._entries.get(label, {}).get(bytes(client_random))
+        entry = self.entry(label, client_random)
         return None if entry is None else entry.secret
 
     def entry(self, label: str, key: bytes) -> KeyLogEntry | None:
         """The full entry (with source and line number), for "where did this come from"."""
-        return self._entries.get(label, {}).get(bytes(key))
+        key = bytes(key)
+        entry = self._entries.get(label, {}).get(key)
+        if entry is None and self._indexes and label != "RSA":
+            entry = self._lazy(key).get(label)
+        return entry
 
     def master_secret(self, client_random: bytes) -> bytes | None:
         """TLS ≤ 1.2 master secret (``CLIENT_RANDOM`` label)."""
@@ -203,15 +257,27 @@ class KeyLog:
 
     def secrets_for(self, client_random: bytes) -> dict[str, bytes]:
         """Every secret logged for ``client_random``, by label (a copy)."""
-        return dict(self._by_random.get(bytes(client_random), {}))
+        key = bytes(client_random)
+        found = {}
+        if self._indexes:
+            found = {label: e.secret for label, e in self._lazy(key).items()}
+        found.update(self._by_random.get(key, {}))
+        return found
 
     def client_randoms(self) -> list[bytes]:
-        """Every client random that has at least one secret, in first-seen order."""
-        return list(self._by_random)
+        """Every client random that has at least one secret, in first-seen order
+        (those of indexed key logs after the others: this reads them whole)."""
+        seen = dict.fromkeys(self._by_random)
+        for index in self._indexes:
+            seen.update(dict.fromkeys(index.client_randoms()))
+        return list(seen)
 
     def labels(self) -> set[str]:
-        """Every label present."""
-        return set(self._entries)
+        """Every label present (indexed key logs are read whole for this)."""
+        found = set(self._entries)
+        for index in self._indexes:
+            found.update(index.labels())
+        return found
 
     @property
     def unknown_labels(self) -> dict[str, int]:
@@ -221,12 +287,32 @@ class KeyLog:
     def __iter__(self) -> Iterator[KeyLogEntry]:
         for by_key in self._entries.values():
             yield from by_key.values()
+        for random in self.client_randoms():
+            if self._indexes:
+                for label, entry in self._lazy(random).items():
+                    if random not in self._entries.get(label, {}):
+                        yield entry
 
     def __len__(self) -> int:
-        return self._count
+        """Entries parsed, plus lines indexed (where a line repeats an
+        earlier one, an indexed key log counts it again)."""
+        return self._count + sum(len(index) for index in self._indexes)
 
     def __contains__(self, client_random: object) -> bool:
-        return isinstance(client_random, bytes) and client_random in self._by_random
+        if not isinstance(client_random, bytes):
+            return False
+        return client_random in self._by_random or bool(self._indexes and self._lazy(client_random))
+
+
+#: How many looked-up client randoms of indexed key logs keep their entries.
+_RESOLVED_KEPT = 4096
+
+
+def _conflict(entry: KeyLogEntry, old: KeyLogEntry) -> str:
+    return (
+        f"{entry.label} for {entry.key.hex()[:16]}… differs from line {old.line}"
+        f"{' of ' + old.source if old.source else ''}; using the newer value"
+    )
 
 
 def _unhex(text: str) -> bytes | None:
