@@ -22,7 +22,7 @@ from ..wire.scan import HRR_RANDOM
 from .digests import digest, hash_len
 from .hkdf import hkdf_expand_label
 from .keylog import KeyLog
-from .prf import finished_verify_data, key_block, split_key_block
+from .prf import KeyBlock, finished_verify_data, key_block, split_key_block
 from .protection import RecordDecryptor
 
 
@@ -50,6 +50,7 @@ class QuickVerifier:
         self.unsure = False
         self.started = False
         self.alpn: str | None = None
+        self._key_block: KeyBlock | None = None
 
     @property
     def done(self) -> bool:
@@ -204,15 +205,19 @@ class QuickVerifier:
                 f"the key log has no entry for this client random ({self.client_random.hex()})",
             )
             return
-        block = key_block(
-            self.version,
-            suite.prf_hash,
-            self.master,
-            self.client_random,
-            self.server_random,
-            2 * (suite.mac_len + suite.key_len + suite.iv_len),
-        )
-        kb = split_key_block(block, suite.mac_len, suite.key_len, suite.iv_len)
+        kb = self._key_block
+        if kb is None:  # one key block for both directions
+            block = key_block(
+                self.version,
+                suite.prf_hash,
+                self.master,
+                self.client_random,
+                self.server_random,
+                2 * (suite.mac_len + suite.key_len + suite.iv_len),
+            )
+            kb = self._key_block = split_key_block(
+                block, suite.mac_len, suite.key_len, suite.iv_len
+            )
         if direction == "client":
             key, iv, mac = kb.client_write_key, kb.client_write_iv, kb.client_write_mac_key
         else:
