@@ -108,7 +108,7 @@ class KeyLog:
         # key logs indexed, not parsed (add_indexed), and the entries of the
         # client randoms looked up in them lately
         self._indexes: list[KeyLogIndex] = []
-        self._resolved: dict[bytes, dict[str, KeyLogEntry]] = {}
+        self._resolved: dict[bytes, dict[str, _Located]] = {}
         self._conflicts_told: set[tuple[str, bytes]] = set()
 
     # -- input -------------------------------------------------------------
@@ -154,26 +154,26 @@ class KeyLog:
             self._resolved.clear()
         return added + len(index)
 
-    def _lazy(self, client_random: bytes) -> dict[str, KeyLogEntry]:
-        """The indexed entries of ``client_random``, parsed on first use and
-        kept for the last few thousand client randoms only."""
+    def _lazy(self, client_random: bytes) -> dict[str, _Located]:
+        """The indexed secrets of ``client_random`` (with where they are),
+        parsed on first use and kept for the last few thousand client randoms."""
         found = self._resolved.get(client_random)
         if found is not None:
             return found
         found = {}
         for index in self._indexes:
-            for line, text in index.lines_for(client_random):
-                label, _, secret_hex = text.split()
-                entry = KeyLogEntry(label, client_random, bytes.fromhex(secret_hex),
-                                    index.source, line)  # fmt: skip
+            for offset, label, secret in index.lines_for(client_random):
                 old = found.get(label)
                 if old is not None:
-                    if old.secret == entry.secret:
+                    if old[0] == secret:
                         continue  # a repeat: the first line stands, as with add_text
                     if (label, client_random) not in self._conflicts_told:
                         self._conflicts_told.add((label, client_random))
-                        self._problem(entry.source, line, _conflict(entry, old))
-                found[label] = entry
+                        new = _entry(label, client_random, (secret, index, offset))
+                        self._problem(
+                            new.source, new.line, _conflict(new, _entry(label, client_random, old))
+                        )
+                found[label] = (secret, index, offset)
         if len(self._resolved) >= _RESOLVED_KEPT:
             del self._resolved[next(iter(self._resolved))]
         self._resolved[client_random] = found
@@ -232,15 +232,24 @@ class KeyLog:
 
     def lookup(self, label: str, client_random: bytes) -> bytes | None:
         """The secret logged under ``label`` for ``client_random`` (or RSA prefix)."""
-        entry = self.entry(label, client_random)
-        return None if entry is None else entry.secret
+        key = bytes(client_random)
+        entry = self._entries.get(label, {}).get(key)
+        if entry is not None:
+            return entry.secret
+        if self._indexes and label != "RSA":
+            found = self._lazy(key).get(label)
+            if found is not None:
+                return found[0]
+        return None
 
     def entry(self, label: str, key: bytes) -> KeyLogEntry | None:
         """The full entry (with source and line number), for "where did this come from"."""
         key = bytes(key)
         entry = self._entries.get(label, {}).get(key)
         if entry is None and self._indexes and label != "RSA":
-            entry = self._lazy(key).get(label)
+            found = self._lazy(key).get(label)
+            if found is not None:
+                return _entry(label, key, found)
         return entry
 
     def master_secret(self, client_random: bytes) -> bytes | None:
@@ -260,7 +269,7 @@ class KeyLog:
         key = bytes(client_random)
         found = {}
         if self._indexes:
-            found = {label: e.secret for label, e in self._lazy(key).items()}
+            found = {label: e[0] for label, e in self._lazy(key).items()}
         found.update(self._by_random.get(key, {}))
         return found
 
@@ -289,9 +298,9 @@ class KeyLog:
             yield from by_key.values()
         for random in self.client_randoms():
             if self._indexes:
-                for label, entry in self._lazy(random).items():
+                for label, found in self._lazy(random).items():
                     if random not in self._entries.get(label, {}):
-                        yield entry
+                        yield _entry(label, random, found)
 
     def __len__(self) -> int:
         """Entries parsed, plus lines indexed (where a line repeats an
@@ -302,6 +311,15 @@ class KeyLog:
         if not isinstance(client_random, bytes):
             return False
         return client_random in self._by_random or bool(self._indexes and self._lazy(client_random))
+
+
+#: A secret of an indexed key log: (secret, index, offset of its line).
+_Located = tuple[bytes, "KeyLogIndex", int]
+
+
+def _entry(label: str, key: bytes, found: _Located) -> KeyLogEntry:
+    secret, index, offset = found
+    return KeyLogEntry(label, key, secret, index.source, index.line_number(offset))
 
 
 #: How many looked-up client randoms of indexed key logs keep their entries.

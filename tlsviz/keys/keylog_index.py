@@ -43,20 +43,20 @@ _LABELS13 = (
     rb"SERVER_HANDSHAKE_TRAFFIC_SECRET|EXPORTER_SECRET|EARLY_EXPORTER_SECRET|"
     rb"(?:CLIENT|SERVER)_TRAFFIC_SECRET_(?:\d+|N))"
 )
-# a whole line that the line parser would certainly accept as is
-_WHOLE = (
-    rb"(?:CLIENT_RANDOM " + _HEX + rb"{64} " + _HEX + rb"{96}"
-    rb"|" + _LABELS13 + rb" " + _HEX + rb"{64} (?:" + _HEX + rb"{32}){2,4})"
-    rb"[ \t]*\r?$"
+# One match a line: group 1 or 2 is the client random of a line that the
+# line parser would certainly accept as is; a blank line or a comment matches
+# no group; group 3 is any other line.
+_LINE = re.compile(
+    rb"^(?:(?:CLIENT_RANDOM (" + _HEX + rb"{64}) " + _HEX + rb"{96}"
+    rb"|" + _LABELS13 + rb" (" + _HEX + rb"{64}) (?:" + _HEX + rb"{32}){2,4})[ \t]*\r?$"
+    rb"|[ \t]*(?:#[^\n]*)?\r?$"
+    rb"|([^\n]+))",
+    re.MULTILINE,
 )
-# matches at the start of such a line and ends where its client random starts
-_GOOD = re.compile(rb"^(?=" + _WHOLE + rb")[A-Z0-9_]+ ", re.MULTILINE)
-# every other line that is not blank and not a comment
-_OTHER = re.compile(rb"^(?!" + _WHOLE + rb")(?![ \t]*(?:#|\r?$))[^\n]+", re.MULTILINE)
 
 _OFFSET_BITS = 40
 _OFFSET_MASK = (1 << _OFFSET_BITS) - 1
-_CHUNK = 1 << 12  # newline counts are kept per 4 KiB, for line numbers
+_CHUNK = 1 << 10  # newline counts are kept per KiB, for line numbers
 
 
 #: A mapped key log's pages count in the process's memory once read; they are
@@ -78,8 +78,15 @@ class KeyLogIndex:
         self.source = source
         index = array("Q")
         add = index.append
-        for m in _GOOD.finditer(buf):  # type: ignore[call-overload]
-            key = m.end()
+        self._other: list[int] = []
+        for m in _LINE.finditer(buf):  # type: ignore[call-overload]
+            key = m.start(1)
+            if key < 0:
+                key = m.start(2)
+                if key < 0:
+                    if m.start(3) >= 0:
+                        self._other.append(m.start(3))
+                    continue
             add((int(buf[key : key + 6], 16) << _OFFSET_BITS) | m.start())
         self._index = array("Q", sorted(index))
         self._reads = 0
@@ -95,17 +102,18 @@ class KeyLogIndex:
 
     def other_lines(self) -> Iterator[tuple[int, bytes]]:
         """(line number, text) of the lines the index leaves to the line parser."""
-        for m in _OTHER.finditer(self.buf):  # type: ignore[call-overload]
-            yield self.line_number(m.start()), m.group()
+        for offset in self._other:
+            end = self.buf.find(b"\n", offset)
+            yield self.line_number(offset), self.buf[offset : end if end >= 0 else len(self.buf)]
 
     def line_number(self, offset: int) -> int:
         """1-based number of the line at ``offset`` (lines end with a newline)."""
         chunk = offset // _CHUNK
         return int(self._newlines[chunk]) + self.buf[chunk * _CHUNK : offset].count(b"\n") + 1
 
-    def lines_for(self, client_random: bytes) -> Iterator[tuple[int, str]]:
-        """(line number, text) of every indexed line whose client random is
-        ``client_random``, in file order."""
+    def lines_for(self, client_random: bytes) -> Iterator[tuple[int, str, bytes]]:
+        """(offset, label, secret) of every indexed line whose client random
+        is ``client_random``, in file order (:meth:`line_number` says where)."""
         if len(client_random) != 32:
             return
         prefix = int.from_bytes(client_random[:3], "big")
@@ -119,19 +127,21 @@ class KeyLogIndex:
             offset = index[i] & _OFFSET_MASK
             i += 1
             end = self.buf.find(b"\n", offset)
-            text = self.buf[offset : end if end >= 0 else len(self.buf)].decode("ascii")
-            fields = text.split()
-            if fields[1].lower() == wanted:
-                yield self.line_number(offset), text
+            label, key, secret = self.buf[offset : end if end >= 0 else len(self.buf)].split()
+            if key.decode("ascii").lower() == wanted:
+                yield offset, label.decode("ascii"), bytes.fromhex(secret.decode("ascii"))
 
     def client_randoms(self) -> Iterator[bytes]:
         """The client random of every indexed line, in file order."""
-        for m in _GOOD.finditer(self.buf):  # type: ignore[call-overload]
-            yield bytes.fromhex(self.buf[m.end() : m.end() + 64].decode("ascii"))
+        for m in _LINE.finditer(self.buf):  # type: ignore[call-overload]
+            key = max(m.start(1), m.start(2))
+            if key >= 0:
+                yield bytes.fromhex(self.buf[key : key + 64].decode("ascii"))
 
     def labels(self) -> set[str]:
         """The labels of the indexed lines."""
         return {
-            m.group()[:-1].decode("ascii")
-            for m in _GOOD.finditer(self.buf)  # type: ignore[call-overload]
+            m.group().split(b" ", 1)[0].decode("ascii")
+            for m in _LINE.finditer(self.buf)  # type: ignore[call-overload]
+            if max(m.start(1), m.start(2)) >= 0
         }
