@@ -241,13 +241,19 @@ def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO)
 
         def render(s: Any) -> str:
             return json.dumps(s.to_json(), separators=(",", ":")) + "\n"
+
+        def renumber(row: str, old: int, new: int) -> str:
+            return f'{{"id":{new}' + row[6 + len(str(old)) :]  # "id" comes first
     else:
 
         def render(s: Any) -> str:
             return str(s.line()) + "\n"
 
+        def renumber(row: str, old: int, new: int) -> str:
+            return f"{new:>6}" + row[max(6, len(str(old))) :]  # the line starts with the id
+
     if jobs > 1:
-        from .parallel import summarize_parallel
+        from .parallel import MIN_REGION, summarize_parallel
 
         reader.close()
         lines: Any = summarize_parallel(
@@ -256,7 +262,10 @@ def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO)
             jobs,
             notes=notes,
             render=render,
+            renumber=renumber,
             progress=progress.update if progress else None,
+            # an explicit --jobs splits even a small file (the tests rely on it)
+            min_region=1 if args.jobs > 0 else MIN_REGION,
         )
     else:
         from .source import summary_rows

@@ -17,14 +17,16 @@ them alike.
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .capture import CaptureNote, Secrets, StreamClosed, StreamData, StreamGap, StreamOpened
-from .capture.fastread import fast_records, port_shard
+from .capture.fastread import RegionMark, fast_records, port_shard
 from .capture.packets import parse_frame
 from .capture.tcp import CLOSED_TUPLE_SECONDS, MAX_CLOSED, CaptureEvent, TcpReassembler
 from .keys.keyring import KeyMaterial
@@ -67,13 +69,55 @@ def lean_summaries(
     return _run(records, material, dropped, notes, shard)
 
 
+@dataclass(slots=True)
+class Boundary:
+    """Region reading (:func:`region_summaries`) came to the start of the
+    next region: ``mark.reached`` says whether the guessed boundary was right;
+    if it was, ``known`` holds the address+port keys (both directions) of the
+    connections this reader still follows or closed lately, with the time
+    they closed (infinity: still open), and from then on the reader only
+    follows those connections to their end."""
+
+    mark: RegionMark
+    known: dict[bytes, float]
+
+
+def region_summaries(
+    path: str | os.PathLike[str],
+    material: KeyMaterial,
+    start: int,
+    boundaries: list[int],
+    *,
+    notes: list[str] | None = None,
+    progress: list[int] | None = None,
+) -> Iterator[Summary | Boundary] | None:
+    """The summaries of one region of a classic pcap file, for
+    :mod:`tlsviz.parallel`: from the packet record at byte ``start`` (packets
+    numbered from 1 there), across any boundary guessed wrong, up to the
+    first boundary that is right; then only the connections already followed,
+    until they are all done.  :class:`Boundary` items report the
+    boundaries."""
+    dropped: set[bytes] = set()
+    records = fast_records(path, dropped, None, progress, start, boundaries)
+    if records is None:
+        return None
+    return _region(_run(records, material, dropped, notes, None, region=True))
+
+
+def _region(pairs: Iterator[tuple[int, Any]]) -> Iterator[Summary | Boundary]:
+    for _, item in pairs:
+        yield item
+
+
 def _run(
     records: Iterator[object],
     material: KeyMaterial,
     dropped: set[bytes],
     notes: list[str] | None,
     shard: tuple[int, int] | None,
-) -> Iterator[tuple[int, Summary]]:
+    *,
+    region: bool = False,
+) -> Iterator[tuple[int, Any]]:
     flows: dict[bytes, _Flow] = {}
     by_id: dict[int, _Flow] = {}
     reasm = TcpReassembler()
@@ -156,15 +200,40 @@ def _run(
         for n, t, frame in fl.frames:
             yield from general(n, t, 1, frame)
 
+    tail = False  # region reading past its end: only known connections
     for rec in records:
         if type(rec) is not tuple:
             if isinstance(rec, Secrets) and rec.kind == TLS_KEY_LOG:
                 material.keylog.add_text(bytes(rec.data), source="pcapng secrets block")
             elif isinstance(rec, CaptureNote) and notes is not None:
                 notes.append(rec.message)
+            elif isinstance(rec, RegionMark) and not tail:
+                if rec.reached:
+                    tail = True
+                    yield 0, Boundary(rec, _known(flows, dropped, order, reasm))
+                    if not flows and not reasm._conns:
+                        break
+                else:
+                    yield 0, Boundary(rec, {})
             continue
         n, t, lt, frame = rec
         now = t
+        if tail:
+            # past the region's end: packets of connections not followed
+            # belong to the next region's reader
+            if not flows and not reasm._conns:
+                break
+            if lt != 1 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
+                seg = parse_frame(lt, frame)
+                if seg is None or isinstance(seg, int) or seg[:4] not in reasm._flows:
+                    continue
+            elif frame[26:38] not in flows:
+                f = frame
+                tup = (f[26:30], (f[34] << 8) | f[35], f[30:34], (f[36] << 8) | f[37])
+                if tup not in reasm._flows:
+                    continue
+                yield from general(n, t, lt, frame)
+                continue
         if lt != 1 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
             yield from general(n, t, lt, frame)
             continue
@@ -214,6 +283,29 @@ def _run(
             yield n, s
     for ev_n, s in _finish(builder, reasm, now, by_id, dispatch):
         yield ev_n, s
+
+
+def _known(
+    flows: dict[bytes, _Flow],
+    dropped: set[bytes],
+    order: deque[tuple[float, bytes]],
+    reasm: TcpReassembler,
+) -> dict[bytes, float]:
+    """Keys (addresses then ports) of the connections followed or lately
+    closed, with when they closed (infinity: not yet)."""
+    known: dict[bytes, float] = {}
+    for t, key in order:
+        if key in dropped:
+            known[key] = t
+    for (src, sport, dst, dport), (t, _, _) in reasm._closed.items():
+        if isinstance(src, bytes) and isinstance(dst, bytes):
+            known[src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")] = t
+    for src, sport, dst, dport in reasm._flows:
+        if isinstance(src, bytes) and isinstance(dst, bytes):
+            known[src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")] = math.inf
+    for key in flows:
+        known[key] = math.inf
+    return known
 
 
 def _finish(

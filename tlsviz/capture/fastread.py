@@ -18,7 +18,8 @@ import contextlib
 import mmap
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from .tcp import CaptureNote, Secrets
@@ -31,11 +32,73 @@ def _damaged(packets: int) -> str:
     return f"The capture file is damaged after packet {packets}; the rest of it was ignored."
 
 
+@dataclass(frozen=True, slots=True)
+class RegionMark:
+    """Yielded (region reading only) when the walk comes to a region boundary:
+    ``reached`` when a packet record starts exactly there (the boundary is
+    right, and ``packets`` records lie between the start and it), not when the
+    records run across it (the boundary was guessed wrong)."""
+
+    index: int
+    packets: int
+    reached: bool
+
+
+def pcap_boundary(path: str | os.PathLike[str], target: int) -> int | None:
+    """The start of a packet record at or after byte ``target`` of a classic
+    pcap file, found without reading what comes before: the first offset from
+    which a chain of plausible record headers runs (eight of them, or up to the
+    end of the file exactly).  A guess — the reader of the region before it
+    checks it (:class:`RegionMark`).  None when none is found nearby."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+            if len(head) < 24 or head[:4] not in _PCAP_MAGICS:
+                return None
+            f.seek(max(target, 24))
+            window = f.read(_SYNC_WINDOW + 8 * (_MAX_SYNC_CAPLEN + 16))
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return None
+    endian = "<" if head[:4] in (b"\xd4\xc3\xb2\xa1", b"M<\xb2\xa1") else ">"
+    fraction = 10**9 if head[:4] in (b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1") else 10**6
+    snaplen = struct.unpack_from(endian + "I", head, 16)[0]
+    limit = min(max(snaplen, 0x40000), _MAX_CAPLEN)
+    rec = struct.Struct(endian + "IIII").unpack_from
+    base = max(target, 24)
+    for p in range(min(_SYNC_WINDOW, len(window))):
+        q, prev, good = p, -1, 0
+        while good < 8:
+            if base + q == size:
+                good = 8 if good else 0  # the chain ends exactly at the end of the file
+                break
+            if q + 16 > len(window):
+                break
+            sec, frac, caplen, orig = rec(window, q)
+            if frac >= fraction or caplen > limit or caplen > orig or orig > _MAX_CAPLEN:
+                break
+            if prev >= 0 and abs(sec - prev) > 86400:
+                break
+            prev = sec
+            q += 16 + caplen
+            good += 1
+        if good >= 8:
+            return base + p
+    return None
+
+
+_PCAP_MAGICS: Final = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"M<\xb2\xa1", b"\xa1\xb2<M")
+_SYNC_WINDOW: Final = 1 << 18
+_MAX_SYNC_CAPLEN: Final = 1 << 16
+
+
 def fast_records(
     path: str | os.PathLike[str],
     dropped: set[bytes] | None = None,
     shard: tuple[int, int] | None = None,
     progress: list[int] | None = None,
+    start: int = 0,
+    boundaries: Sequence[int] = (),
 ) -> Iterator[object] | None:
     """Records of an uncompressed capture, or None when this reader does not
     apply (gzip, or a file it cannot map).
@@ -46,7 +109,12 @@ def fast_records(
     wanted are skipped inside the loop, before anything else is done with them:
     packets of dropped flows (but for a SYN that opens a new connection),
     packets of other shards (see :class:`~.pcapfile.CaptureReader`), and bare
-    ACKs (no data, no SYN/FIN/RST), which summaries do not need."""
+    ACKs (no data, no SYN/FIN/RST), which summaries do not need.
+
+    ``start`` (classic pcap only, a packet record's offset, see
+    :func:`pcap_boundary`) reads from there, numbering packets from 1 again;
+    each offset of ``boundaries`` (increasing) is reported by a
+    :class:`RegionMark` when the walk comes to it."""
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed by the generator
     except OSError:
@@ -63,6 +131,8 @@ def fast_records(
     cell = progress if progress is not None else [0]
     if head == b"\x0a\x0d\x0d\x0a":
         return _closing(_pcapng(mm, dropped, shard, cell), mm, f)
+    if start or boundaries:
+        return _closing(_pcap(mm, dropped, shard, cell, start, boundaries), mm, f)
     return _closing(_pcap(mm, dropped, shard, cell), mm, f)
 
 
@@ -110,6 +180,8 @@ def _pcap(
     dropped: set[bytes] | None,
     shard: tuple[int, int] | None,
     progress: list[int],
+    first: int = 0,
+    boundaries: Sequence[int] = (),
 ) -> Iterator[object]:
     """Classic pcap (draft-ietf-opsawg-pcap): 24-byte file header, 16-byte records."""
     magic = mm[:4]
@@ -125,12 +197,20 @@ def _pcap(
     hdr = struct.Struct(endian + "II").unpack_from
     caplen_of = struct.Struct(endian + "I").unpack_from
     end = len(mm)
-    pos = 24
+    pos = max(first, 24)
     n = 0
     filtering = linktype == 1 and (dropped is not None or shard is not None)
     k, m = shard if shard is not None else (0, 1)
     released = 0
+    marks = list(boundaries)
+    mark = 0
+    bound = marks[0] if marks else end + 1
     while pos < end:
+        if pos >= bound:
+            yield RegionMark(mark, n, pos == bound)
+            mark += 1
+            bound = marks[mark] if mark < len(marks) else end + 1
+            continue
         if pos + 16 > end:
             yield CaptureNote(TRUNCATED)
             return

@@ -39,6 +39,8 @@ class Summary:
     keys: tuple[str, str] | None = None  # (status, reason)
     closed: str | None = None
     errors: int = 0
+    #: opened by a SYN or SYN/ACK the capture holds (not picked up mid-stream)
+    syn_seen: bool = True
 
     @property
     def version(self) -> str | None:
@@ -176,7 +178,7 @@ class SummaryBuilder:
     # -- internals ----------------------------------------------------------------
     def _start(self, conn: int, pend: Pending) -> list[Summary]:
         client, server, swap = roles(pend)
-        s = Summary(pend.number, client, server, pend.time)
+        s = Summary(pend.number, client, server, pend.time, syn_seen=pend.syn_seen)
         live = _Live(s, swap, mid_stream=not pend.syn_seen)
         live.scanner = HelloScanner()
         if self.keyed:
