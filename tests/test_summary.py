@@ -170,3 +170,30 @@ def test_irregular_tcp_takes_the_full_path_and_agrees(tmp_path: Path, change: st
             c = whole[r["id"]]
             assert {k: r[k] for k in FIELDS} == {k: c[k] for k in FIELDS}, (change, src.name)
             assert r["keys"]["status"] == c["keys"]["status"], (change, src.name)
+
+
+def test_hello_lane_gives_what_the_builder_gives() -> None:
+    """The tight loop reads the hellos of ordinary connections itself (the
+    hello lane) and hands anything else to the summary builder: both ways
+    must give the same rows, on every capture at hand."""
+    from tlsviz import fastsummary
+    from tlsviz.keys.keyring import KeyMaterial
+
+    paths = [str(p) for p in sorted(CAPTURES.glob("*.pcap"))]
+    paths += [
+        p
+        for p in sorted(glob.glob(str(CORPUS / "**" / "*.pcap*"), recursive=True))
+        if not p.endswith((".gz", ".json"))
+    ]
+    laned = 0
+    for path in paths:
+        rows = {}
+        for lanes in (True, False):
+            dropped: set[bytes] = set()
+            records = fast_records(path, dropped)
+            assert records is not None
+            run = fastsummary._run(records, KeyMaterial(), dropped, [], None, lanes=lanes)
+            rows[lanes] = sorted((s.to_json() for _, s in run), key=lambda r: r["id"])
+        assert rows[True] == rows[False], path
+        laned += len(rows[True])
+    assert laned >= 50

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
@@ -374,6 +373,8 @@ def cmd_sniff(args: argparse.Namespace, out: TextIO) -> int:
 def _sniff_json(capture: LiveCapture, args: argparse.Namespace, keylog: bytes, out: TextIO) -> None:
     """The document of ``decode --json``, made by decoding what was captured
     with the whole key log known from the start (secrets that came late apply)."""
+    import tempfile
+
     from .cli import write_json
     from .source import open_capture
 

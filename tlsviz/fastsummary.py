@@ -31,6 +31,8 @@ from .capture.packets import parse_frame
 from .capture.tcp import CLOSED_TUPLE_SECONDS, MAX_CLOSED, CaptureEvent, TcpReassembler
 from .keys.keyring import KeyMaterial
 from .session.summary import Summary, SummaryBuilder
+from .wire.records import plausible_header
+from .wire.scan import HelloFacts, scan_client_hello, scan_server_hello, scan_server_key_exchange
 
 TLS_KEY_LOG = 0x544C534B
 _MASK = 0xFFFFFFFF
@@ -45,6 +47,10 @@ class _Flow:
     client_key: bytes  # the 12 raw address+port bytes of client -> server packets
     next: list[int]  # next expected sequence number: [client, server]; -1 unknown
     frames: list[tuple[int, float, bytes]] = field(default_factory=list)  # for a replay
+    #: the hello lane (see :func:`_lane`): 0 and up while it follows the
+    #: connection without the summary builder, -1 once the builder does
+    lane: int = -1
+    facts: HelloFacts | None = None
 
 
 def _endpoint(ip: bytes, port: bytes) -> str:
@@ -117,6 +123,7 @@ def _run(
     shard: tuple[int, int] | None,
     *,
     region: bool = False,
+    lanes: bool = True,
 ) -> Iterator[tuple[int, Any]]:
     flows: dict[bytes, _Flow] = {}
     by_id: dict[int, _Flow] = {}
@@ -201,10 +208,12 @@ def _run(
             yield from general(n, t, 1, frame)
 
     tail = False  # region reading past its end: only known connections
+    lane_ok = lanes and not builder.keyed
     for rec in records:
         if type(rec) is not tuple:
             if isinstance(rec, Secrets) and rec.kind == TLS_KEY_LOG:
                 material.keylog.add_text(bytes(rec.data), source="pcapng secrets block")
+                lane_ok = lanes and not builder.keyed
             elif isinstance(rec, CaptureNote) and notes is not None:
                 notes.append(rec.message)
             elif isinstance(rec, RegionMark) and not tail:
@@ -250,9 +259,10 @@ def _run(
                 flows[key] = fl
                 flows[key[4:8] + key[:4] + key[10:12] + key[8:10]] = fl
                 by_id[n] = fl
-                builder.opened(
-                    n, _endpoint(key[:4], key[8:10]), _endpoint(key[4:8], key[10:12]), t, True, n
-                )
+                if lane_ok:
+                    fl.lane = 0  # the builder hears of it only if the lane gives up
+                else:
+                    _open(builder, fl)
                 continue
             yield from general(n, t, lt, frame)
             continue
@@ -277,12 +287,110 @@ def _run(
             yield from convert(fl)
             continue
         fl.next[d] = (seq + size) & _MASK
+        if fl.lane >= 0:
+            step = _lane(fl, d, frame, start, start + size)
+            if step is None:
+                continue
+            if step:
+                k = fl.client_key
+                assert fl.facts is not None
+                done = builder.settled(
+                    fl.id, _endpoint(k[:4], k[8:10]), _endpoint(k[4:8], k[10:12]),
+                    fl.frames[0][1], fl.facts, t,
+                )  # fmt: skip
+                drop(fl.id)
+                yield n, done
+                continue
+            for s in _replay(builder, fl):
+                yield n, s
+            continue
         for s in builder.data(
             fl.id, "client" if d == 0 else "server", frame[start : start + size], t
         ):
             yield n, s
+    for fl in list(by_id.values()):
+        for s in _replay(builder, fl):
+            yield 1 << 62, s
     for ev_n, s in _finish(builder, reasm, now, by_id, dispatch):
         yield ev_n, s
+
+
+def _open(builder: SummaryBuilder, fl: _Flow) -> None:
+    k = fl.client_key
+    n, t, _ = fl.frames[0]
+    builder.opened(n, _endpoint(k[:4], k[8:10]), _endpoint(k[4:8], k[10:12]), t, True, n)
+
+
+def _replay(builder: SummaryBuilder, fl: _Flow) -> Iterator[Summary]:
+    """The hello lane gives up on ``fl``: the builder follows it from its start."""
+    if fl.lane < 0:
+        return
+    fl.lane = -1
+    fl.facts = None
+    _open(builder, fl)
+    for _, t, frame in fl.frames:
+        total = (frame[16] << 8) | frame[17]
+        start = 34 + ((frame[46] >> 4) << 2)
+        if total + 14 > start:
+            direction = "client" if frame[26:38] == fl.client_key else "server"
+            yield from builder.data(fl.id, direction, frame[start : total + 14], t)
+
+
+def _lane(fl: _Flow, d: int, frame: bytes, pos: int, end: int) -> bool | None:
+    """The hellos of the common connection, read straight from its segments:
+    the client's first segment is one record holding its whole ClientHello,
+    and the server's segments are whole records of whole messages up to the
+    point where the summary is settled (as :class:`~tlsviz.wire.scan.HelloScanner`
+    decides it, with the same scanning functions).  True: settled; None: go
+    on; False: anything else (the builder then replays the connection)."""
+    facts = fl.facts
+    if facts is None:
+        if d or end - pos < 9 or frame[pos] != 22 or frame[pos + 5] != 1:
+            return False
+        length = (frame[pos + 3] << 8) | frame[pos + 4]
+        if pos + 5 + length != end or not plausible_header(
+            22, frame[pos + 1], frame[pos + 2], length
+        ):
+            return False
+        if ((frame[pos + 6] << 16) | (frame[pos + 7] << 8) | frame[pos + 8]) + 4 != length:
+            return False
+        fl.facts = facts = HelloFacts()
+        scan_client_hello(frame[pos + 9 : end], facts)
+        return None
+    if not d:
+        return False
+    while pos < end:
+        if pos + 5 > end:
+            return False
+        ctype = frame[pos]
+        stop = pos + 5 + ((frame[pos + 3] << 8) | frame[pos + 4])
+        if stop > end:
+            return False
+        if ctype == 23 or ctype == 20:
+            # data, or a resumed handshake's ChangeCipherSpec: the hellos are over
+            return facts.cipher_suite is not None
+        if ctype != 22:
+            return False
+        p = pos + 5
+        while p < stop:
+            mend = p + 4 + ((frame[p + 1] << 16) | (frame[p + 2] << 8) | frame[p + 3])
+            if p + 4 > stop or mend > stop:
+                return False
+            t = frame[p]
+            if t == 2:
+                scan_server_hello(frame[p + 4 : mend], facts)
+                if facts.hello_retry:
+                    return False
+                v = facts.version
+                if v is not None and (v == 0x0304 or (v >> 8) == 0x7F):
+                    return True
+            elif t == 12:
+                scan_server_key_exchange(frame[p + 4 : mend], facts)
+            elif t == 14:
+                return True
+            p = mend
+        pos = stop
+    return None
 
 
 def _known(

@@ -194,8 +194,8 @@ def _pcap(
     snaplen, linktype = struct.unpack_from(endian + "II", mm, 16)
     linktype &= 0x0FFFFFFF
     limit = min(max(snaplen, 0x40000), _MAX_CAPLEN)
-    hdr = struct.Struct(endian + "II").unpack_from
-    caplen_of = struct.Struct(endian + "I").unpack_from
+    rec = struct.Struct(endian + "IIII").unpack_from
+    net = _ETH_IPV4_TCP.unpack_from
     end = len(mm)
     pos = max(first, 24)
     n = 0
@@ -214,39 +214,40 @@ def _pcap(
         if pos + 16 > end:
             yield CaptureNote(TRUNCATED)
             return
-        caplen = caplen_of(mm, pos + 8)[0]
+        sec, frac, caplen, _ = rec(mm, pos)
         if caplen > limit:
             yield CaptureNote(_damaged(n))
             return
         start = pos + 16
-        head = pos
         pos = start + caplen
         if pos > end:
             yield CaptureNote(TRUNCATED)
             return
         n += 1
         if filtering and caplen >= 48:
-            # _skip, inlined: this loop runs for every packet of a big capture,
-            # and only the 48 header bytes it reads are copied for it
-            h = mm[start : start + 48]
-            if h[23] == 6 and h[12:15] == b"\x08\x00\x45":
-                x = ((h[34] ^ h[36]) << 8) | (h[35] ^ h[37])  # port_shard, inlined
-                if ((x * 2654435761) >> 16) % m != k:
+            # _skip, inlined: this loop runs for every packet of a big capture;
+            # one unpack reads the header fields it needs, nothing is copied
+            ethertype, vihl, total, proto, key, offset, flags = net(mm, start)
+            if proto == 6 and ethertype == 0x0800 and vihl == 0x45:
+                if m > 1:
+                    x = ((key[8] ^ key[10]) << 8) | (key[9] ^ key[11])  # port_shard, inlined
+                    if ((x * 2654435761) >> 16) % m != k:
+                        continue
+                if not flags & 0x07 and total == 20 + ((offset >> 4) << 2):
                     continue
-                flags = h[47]
-                if not flags & 0x07 and ((h[16] << 8) | h[17]) == 20 + ((h[46] >> 4) << 2):
-                    continue
-                if dropped:
-                    key = h[26:38]
-                    if key in dropped:
-                        if flags & 0x12 != 0x02:
-                            continue
-                        _skip(mm[start:pos], dropped, None)  # a fresh SYN reopens the ports
-        sec, frac = hdr(mm, head)
+                if dropped and key in dropped:
+                    if flags & 0x12 != 0x02:
+                        continue
+                    _skip(mm[start:pos], dropped, None)  # a fresh SYN reopens the ports
         progress[0] = pos
         if pos - released > _RELEASE:
             released = _release(mm, pos)
         yield (n, sec + frac * scale, linktype, mm[start:pos])
+
+
+#: The fields of an Ethernet/IPv4/TCP header the filter reads: EtherType,
+#: version+IHL, total length, protocol, addresses+ports, data offset, flags.
+_ETH_IPV4_TCP: Final = struct.Struct(">12xHBxH5xB2x12s8xBB")
 
 
 def _pcapng(

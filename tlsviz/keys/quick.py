@@ -152,7 +152,7 @@ class QuickVerifier:
         return self.suite is not None and self.tls13 and not self.secrets
 
     def _server_hello(self, raw: bytes) -> None:
-        from ..wire.scan import quick_server_hello
+        from ..wire.quickhello import quick_server_hello
 
         sh = quick_server_hello(raw)
         suite = reg.SUITES.get(sh.cipher_suite) if sh is not None else None

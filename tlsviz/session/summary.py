@@ -141,6 +141,14 @@ class SummaryBuilder:
         pend = self._pending.data(conn, direction, data, time)
         return self._start(conn, pend) if pend is not None else []
 
+    def settled(
+        self, conn: int, client: str, server: str, start: float, facts: HelloFacts, time: float
+    ) -> Summary:
+        """The summary of a connection whose hellos were read elsewhere (the
+        capture loop's hello lane), without keys, settled at ``time``."""
+        s = Summary(conn, client, server, start, facts=facts)
+        return self._final(_Live(s, False), time, None)
+
     def gap(self, conn: int, direction: str, length: int, time: float) -> None:
         live = self._live.get(conn)
         if live is None:

@@ -28,10 +28,10 @@ from .messages import (
     parse_key_update,
     parse_new_session_ticket,
 )
+from .quickhello import quick_client_hello, quick_server_hello
 from .reader import Reader
 from .reassembly import RawHandshake
 from .records import Record
-from .scan import quick_client_hello, quick_server_hello
 
 
 @dataclass(frozen=True, slots=True)

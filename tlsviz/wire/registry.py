@@ -52,6 +52,7 @@ Stdlib only, and cheap to import: everything here is plain data.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final
@@ -1523,6 +1524,7 @@ def _u8_name(enum_cls: type[IntEnum], v: int) -> str:
     return _hex(v, 2) if name is None else name
 
 
+@functools.lru_cache(maxsize=1024)
 def suite_name(v: int) -> str:
     """IANA cipher suite name, "GREASE (0x0a0a)", or "0x%04x"."""
     return _u16_name(CipherSuite, v)
@@ -1533,6 +1535,7 @@ def extension_name(v: int) -> str:
     return _u16_name(ExtensionType, v)
 
 
+@functools.lru_cache(maxsize=1024)
 def group_name(v: int) -> str:
     """Supported group name, "GREASE (0x....)", or "0x%04x"."""
     return _u16_name(NamedGroup, v)
