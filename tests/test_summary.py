@@ -51,6 +51,8 @@ def _keyed() -> list[tuple[str, str]]:
         ("illustrated-tls13/capture.pcap", "illustrated-tls13/keylog.txt"),
         ("wireshark/captures/challenge01_ooo_stream.pcapng.gz", ""),
         ("wireshark/captures/tls12-dsb.pcapng", ""),
+        # TCP Fast Open: the ClientHello rides in the SYN; keys in the file
+        ("mqtt-over-tls/TLS_13_TFO/mqtt_short_connect_tls13_tfo_ses_est_and_res_dec.pcapng", ""),
     ]:
         if (CORPUS / rel).exists():
             out.append((str(CORPUS / rel), str(CORPUS / keys) if keys else ""))
@@ -173,9 +175,10 @@ def test_irregular_tcp_takes_the_full_path_and_agrees(tmp_path: Path, change: st
 
 
 def test_hello_lane_gives_what_the_builder_gives() -> None:
-    """The tight loop reads the hellos of ordinary connections itself (the
-    hello lane) and hands anything else to the summary builder: both ways
-    must give the same rows, on every capture at hand."""
+    """The tight loop follows ordinary connections itself (the hello lane
+    without keys, the key lane with a key log) and hands anything else to the
+    summary builder: both ways must give the same rows, on every capture at
+    hand."""
     from tlsviz import fastsummary
     from tlsviz.keys.keyring import KeyMaterial
 
@@ -185,15 +188,22 @@ def test_hello_lane_gives_what_the_builder_gives() -> None:
         for p in sorted(glob.glob(str(CORPUS / "**" / "*.pcap*"), recursive=True))
         if not p.endswith((".gz", ".json"))
     ]
-    laned = 0
+    laned = keyed = 0
     for path in paths:
-        rows = {}
-        for lanes in (True, False):
-            dropped: set[bytes] = set()
-            records = fast_records(path, dropped)
-            assert records is not None
-            run = fastsummary._run(records, KeyMaterial(), dropped, [], None, lanes=lanes)
-            rows[lanes] = sorted((s.to_json() for _, s in run), key=lambda r: r["id"])
-        assert rows[True] == rows[False], path
-        laned += len(rows[True])
+        keys = Path(path).with_suffix(".keys")
+        for with_keys in (False, True) if keys.exists() else (False,):
+            rows = {}
+            for lanes in (True, False):
+                material = KeyMaterial()
+                if with_keys:
+                    material.keylog.add_text(keys.read_bytes(), source=str(keys))
+                dropped: set[bytes] = set()
+                records = fast_records(path, dropped)
+                assert records is not None
+                run = fastsummary._run(records, material, dropped, [], None, lanes=lanes)
+                rows[lanes] = sorted((s.to_json() for _, s in run), key=lambda r: r["id"])
+            assert rows[True] == rows[False], (path, with_keys)
+            laned += len(rows[True])
+            keyed += sum(r.get("keys", {}).get("status") == "verified" for r in rows[True])
     assert laned >= 50
+    assert keyed >= 10

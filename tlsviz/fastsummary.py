@@ -30,6 +30,7 @@ from .capture.fastread import RegionMark, fast_records, port_shard
 from .capture.packets import parse_frame
 from .capture.tcp import CLOSED_TUPLE_SECONDS, MAX_CLOSED, CaptureEvent, TcpReassembler
 from .keys.keyring import KeyMaterial
+from .session.detect import verdict
 from .session.summary import Summary, SummaryBuilder
 from .wire.records import plausible_header
 from .wire.scan import HelloFacts, scan_client_hello, scan_server_hello, scan_server_key_exchange
@@ -47,10 +48,11 @@ class _Flow:
     client_key: bytes  # the 12 raw address+port bytes of client -> server packets
     next: list[int]  # next expected sequence number: [client, server]; -1 unknown
     frames: list[tuple[int, float, bytes]] = field(default_factory=list)  # for a replay
-    #: the hello lane (see :func:`_lane`): 0 and up while it follows the
-    #: connection without the summary builder, -1 once the builder does
+    #: the lane (see :func:`_lane`, :func:`_key_lane`) following the connection
+    #: without the summary builder: 0 no data yet, 1 hellos, 2 keys; -1 none
     lane: int = -1
     facts: HelloFacts | None = None
+    quick: Any = None  # the key lane's tlsviz.keys.quick.QuickVerifier
 
 
 def _endpoint(ip: bytes, port: bytes) -> str:
@@ -208,12 +210,13 @@ def _run(
             yield from general(n, t, 1, frame)
 
     tail = False  # region reading past its end: only known connections
-    lane_ok = lanes and not builder.keyed
+    # the lanes take connections the summary builder would follow with the
+    # hello scanner or the quick verifier (not with the full key flow)
+    lane_ok = lanes and not (material.rsa_keys or material.psks or material.ephemeral)
     for rec in records:
         if type(rec) is not tuple:
             if isinstance(rec, Secrets) and rec.kind == TLS_KEY_LOG:
                 material.keylog.add_text(bytes(rec.data), source="pcapng secrets block")
-                lane_ok = lanes and not builder.keyed
             elif isinstance(rec, CaptureNote) and notes is not None:
                 notes.append(rec.message)
             elif isinstance(rec, RegionMark) and not tail:
@@ -252,8 +255,13 @@ def _run(
         if fl is None:
             tup = (frame[26:30], (frame[34] << 8) | frame[35], frame[30:34],
                    (frame[36] << 8) | frame[37])  # fmt: skip
-            if flags & 0x17 == _SYN and tup not in reasm._flows:
-                # a fresh SYN: the tight loop follows this connection
+            if (
+                flags & 0x17 == _SYN
+                and tup not in reasm._flows
+                and ((frame[16] << 8) | frame[17]) == 20 + ((frame[46] >> 4) << 2)
+            ):
+                # a fresh SYN (without data: TCP Fast Open's goes to the
+                # reassembler): the tight loop follows this connection
                 fl = _Flow(n, key, [(int.from_bytes(frame[38:42], "big") + 1) & _MASK, -1])
                 fl.frames.append((n, t, frame))
                 flows[key] = fl
@@ -288,15 +296,22 @@ def _run(
             continue
         fl.next[d] = (seq + size) & _MASK
         if fl.lane >= 0:
-            step = _lane(fl, d, frame, start, start + size)
+            if fl.lane == 0:  # its first data: which lane, decided as the builder would
+                fl.lane = 2 if builder.keyed else 1
+            if fl.lane == 2:
+                step = _key_lane(fl, d, frame[start : start + size], material)
+            else:
+                step = _lane(fl, d, frame, start, start + size)
             if step is None:
                 continue
             if step:
                 k = fl.client_key
-                assert fl.facts is not None
+                q = fl.quick
+                facts = q.facts if q is not None else fl.facts
+                assert facts is not None
                 done = builder.settled(
                     fl.id, _endpoint(k[:4], k[8:10]), _endpoint(k[4:8], k[10:12]),
-                    fl.frames[0][1], fl.facts, t,
+                    fl.frames[0][1], facts, t, q,
                 )  # fmt: skip
                 drop(fl.id)
                 yield n, done
@@ -322,11 +337,11 @@ def _open(builder: SummaryBuilder, fl: _Flow) -> None:
 
 
 def _replay(builder: SummaryBuilder, fl: _Flow) -> Iterator[Summary]:
-    """The hello lane gives up on ``fl``: the builder follows it from its start."""
+    """A lane gives up on ``fl``: the builder follows it from its start."""
     if fl.lane < 0:
         return
     fl.lane = -1
-    fl.facts = None
+    fl.facts = fl.quick = None
     _open(builder, fl)
     for _, t, frame in fl.frames:
         total = (frame[16] << 8) | frame[17]
@@ -334,6 +349,25 @@ def _replay(builder: SummaryBuilder, fl: _Flow) -> Iterator[Summary]:
         if total + 14 > start:
             direction = "client" if frame[26:38] == fl.client_key else "server"
             yield from builder.data(fl.id, direction, frame[start : total + 14], t)
+
+
+def _key_lane(fl: _Flow, d: int, data: bytes, material: KeyMaterial) -> bool | None:
+    """With a key log: the quick Finished check (:mod:`tlsviz.keys.quick`),
+    fed straight from the segments of a connection whose client spoke first
+    and in TLS (as the summary builder would find).  True: done; None: go on;
+    False: the builder takes the connection over (and may fall back to the
+    full key flow)."""
+    q = fl.quick
+    if q is None:
+        if d or len(data) < 6 or not verdict(data[:6], True):
+            return False
+        from .keys.quick import QuickVerifier
+
+        fl.quick = q = QuickVerifier(material.keylog)
+    q.feed("server" if d else "client", data)
+    if q.unsure:
+        return False
+    return True if q.status is not None else None
 
 
 def _lane(fl: _Flow, d: int, frame: bytes, pos: int, end: int) -> bool | None:

@@ -77,17 +77,29 @@ class AeadProtection:
             return self._open13(content_type, version, fragment, seq)
         return self._open12(content_type, version, fragment, seq)
 
+    def _aad13(self, content_type: int, version: int, length: int) -> bytes:
+        # RFC 8446 §5.2: AAD = opaque_type || legacy_record_version || length.
+        if self.empty_aad:
+            return b""
+        return bytes((content_type, version >> 8, version & 0xFF, length >> 8, length & 0xFF))
+
+    def inner13(self, content_type: int, version: int, fragment: bytes, seq: int) -> bytes | None:
+        """TLS 1.3: the inner plaintext (content, then its type) of one record
+        without its zero padding, or None if it does not open; :meth:`decrypt`
+        without the account of how, for the quick check of big captures."""
+        if len(fragment) <= self.tag_len:
+            return None
+        aad = self._aad13(content_type, version, len(fragment))
+        try:
+            inner = self.cipher.decrypt(nonce_xor_seq(self.iv, seq), fragment, aad)
+        except InvalidTag:
+            return None
+        return inner.rstrip(b"\x00") or None
+
     def _open13(
         self, content_type: int, version: int, fragment: bytes, seq: int
     ) -> RecordDecryption:
-        # RFC 8446 §5.2: AAD = opaque_type || legacy_record_version || length.
-        aad = (
-            b""
-            if self.empty_aad
-            else bytes([content_type])
-            + version.to_bytes(2, "big")
-            + len(fragment).to_bytes(2, "big")
-        )
+        aad = self._aad13(content_type, version, len(fragment))
         nonce = nonce_xor_seq(self.iv, seq)
         common = {"nonce": nonce, "aad": aad}
         if len(fragment) < self.tag_len + 1:

@@ -16,6 +16,7 @@ The constructor takes the cipher parameters explicitly; the convenience
 from __future__ import annotations
 
 import dataclasses
+import functools
 import zlib
 
 from .aead import AeadProtection
@@ -35,6 +36,7 @@ _APPLICATION_DATA = 23
 _UNAVAILABLE = ("ARIA", "SM4", "GOST", "28147", "MAGMA", "KUZNYECHIK", "AEGIS", "HMAC_", "RC2")
 
 
+@functools.lru_cache(maxsize=256)
 def classify_cipher(cipher: str, mode: str | None = None) -> str:
     """Map a cipher name (``"AES_128_GCM"``, ``"3DES_EDE_CBC"``, ``"CHACHA20_POLY1305"``,
     ``"RC4_128"``, ``"NULL"``…) and optional mode to the implementation kind.
@@ -217,6 +219,20 @@ class RecordDecryptor:
         if result.ok and seq is None:
             self.seq += 1
         return result
+
+    def open(self, content_type: int, version: int, fragment: bytes) -> tuple[int, bytes] | None:
+        """The next record's content type and plaintext, or None if it does
+        not decrypt: :meth:`decrypt` without the account of how (keys, nonce,
+        tag), for the quick Finished check of big captures."""
+        impl = self._impl
+        if self.tls13 and content_type == _APPLICATION_DATA and type(impl) is AeadProtection:
+            inner = impl.inner13(content_type, version, fragment, self.seq)
+            if inner is None:
+                return None
+            self.seq += 1
+            return inner[-1], inner[:-1]
+        res = self.decrypt(content_type, version, fragment)
+        return (res.content_type, res.plaintext) if res.ok else None
 
     def _decompress(self, result: RecordDecryption) -> RecordDecryption:
         """Undo DEFLATE (RFC 3749 §2): the stream continues across records."""

@@ -18,7 +18,13 @@ from __future__ import annotations
 import hmac
 
 from ..wire import registry as reg
-from ..wire.scan import HRR_RANDOM
+from ..wire.scan import (
+    HRR_RANDOM,
+    HelloFacts,
+    scan_client_hello,
+    scan_server_hello,
+    scan_server_key_exchange,
+)
 from .digests import digest, hash_len
 from .hkdf import hkdf_expand_label
 from .keylog import KeyLog
@@ -29,8 +35,10 @@ from .protection import RecordDecryptor
 class QuickVerifier:
     """Follows one connection's two byte streams until both Finished are checked."""
 
-    def __init__(self, keylog: KeyLog) -> None:
+    def __init__(self, keylog: KeyLog, facts: HelloFacts | None = None) -> None:
         self.keylog = keylog
+        #: what a summary shows of the hellos, read on the way (see wire.scan)
+        self.facts = facts if facts is not None else HelloFacts()
         self.bufs = {"client": bytearray(), "server": bytearray()}
         self.hs = {"client": bytearray(), "server": bytearray()}
         self.dec: dict[str, RecordDecryptor | None] = {"client": None, "server": None}
@@ -62,7 +70,7 @@ class QuickVerifier:
 
     # -- records ------------------------------------------------------------------
     def feed(self, direction: str, data: bytes) -> None:
-        if self.done:
+        if self.status is not None or self.unsure:
             return
         pend = self.bufs[direction]
         if pend:
@@ -72,7 +80,7 @@ class QuickVerifier:
             self.unsure = True  # SSLv2-framed hello: the full flow knows it
             return
         pos, n = 0, len(data)
-        while pos + 5 <= n and not self.done:
+        while pos + 5 <= n:
             end = pos + 5 + ((data[pos + 3] << 8) | data[pos + 4])
             if end > n:
                 break
@@ -81,7 +89,9 @@ class QuickVerifier:
                 direction, data[pos], (data[pos + 1] << 8) | data[pos + 2], data[pos + 5 : end]
             )
             pos = end
-        if pos < n and not self.done:
+            if self.status is not None or self.unsure:
+                return
+        if pos < n:
             pend += data[pos:]
 
     def _record(self, direction: str, ctype: int, version: int, fragment: bytes) -> None:
@@ -93,15 +103,15 @@ class QuickVerifier:
             return
         dec = self.dec[direction]
         if dec is not None and (ctype == 23 or not self.tls13):
-            res = dec.decrypt(ctype, version, fragment)
-            if not res.ok:
+            opened = dec.open(ctype, version, fragment)
+            if opened is None:
                 self._end(
                     "mismatch",
                     f"the {direction}'s records do not decrypt with the "
                     "key log's secrets: they do not belong to this connection",
                 )
                 return
-            ctype, fragment = res.content_type, res.plaintext
+            ctype, fragment = opened
         elif ctype == 23:
             if direction == "client" and not self.suite:
                 self.unsure = True  # 0-RTT data
@@ -111,15 +121,21 @@ class QuickVerifier:
 
     def _handshake(self, direction: str, data: bytes) -> None:
         hs = self.hs[direction]
-        hs += data
-        pos, n = 0, len(hs)
-        while pos + 4 <= n and not self.done:
-            length = (hs[pos + 1] << 16) | (hs[pos + 2] << 8) | hs[pos + 3]
-            if pos + 4 + length > n:
+        if hs:  # a message begun in an earlier record
+            hs += data
+            data = bytes(hs)
+            hs.clear()
+        pos, n = 0, len(data)
+        while pos + 4 <= n:
+            end = pos + 4 + ((data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3])
+            if end > n:
                 break
-            self._message(direction, hs[pos], bytes(hs[pos : pos + 4 + length]))
-            pos += 4 + length
-        del hs[:pos]
+            self._message(direction, data[pos], data[pos:end] if pos or end < n else data)
+            pos = end
+            if self.status is not None or self.unsure:
+                return
+        if pos < n:
+            hs += data[pos:]
 
     # -- messages -----------------------------------------------------------------
     def _message(self, direction: str, t: int, raw: bytes) -> None:
@@ -128,9 +144,15 @@ class QuickVerifier:
                 self.unsure = True  # renegotiation
                 return
             self.client_random = self.client_random or raw[6:38]
+            if direction == "client":
+                scan_client_hello(raw[4:], self.facts)
         elif t == 2:
+            if direction == "server":
+                scan_server_hello(raw[4:], self.facts)
             self._server_hello(raw)  # appends to the transcript itself
             return
+        elif t == 12 and direction == "server":
+            scan_server_key_exchange(raw[4:], self.facts)
         elif t == 20:
             self._finished(direction, raw)
             return

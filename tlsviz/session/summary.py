@@ -142,12 +142,20 @@ class SummaryBuilder:
         return self._start(conn, pend) if pend is not None else []
 
     def settled(
-        self, conn: int, client: str, server: str, start: float, facts: HelloFacts, time: float
+        self,
+        conn: int,
+        client: str,
+        server: str,
+        start: float,
+        facts: HelloFacts,
+        time: float,
+        quick: Any = None,
     ) -> Summary:
-        """The summary of a connection whose hellos were read elsewhere (the
-        capture loop's hello lane), without keys, settled at ``time``."""
+        """The summary of a connection followed elsewhere (the capture loop's
+        lanes): its hellos' facts, and the quick verifier's verdict if it had
+        keys; settled at ``time``."""
         s = Summary(conn, client, server, start, facts=facts)
-        return self._final(_Live(s, False), time, None)
+        return self._final(_Live(s, False, quick=quick), time, None)
 
     def gap(self, conn: int, direction: str, length: int, time: float) -> None:
         live = self._live.get(conn)
@@ -188,18 +196,20 @@ class SummaryBuilder:
         client, server, swap = roles(pend)
         s = Summary(pend.number, client, server, pend.time, syn_seen=pend.syn_seen)
         live = _Live(s, swap, mid_stream=not pend.syn_seen)
-        live.scanner = HelloScanner()
         if self.keyed:
             assert self.material is not None
             m = self.material
             if not (m.rsa_keys or m.psks or m.ephemeral):
-                # a key log only: the quick verifier, with the full flow as fallback
+                # a key log only: the quick verifier (which reads the hellos'
+                # facts too), with the full flow as fallback
                 from ..keys.quick import QuickVerifier
 
-                live.quick = QuickVerifier(m.keylog)
+                live.quick = QuickVerifier(m.keylog, s.facts)
                 live.chunks = []
             else:
                 self._full(live)
+        else:
+            live.scanner = HelloScanner(s.facts)
         self._live[conn] = live
         out: list[Summary] = []
         for direction, chunk, time in pend.chunks:
@@ -219,9 +229,8 @@ class SummaryBuilder:
             live.decoder.receive_data(d, data, time)
             done = self._drain(live)
         elif live.quick is not None:
-            assert live.chunks is not None and live.scanner is not None
+            assert live.chunks is not None
             live.chunks.append((d, data, time))
-            live.scanner.feed(d, data)
             live.quick.feed(d, data)
             if live.quick.unsure:
                 self._full(live)
@@ -291,8 +300,6 @@ class SummaryBuilder:
         s = live.summary
         s.end_time = time
         s.closed = reason
-        if live.scanner is not None and live.decoder is None:
-            s.facts = live.scanner.facts
         if live.keys is not None:
             s.keys = live.keys.status()
         elif live.quick is not None:

@@ -191,8 +191,8 @@ class HelloScanner:
 
     __slots__ = ("_first", "_hs", "bufs", "done", "facts")
 
-    def __init__(self) -> None:
-        self.facts = HelloFacts()
+    def __init__(self, facts: HelloFacts | None = None) -> None:
+        self.facts = facts if facts is not None else HelloFacts()
         self.bufs = {"client": b"", "server": b""}
         self._hs = {"client": b"", "server": b""}
         self._first = {"client": True, "server": True}
