@@ -28,8 +28,10 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import os
+import pickle
 import re
 import socket
+import tempfile
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
@@ -106,29 +108,45 @@ def _region_worker(
     start: int,
     bounds: list[int],
     out: Connection,
+    spool: int,
     render: Callable[[Summary], Any],
 ) -> None:
+    """One region's process.  Its rows go to ``spool`` (a file descriptor of
+    an unnamed temporary file, length-prefixed pickled batches) and the pipe
+    only says how far the file is written: the parent reads them when it can
+    number them, and no process holds a region's worth of rows in memory."""
     from .fastsummary import Boundary, region_summaries
 
     notes: list[str] = []
     batch: list[tuple[Any, ...]] = []
     cell = [0]
+    written = 0
+
+    def flush() -> None:
+        nonlocal batch, written
+        if batch:
+            data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(len(data).to_bytes(4, "little") + data)
+            while view:
+                view = view[os.write(spool, view) :]
+            written += 4 + len(data)
+            batch = []
+        out.send(("rows", written, cell[0]))
+
     try:
         items = region_summaries(path, material, start, bounds, notes=notes, progress=cell)
         assert items is not None
         for item in items:
             if isinstance(item, Boundary):
-                out.send(("rows", batch, cell[0]))
-                batch = []
+                flush()
                 m = item.mark
                 out.send(("mark", (m.index, m.packets, m.reached, item.known), cell[0]))
                 continue
             batch.append((item.id, item.syn_seen, item.client, item.server, item.start_time,
                           render(item)))  # fmt: skip
             if len(batch) >= _BATCH:
-                out.send(("rows", batch, cell[0]))
-                batch = []
-        out.send(("rows", batch, cell[0]))
+                flush()
+        flush()
         out.send(("end", notes, cell[0]))
     except Exception as err:  # reported by the parent as one sentence
         out.send(("error", f"{type(err).__name__}: {err}", 0))
@@ -136,10 +154,20 @@ def _region_worker(
         out.close()
 
 
+def _spooled(fd: int, start: int, end: int) -> Iterator[tuple[Any, ...]]:
+    """The rows a worker wrote to its spool between two offsets."""
+    data = os.pread(fd, end - start, start)
+    pos = 0
+    while pos + 4 <= len(data):
+        n = int.from_bytes(data[pos : pos + 4], "little")
+        yield from pickle.loads(data[pos + 4 : pos + 4 + n])
+        pos += 4 + n
+
+
 class _Region:
     """What the parent knows of one region's process."""
 
-    __slots__ = ("done", "events", "known", "offset", "pos", "start", "valid")
+    __slots__ = ("done", "events", "known", "offset", "pos", "read", "start", "valid")
 
     def __init__(self, start: int) -> None:
         self.start = start
@@ -147,6 +175,7 @@ class _Region:
         self.offset = 0  # packets before the region
         self.known: dict[bytes, float] = {}  # the previous process's connections
         self.events: list[tuple[str, Any]] = []
+        self.read = 0  # how far its spool file has been read
         self.done = False
         self.pos = start
 
@@ -167,13 +196,16 @@ def _by_region(
     regions[0].valid = True
     pipes: dict[int, Connection] = {}
     procs: dict[int, Any] = {}
+    spools: dict[int, Any] = {}
     for k in range(1, len(regions)):
         parent, child = ctx.Pipe(duplex=False)
+        spools[k] = tempfile.TemporaryFile(prefix="tlsviz-summary-")  # noqa: SIM115 - closed below
         p = ctx.Process(
             target=_region_worker,
-            args=(os.fspath(path), material, bounds[k - 1], bounds[k:], child, render),
+            args=(os.fspath(path), material, bounds[k - 1], bounds[k:], child,
+                  spools[k].fileno(), render),
             daemon=True,
-        )
+        )  # fmt: skip
         p.start()
         child.close()
         pipes[k] = parent
@@ -195,6 +227,12 @@ def _by_region(
                     row = _keep(reg, r, payload)
                     if row is not None:
                         yield row
+                elif kind == "spool":
+                    for got in _spooled(spools[r].fileno(), reg.read, payload):
+                        row = _keep(reg, r, got)
+                        if row is not None:
+                            yield row
+                    reg.read = payload
                 elif kind == "mark":
                     index, packets, reached, known = payload
                     j = r + index + 1
@@ -236,7 +274,8 @@ def _by_region(
                     kind, payload, pos = "error", f"summary worker {k} stopped unexpectedly", 0
                 reg.pos = max(reg.pos, pos)
                 if kind == "rows":
-                    reg.events.extend(("row", row) for row in payload)
+                    if payload > reg.read:
+                        reg.events.append(("spool", payload))
                 elif kind == "mark":
                     reg.events.append(("mark", payload))
                 else:
@@ -262,6 +301,7 @@ def _by_region(
             if count % 64 == 0:
                 yield from drain(False)
                 if progress is not None:
+                    own.pos = cell[0]
                     done = sum(max(r.pos, r.start) - r.start for r in regions)
                     progress(min(done, size))
         own.events.append(("notes", own_notes))
@@ -279,6 +319,8 @@ def _by_region(
             p.join(timeout=5)
             if p.is_alive():
                 p.kill()
+        for f in spools.values():
+            f.close()
 
 
 def _shift_note(note: str, offset: int) -> str:
