@@ -17,6 +17,7 @@ them alike.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import socket
@@ -351,6 +352,14 @@ def _replay(builder: SummaryBuilder, fl: _Flow) -> Iterator[Summary]:
             yield from builder.data(fl.id, direction, frame[start : total + 14], t)
 
 
+@functools.cache
+def _quick_verifier() -> Any:
+    """The quick verifier's class, imported on first use (only with keys)."""
+    from .keys.quick import QuickVerifier
+
+    return QuickVerifier
+
+
 def _key_lane(fl: _Flow, d: int, data: bytes, material: KeyMaterial) -> bool | None:
     """With a key log: the quick Finished check (:mod:`tlsviz.keys.quick`),
     fed straight from the segments of a connection whose client spoke first
@@ -361,9 +370,7 @@ def _key_lane(fl: _Flow, d: int, data: bytes, material: KeyMaterial) -> bool | N
     if q is None:
         if d or len(data) < 6 or not verdict(data[:6], True):
             return False
-        from .keys.quick import QuickVerifier
-
-        fl.quick = q = QuickVerifier(material.keylog)
+        fl.quick = q = _quick_verifier()(material.keylog)
     q.feed("server" if d else "client", data)
     if q.unsure:
         return False

@@ -7,6 +7,8 @@ those, so HKDF is written out here with HMAC exactly as RFC 5869 defines it.
 
 from __future__ import annotations
 
+import functools
+
 from .digests import digest, hash_len, hmac_digest
 
 __all__ = [
@@ -74,11 +76,18 @@ def hkdf_label(
             opaque context<0..255> = Context;
         } HkdfLabel;
     """
+    if not context and isinstance(label, str):
+        return _bare_label(label, length, prefix)  # key, iv, finished...: the same each time
     raw_label = label.encode("ascii") if isinstance(label, str) else bytes(label)
     full = prefix.encode("ascii") + raw_label
     if len(full) > 255 or len(context) > 255 or not 0 <= length <= 0xFFFF:
         raise ValueError("HkdfLabel field too long")
     return length.to_bytes(2, "big") + bytes([len(full)]) + full + bytes([len(context)]) + context
+
+
+@functools.lru_cache(maxsize=256)
+def _bare_label(label: str, length: int, prefix: str) -> bytes:
+    return hkdf_label(label.encode("ascii"), b"", length, prefix)
 
 
 def hkdf_expand_label(

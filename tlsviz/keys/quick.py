@@ -18,14 +18,16 @@ from __future__ import annotations
 import hmac
 
 from ..wire import registry as reg
+from ..wire.quickhello import quick_server_hello
 from ..wire.scan import (
     HRR_RANDOM,
     HelloFacts,
+    _exts,
     scan_client_hello,
     scan_server_hello,
     scan_server_key_exchange,
 )
-from .digests import digest, hash_len
+from .digests import digest, hash_len, hmac_digest
 from .hkdf import hkdf_expand_label
 from .keylog import KeyLog
 from .prf import KeyBlock, finished_verify_data, key_block, split_key_block
@@ -164,8 +166,6 @@ class QuickVerifier:
 
     def _encrypted_extensions(self, raw: bytes) -> None:
         """TLS 1.3 moved the selected ALPN protocol into EncryptedExtensions."""
-        from ..wire.scan import _exts
-
         for etype, s, e in _exts(raw, 4, len(raw)):
             if etype == 16 and e - s >= 3:
                 self.alpn = raw[s + 3 : s + 3 + raw[s + 2]].decode("ascii", "backslashreplace")
@@ -174,8 +174,6 @@ class QuickVerifier:
         return self.suite is not None and self.tls13 and not self.secrets
 
     def _server_hello(self, raw: bytes) -> None:
-        from ..wire.quickhello import quick_server_hello
-
         sh = quick_server_hello(raw)
         suite = reg.SUITES.get(sh.cipher_suite) if sh is not None else None
         if sh is None or suite is None:
@@ -263,8 +261,6 @@ class QuickVerifier:
         if self.tls13:
             secret = self.secrets[direction]
             fk = hkdf_expand_label(self.hash, secret, "finished", b"", hash_len(self.hash))
-            from .digests import hmac_digest
-
             expected = hmac_digest(self.hash, fk, digest(self.hash, b"".join(self.transcript)))
         else:
             assert self.suite is not None and self.master is not None
