@@ -214,10 +214,12 @@ def _run(
     # the lanes take connections the summary builder would follow with the
     # hello scanner or the quick verifier (not with the full key flow)
     lane_ok = lanes and not (material.rsa_keys or material.psks or material.ephemeral)
+    keyed = builder.keyed  # key material comes at the start, or in secrets blocks
     for rec in records:
         if type(rec) is not tuple:
             if isinstance(rec, Secrets) and rec.kind == TLS_KEY_LOG:
                 material.keylog.add_text(bytes(rec.data), source="pcapng secrets block")
+                keyed = builder.keyed
             elif isinstance(rec, CaptureNote) and notes is not None:
                 notes.append(rec.message)
             elif isinstance(rec, RegionMark) and not tail:
@@ -298,7 +300,7 @@ def _run(
         fl.next[d] = (seq + size) & _MASK
         if fl.lane >= 0:
             if fl.lane == 0:  # its first data: which lane, decided as the builder would
-                fl.lane = 2 if builder.keyed else 1
+                fl.lane = 2 if keyed else 1
             if fl.lane == 2:
                 step = _key_lane(fl, d, frame[start : start + size], material)
             else:

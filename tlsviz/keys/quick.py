@@ -18,7 +18,6 @@ from __future__ import annotations
 import hmac
 
 from ..wire import registry as reg
-from ..wire.quickhello import quick_server_hello
 from ..wire.scan import (
     HRR_RANDOM,
     HelloFacts,
@@ -174,17 +173,18 @@ class QuickVerifier:
         return self.suite is not None and self.tls13 and not self.secrets
 
     def _server_hello(self, raw: bytes) -> None:
-        sh = quick_server_hello(raw)
-        suite = reg.SUITES.get(sh.cipher_suite) if sh is not None else None
+        sh = _server_hello_fields(raw)
+        suite = reg.SUITES.get(sh[2]) if sh is not None else None
         if sh is None or suite is None:
             self.unsure = True
             return
+        version, random, _, compression, etm = sh
         self.suite = suite
-        self.version = sh.version
-        self.tls13 = self.version == 0x0304 or (self.version >> 8) == 0x7F
+        self.version = version
+        self.tls13 = version == 0x0304 or (version >> 8) == 0x7F
         self.hash = suite.prf_hash
-        self.server_random = sh.random
-        if self.tls13 and sh.random == HRR_RANDOM:
+        self.server_random = random
+        if self.tls13 and random == HRR_RANDOM:
             # RFC 8446 §4.4.1: ClientHello1 becomes a message_hash
             inner = digest(self.hash, self.transcript[0])
             self.transcript = [bytes([254]) + len(inner).to_bytes(3, "big") + inner]
@@ -205,8 +205,8 @@ class QuickVerifier:
             for side, secret in self.secrets.items():
                 self.dec[side] = self._aead13(secret)
         else:
-            self.etm = sh.ext(22) is not None and suite.mode == "cbc"
-            self.compression = sh.compression_method
+            self.etm = etm and suite.mode == "cbc"
+            self.compression = compression
             self.master = self.keylog.lookup("CLIENT_RANDOM", self.client_random)
 
     def _aead13(self, secret: bytes) -> RecordDecryptor:
@@ -278,3 +278,28 @@ class QuickVerifier:
             )
         elif len(self.finished) == 2:
             self._end("verified", "Both Finished messages verify with the derived keys")
+
+
+def _server_hello_fields(raw: bytes) -> tuple[int, bytes, int, int, bool] | None:
+    """What the key schedule takes from a ServerHello (whole message): the
+    negotiated version, the random, the suite, the compression method, and
+    whether encrypt_then_mac was agreed; as :func:`~tlsviz.wire.quickhello.
+    quick_server_hello` reads them, without building the message."""
+    try:
+        legacy = (raw[4] << 8) | raw[5]
+        pos = 38
+        if (legacy >> 8) == 0x7F and (legacy & 0xFF) < 22:  # early drafts: no session id
+            suite, compression, pos = (raw[pos] << 8) | raw[pos + 1], 0, pos + 2
+        else:
+            pos += 1 + raw[pos]
+            suite, compression, pos = (raw[pos] << 8) | raw[pos + 1], raw[pos + 2], pos + 3
+    except IndexError:
+        return None
+    version: int | None = None
+    etm = False
+    for etype, s, _ in _exts(raw, pos, len(raw)):
+        if etype == 43 and version is None and s + 1 < len(raw):
+            version = (raw[s] << 8) | raw[s + 1]
+        elif etype == 22:
+            etm = True
+    return (legacy if version is None else version), raw[6:38], suite, compression, etm
