@@ -5,7 +5,10 @@ packet record starts) and however many there are."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import io
+import os
 import struct
 from pathlib import Path
 from typing import Any
@@ -13,8 +16,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import CAPTURES, CORPUS
-from tlsviz import parallel
+from tlsviz import fastsummary, parallel
 from tlsviz.capture.fastread import RegionMark, fast_records, pcap_boundary
+from tlsviz.cli import main
 from tlsviz.keys.keyring import KeyMaterial
 from tlsviz.source import summary_rows
 
@@ -147,3 +151,39 @@ def test_regions_on_the_corpus() -> None:
         one = _single(p)
         for jobs in (2, 3):
             assert _split(p, jobs) == one, (p, jobs)
+
+
+def test_a_worker_that_dies_is_an_error_not_a_shorter_list(
+    mixed: tuple[Path, KeyMaterial], monkeypatch: Any
+) -> None:
+    path, _ = mixed
+
+    def dies(*_args: Any) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(parallel, "_region_worker", dies)
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        _split(path, 2)
+
+
+def test_a_worker_error_reaches_the_parent(
+    mixed: tuple[Path, KeyMaterial], monkeypatch: Any
+) -> None:
+    """An exception in a worker comes back as one sentence; the CLI prints it
+    (never a traceback, never a silently shorter list)."""
+    path, _ = mixed
+    walk = fastsummary.region_summaries
+
+    def broken(path: Any, material: Any, start: int, *args: Any, **kw: Any) -> Any:
+        if start > 24:  # the worker's region, not the parent's
+            raise ValueError("the walk broke")
+        return walk(path, material, start, *args, **kw)
+
+    monkeypatch.setattr(fastsummary, "region_summaries", broken)
+    with pytest.raises(RuntimeError, match="ValueError: the walk broke"):
+        _split(path, 2)
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert main(["decode", "--summary", "--jobs", "2", str(path)]) == 70
+    assert "the walk broke" in err.getvalue()
+    assert "Traceback" not in err.getvalue()

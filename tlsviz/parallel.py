@@ -25,15 +25,14 @@ material is inherited, not copied.
 
 from __future__ import annotations
 
+import contextlib
 import math
-import multiprocessing as mp
 import os
 import pickle
 import re
+import signal
 import socket
-import tempfile
 from collections.abc import Callable, Iterator
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from .keys.keyring import KeyMaterial
@@ -107,74 +106,82 @@ def _region_worker(
     material: KeyMaterial,
     start: int,
     bounds: list[int],
-    out: Connection,
     spool: int,
     render: Callable[[Summary], Any],
 ) -> None:
-    """One region's process.  Its rows go to ``spool`` (a file descriptor of
-    an unnamed temporary file, length-prefixed pickled batches) and the pipe
-    only says how far the file is written: the parent reads them when it can
-    number them, and no process holds a region's worth of rows in memory."""
+    """One region's process (forked).  Everything it has to say goes to
+    ``spool``, an unnamed temporary file, as length-prefixed pickled messages:
+    ("rows", batch), ("mark", boundary), ("end", notes) or ("error", text),
+    each with how far the walk has come.  The parent reads the file when it
+    can number the rows: no process holds a region's worth of rows in memory."""
     from .fastsummary import Boundary, region_summaries
 
     notes: list[str] = []
     batch: list[tuple[Any, ...]] = []
     cell = [0]
-    written = 0
 
-    def flush() -> None:
-        nonlocal batch, written
-        if batch:
-            data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(len(data).to_bytes(4, "little") + data)
-            while view:
-                view = view[os.write(spool, view) :]
-            written += 4 + len(data)
-            batch = []
-        out.send(("rows", written, cell[0]))
+    def say(kind: str, payload: Any) -> None:
+        data = pickle.dumps((kind, payload, cell[0]), protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(len(data).to_bytes(4, "little") + data)
+        while view:
+            view = view[os.write(spool, view) :]
 
     try:
         items = region_summaries(path, material, start, bounds, notes=notes, progress=cell)
         assert items is not None
         for item in items:
             if isinstance(item, Boundary):
-                flush()
+                say("rows", batch)
+                batch = []
                 m = item.mark
-                out.send(("mark", (m.index, m.packets, m.reached, item.known), cell[0]))
+                say("mark", (m.index, m.packets, m.reached, item.known))
                 continue
-            batch.append((item.id, item.syn_seen, item.client, item.server, item.start_time,
-                          render(item)))  # fmt: skip
+            batch.append((item.id, item.syn_seen, _key(item.client, item.server),
+                          item.start_time, render(item)))  # fmt: skip
             if len(batch) >= _BATCH:
-                flush()
-        flush()
-        out.send(("end", notes, cell[0]))
+                say("rows", batch)
+                batch = []
+        say("rows", batch)
+        say("end", notes)
     except Exception as err:  # reported by the parent as one sentence
-        out.send(("error", f"{type(err).__name__}: {err}", 0))
-    finally:
-        out.close()
+        say("error", f"{type(err).__name__}: {err}")
 
 
-def _spooled(fd: int, start: int, end: int) -> Iterator[tuple[Any, ...]]:
-    """The rows a worker wrote to its spool between two offsets."""
-    data = os.pread(fd, end - start, start)
-    pos = 0
-    while pos + 4 <= len(data):
-        n = int.from_bytes(data[pos : pos + 4], "little")
-        yield from pickle.loads(data[pos + 4 : pos + 4 + n])
-        pos += 4 + n
+def _spool_file() -> int:
+    """A file descriptor of an unnamed temporary file."""
+    try:
+        return os.open(os.environ.get("TMPDIR") or "/tmp", os.O_TMPFILE | os.O_RDWR, 0o600)
+    except (AttributeError, OSError):  # no O_TMPFILE here
+        import tempfile
+
+        with tempfile.TemporaryFile(prefix="tlsviz-summary-") as f:
+            return os.dup(f.fileno())
+
+
+def _fork_worker(*args: Any) -> int:
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        code = 1
+        try:
+            _region_worker(*args)
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
 
 
 class _Region:
-    """What the parent knows of one region's process."""
+    """What the parent knows of one region and its process."""
 
-    __slots__ = ("done", "events", "known", "offset", "pos", "read", "start", "valid")
+    __slots__ = ("done", "fd", "known", "offset", "pid", "pos", "read", "start", "valid")
 
     def __init__(self, start: int) -> None:
         self.start = start
         self.valid: bool | None = None  # None: its boundary is not checked yet
         self.offset = 0  # packets before the region
         self.known: dict[bytes, float] = {}  # the previous process's connections
-        self.events: list[tuple[str, Any]] = []
+        self.pid = 0
+        self.fd = -1
         self.read = 0  # how far its spool file has been read
         self.done = False
         self.pos = start
@@ -191,136 +198,121 @@ def _by_region(
 ) -> Iterator[Any]:
     from .fastsummary import Boundary, region_summaries
 
-    ctx = mp.get_context("fork")
     regions = [_Region(24)] + [_Region(b) for b in bounds]
     regions[0].valid = True
-    pipes: dict[int, Connection] = {}
-    procs: dict[int, Any] = {}
-    spools: dict[int, Any] = {}
-    for k in range(1, len(regions)):
-        parent, child = ctx.Pipe(duplex=False)
-        spools[k] = tempfile.TemporaryFile(prefix="tlsviz-summary-")  # noqa: SIM115 - closed below
-        p = ctx.Process(
-            target=_region_worker,
-            args=(os.fspath(path), material, bounds[k - 1], bounds[k:], child,
-                  spools[k].fileno(), render),
-            daemon=True,
-        )  # fmt: skip
-        p.start()
-        child.close()
-        pipes[k] = parent
-        procs[k] = p
-    size = max(os.path.getsize(path), 1)
     found: list[str] = []
+    size = max(os.path.getsize(path), 1)
 
-    def settle(k: int) -> Iterator[Any]:
-        """Rows of region k (and of those it vouches for) that can be given."""
-        for r in range(k, len(regions)):
-            reg = regions[r]
-            if reg.valid is not True:
-                if reg.valid is False:
-                    reg.events.clear()
-                continue
-            events, reg.events = reg.events, []
-            for kind, payload in events:
-                if kind == "row":
-                    row = _keep(reg, r, payload)
-                    if row is not None:
-                        yield row
-                elif kind == "spool":
-                    for got in _spooled(spools[r].fileno(), reg.read, payload):
-                        row = _keep(reg, r, got)
-                        if row is not None:
-                            yield row
-                    reg.read = payload
-                elif kind == "mark":
-                    index, packets, reached, known = payload
-                    j = r + index + 1
-                    if j >= len(regions):
-                        continue
-                    nxt = regions[j]
-                    nxt.valid = reached
-                    if reached:
-                        nxt.offset = reg.offset + packets
-                        nxt.known = known
-                    elif j in procs:
-                        procs[j].kill()
-                elif kind == "error":
-                    raise RuntimeError(payload)
-                elif kind == "notes":
-                    for note in payload:
-                        note = _shift_note(note, reg.offset)
-                        if note not in found:
-                            found.append(note)
+    def stop(reg: _Region) -> None:
+        if reg.pid:
+            with contextlib.suppress(OSError):
+                os.kill(reg.pid, signal.SIGKILL)
+                os.waitpid(reg.pid, 0)
+            reg.pid = 0
 
-    def _keep(reg: _Region, r: int, row: tuple[Any, ...]) -> Any:
-        rel, syn_seen, client, server, start_time, text = row
-        if r and reg.known and _orphan(reg.known, syn_seen, client, server, start_time):
+    def mark(r: int, payload: Any) -> None:
+        """Region r's process came to a boundary: the next region is vouched for, or void."""
+        index, packets, reached, known = payload
+        j = r + index + 1
+        if j < len(regions):
+            nxt = regions[j]
+            nxt.valid = reached
+            if reached:
+                nxt.offset = regions[r].offset + packets
+                nxt.known = known
+            else:
+                stop(nxt)
+                nxt.done = True
+
+    def keep(reg: _Region, row: tuple[Any, ...]) -> Any:
+        rel, syn_seen, key, start_time, text = row
+        if reg.known and _orphan(reg.known, syn_seen, key, start_time):
             return None
         return renumber(text, rel, rel + reg.offset) if reg.offset else text
 
-    def drain(block: bool) -> Iterator[Any]:
-        for k, conn in list(pipes.items()):
-            reg = regions[k]
-            while not reg.done and (block or conn.poll()):
-                if reg.valid is False:
-                    reg.done = True
-                    break
-                try:
-                    kind, payload, pos = conn.recv()
-                except EOFError:
-                    # a worker that ends without saying so has died: never a
-                    # silently shorter listing (unless its region was void)
-                    kind, payload, pos = "error", f"summary worker {k} stopped unexpectedly", 0
-                reg.pos = max(reg.pos, pos)
-                if kind == "rows":
-                    if payload > reg.read:
-                        reg.events.append(("spool", payload))
-                elif kind == "mark":
-                    reg.events.append(("mark", payload))
-                else:
-                    reg.events.append(("notes" if kind == "end" else "error", payload))
-                    reg.done = True
-            yield from settle(k)
+    def pump(r: int, block: bool) -> Iterator[Any]:
+        """The rows region r's process has written so far (with ``block``, all
+        of them, once it has ended)."""
+        reg = regions[r]
+        if block and reg.pid:
+            os.waitpid(reg.pid, 0)
+            reg.pid = 0
+        data = os.pread(reg.fd, os.fstat(reg.fd).st_size - reg.read, reg.read)
+        pos = 0
+        while not reg.done and pos + 4 <= len(data):
+            n = int.from_bytes(data[pos : pos + 4], "little")
+            if pos + 4 + n > len(data):
+                break
+            kind, payload, reg.pos = pickle.loads(data[pos + 4 : pos + 4 + n])
+            pos += 4 + n
+            if kind == "rows":
+                for row in payload:
+                    got = keep(reg, row)
+                    if got is not None:
+                        yield got
+            elif kind == "mark":
+                mark(r, payload)
+            elif kind == "end":
+                reg.done = True
+                for note in payload:
+                    note = _shift_note(note, reg.offset)
+                    if note not in found:
+                        found.append(note)
+            else:
+                raise RuntimeError(payload)
+        reg.read += pos
+        if block and not reg.done:
+            # a worker that ends without saying so has died: never a silently
+            # shorter listing
+            raise RuntimeError(f"summary worker {r} stopped unexpectedly")
 
-    own = regions[0]
-    cell = [0]
-    own_notes: list[str] = []
-    items = region_summaries(path, material, 24, bounds, notes=own_notes, progress=cell)
-    if items is None:  # pragma: no cover - the boundaries were found in this file
-        raise RuntimeError("the capture cannot be read in regions")
+    def drain(block: bool) -> Iterator[Any]:
+        for r in range(1, len(regions)):
+            reg = regions[r]
+            if reg.valid is None and block:
+                reg.valid = False  # no process came to it: the capture ended before
+                stop(reg)
+            if reg.valid is None:
+                break  # neither it nor the regions after it can be numbered yet
+            if reg.valid is False:
+                continue
+            if not reg.done:
+                yield from pump(r, block)
+
     try:
+        for k in range(1, len(regions)):
+            regions[k].fd = _spool_file()
+            regions[k].pid = _fork_worker(
+                os.fspath(path), material, bounds[k - 1], bounds[k:], regions[k].fd, render
+            )
+        own = regions[0]
+        cell = [0]
+        own_notes: list[str] = []
+        items = region_summaries(path, material, 24, bounds, notes=own_notes, progress=cell)
+        if items is None:  # pragma: no cover - the boundaries were found in this file
+            raise RuntimeError("the capture cannot be read in regions")
         for count, item in enumerate(items, 1):
             if isinstance(item, Boundary):
                 m = item.mark
-                own.events.append(("mark", (m.index, m.packets, m.reached, item.known)))
+                mark(0, (m.index, m.packets, m.reached, item.known))
             else:
-                own.events.append(("row", (item.id, item.syn_seen, item.client, item.server,
-                                           item.start_time, render(item))))  # fmt: skip
-            yield from settle(0)
+                yield render(item)  # the first region's: numbered from the file's start
             if count % 64 == 0:
                 yield from drain(False)
                 if progress is not None:
                     own.pos = cell[0]
                     done = sum(max(r.pos, r.start) - r.start for r in regions)
                     progress(min(done, size))
-        own.events.append(("notes", own_notes))
-        yield from settle(0)
+        found.extend(n for n in own_notes if n not in found)
         yield from drain(True)
-        for k, reg in enumerate(regions):
-            if reg.valid is None:
-                reg.valid = False  # no process came to it: the capture ended before
-            if k:
-                reg.events.clear()
         if notes is not None:
             notes.extend(found)
     finally:
-        for p in procs.values():
-            p.join(timeout=5)
-            if p.is_alive():
-                p.kill()
-        for f in spools.values():
-            f.close()
+        for reg in regions[1:]:
+            stop(reg)
+            if reg.fd >= 0:
+                os.close(reg.fd)
+                reg.fd = -1
 
 
 def _shift_note(note: str, offset: int) -> str:
@@ -329,26 +321,34 @@ def _shift_note(note: str, offset: int) -> str:
     return re.sub(r"after packet (\d+)", lambda m: f"after packet {int(m[1]) + offset}", note)
 
 
-def _key(endpoint: str) -> tuple[bytes, bytes] | None:
-    host, _, port = endpoint.rpartition(":")
-    host = host.strip("[]")
-    try:
-        raw = socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-        return raw, int(port).to_bytes(2, "big")
-    except (OSError, ValueError, OverflowError):
-        return None
+def _key(client: str, server: str) -> tuple[bytes, bytes] | None:
+    """The address+port keys of a connection, both ways (as the capture loop
+    makes them: addresses, then ports), from its endpoints' text."""
+    raw = []
+    for endpoint in (client, server):
+        host, _, port = endpoint.rpartition(":")
+        host = host.strip("[]")
+        try:
+            ip = socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+            raw.append((ip, int(port).to_bytes(2, "big")))
+        except (OSError, ValueError, OverflowError):
+            return None
+    (a, pa), (b, pb) = raw
+    return a + b + pa + pb, b + a + pb + pa
 
 
 def _orphan(
-    known: dict[bytes, float], syn_seen: bool, client: str, server: str, start: float | None
+    known: dict[bytes, float],
+    syn_seen: bool,
+    key: tuple[bytes, bytes] | None,
+    start: float | None,
 ) -> bool:
     """Did the process before this region follow this connection already?"""
-    a, b = _key(client), _key(server)
-    if a is None or b is None:
+    if key is None:
         return False
-    t = known.get(a[0] + b[0] + a[1] + b[1])
+    t = known.get(key[0])
     if t is None:
-        t = known.get(b[0] + a[0] + b[1] + a[1])
+        t = known.get(key[1])
     if t is None:
         return False
     if t == math.inf:
@@ -364,7 +364,7 @@ def _port_worker(
     material: KeyMaterial,
     k: int,
     n: int,
-    out: Connection,
+    out: Any,
     render: Callable[[Summary], Any],
 ) -> None:
     notes: list[str] = []
@@ -392,6 +392,9 @@ def _by_ports(
     progress: Any,
     render: Callable[[Summary], Any],
 ) -> Iterator[Any]:
+    import multiprocessing as mp
+    from multiprocessing.connection import Connection
+
     ctx = mp.get_context("fork")
     pipes: list[Connection] = []
     procs = []
