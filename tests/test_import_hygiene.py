@@ -54,3 +54,30 @@ def test_decode_never_imports_scapy_all() -> None:
 
 def test_version() -> None:
     assert tlsviz.__version__
+
+
+def test_summary_loads_neither_the_decoder_nor_crypto() -> None:
+    """``decode --summary`` without keys (on one process or several) reads
+    the hellos with the scanner: the decoder's message classes, field trees,
+    key flows, the cryptography package, scapy and multiprocessing stay out."""
+    for jobs in ("1", "2"):
+        code = (
+            "from tlsviz.cli import main\n"
+            "import io, contextlib\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['decode', '--summary', '--jobs', '{jobs}'])\n"
+        )
+        loaded = _loaded_after(code)
+        heavy = {
+            "tlsviz.wire.fields",
+            "tlsviz.wire.records",
+            "tlsviz.wire.hello",
+            "tlsviz.wire.extensions",
+            "tlsviz.wire.connection",
+            "tlsviz.keys.engine",
+            "tlsviz.keys.quick",
+            "cryptography",
+            "scapy",
+            "multiprocessing",
+        }
+        assert not heavy & loaded, (jobs, heavy & loaded)

@@ -33,7 +33,7 @@ from .capture.tcp import CLOSED_TUPLE_SECONDS, MAX_CLOSED, CaptureEvent, TcpReas
 from .keys.keyring import KeyMaterial
 from .session.detect import verdict
 from .session.summary import Summary, SummaryBuilder
-from .wire.records import plausible_header
+from .wire.framing import plausible_header
 from .wire.scan import HelloFacts, scan_client_hello, scan_server_hello, scan_server_key_exchange
 
 TLS_KEY_LOG = 0x544C534B

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..wire.records import looks_like_sslv2_client_hello, plausible_header
+from ..wire.framing import looks_like_sslv2_client_hello, plausible_header
 
 CLIENT = "client"
 SERVER = "server"

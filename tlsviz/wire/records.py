@@ -18,18 +18,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from .fields import Diagnostic, Severity
+from .framing import MAX_RECORD_LENGTH as MAX_RECORD_LENGTH
+from .framing import STREAM_CONTENT_TYPES as STREAM_CONTENT_TYPES
+from .framing import looks_like_sslv2_client_hello as looks_like_sslv2_client_hello
+from .framing import plausible_header as plausible_header
 
 #: Returned by :meth:`RecordReader.next_record` when more bytes are needed.
 NEED_DATA: Final = "NEED_DATA"
-
-#: RFC 8446 §5.1: TLSPlaintext.length MUST NOT exceed 2^14; §5.2 allows 2^14+256
-#: for TLSCiphertext; RFC 5246 §6.2.3 allows 2^14+2048.  Anything longer is not
-#: a record header but noise.
-MAX_RECORD_LENGTH: Final = 2**14 + 2048
-
-#: Content types a TLS (not DTLS) stream carries: change_cipher_spec, alert,
-#: handshake, application_data, heartbeat.
-STREAM_CONTENT_TYPES: Final = frozenset({20, 21, 22, 23, 24})
 
 #: Long runs of noise are reported in pieces of this size (by stream position,
 #: so the pieces do not depend on how the input was chunked).
@@ -81,24 +76,6 @@ class RecordNoise:
         return Diagnostic(
             self.severity, self.reason, self.offset, self.length, "RFC 8446 §5.1", direction
         )
-
-
-def plausible_header(b0: int, b1: int, b2: int, length: int) -> bool:
-    """Could these five bytes start a TLS record?  (type, major, minor, length)."""
-    return b0 in STREAM_CONTENT_TYPES and b1 == 3 and b2 <= 4 and length <= MAX_RECORD_LENGTH
-
-
-def looks_like_sslv2_client_hello(data: bytes) -> bool:
-    """An SSLv2-framed CLIENT-HELLO: 2-byte header with the high bit set, type 1,
-    a version SSL 2.0 .. TLS 1.2 (RFC 5246 Appendix E.2; RFC 6101 Appendix E)."""
-    if len(data) < 5 or not data[0] & 0x80:
-        return False
-    length = ((data[0] & 0x7F) << 8) | data[1]
-    return (
-        data[2] == 1
-        and length >= 9
-        and (data[3], data[4]) in {(0, 2), (3, 0), (3, 1), (3, 2), (3, 3)}
-    )
 
 
 def looks_like_tls(data: bytes) -> bool:
