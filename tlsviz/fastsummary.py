@@ -11,8 +11,16 @@ so far are replayed into the capture layer's full TCP reassembler, which
 follows it from then on: the answer is the same, only the path differs.  A
 test compares the two on every capture at hand.
 
+While a connection stays ordinary, the loop does not even hand its data to
+the summary builder: the *hello lane* reads its hellos straight from the
+segments (without keys), the *key lane* feeds the quick Finished check
+(with a key log only); anything unexpected and the builder is given the
+connection from its first packet.  A test compares both ways on every
+capture at hand.
+
 Connections are named by the packet that opened them, so both paths name
-them alike.
+them alike.  :func:`region_summaries` reads one region of a file for
+:mod:`tlsviz.parallel`.
 """
 
 from __future__ import annotations
