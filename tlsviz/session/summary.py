@@ -12,18 +12,27 @@ the connections open at once, and time follows the handshakes, not the data.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..keys.keyring import KeyMaterial
-from ..wire import registry as reg
 from ..wire.scan import HelloFacts, HelloScanner
 from .detect import CLIENT, SERVER, Pending, PendingTable, flip, roles
 
 if TYPE_CHECKING:  # the full decoder is imported only when keys need it
     from ..keys.engine import ConnectionKeys
     from ..wire.connection import ConnectionDecoder
+
+
+@functools.cache
+def _registry() -> Any:
+    """The IANA names, loaded at the first row (after the summary has forked
+    its workers, so that each loads them alongside the others)."""
+    from ..wire import registry
+
+    return registry
 
 
 @dataclass(slots=True)
@@ -45,17 +54,17 @@ class Summary:
     @property
     def version(self) -> str | None:
         v = self.facts.version
-        return reg.version_name(v) if v is not None else None
+        return _registry().version_name(v) if v is not None else None
 
     @property
     def cipher_suite(self) -> str | None:
         s = self.facts.cipher_suite
-        return reg.suite_name(s) if s is not None else None
+        return _registry().suite_name(s) if s is not None else None
 
     @property
     def group(self) -> str | None:
         g = self.facts.group
-        return reg.group_name(g) if g is not None else None
+        return _registry().group_name(g) if g is not None else None
 
     def to_json(self) -> dict[str, Any]:
         f = self.facts
