@@ -47,8 +47,9 @@ _LABELS13 = (
 # line parser would certainly accept as is; a blank line or a comment matches
 # no group; group 3 is any other line.
 _LINE = re.compile(
-    rb"^(?:(?:CLIENT_RANDOM (" + _HEX + rb"{64}) " + _HEX + rb"{96}"
-    rb"|" + _LABELS13 + rb" (" + _HEX + rb"{64}) (?:" + _HEX + rb"{32}){2,4})[ \t]*\r?$"
+    rb"^(?:(?:CLIENT_RANDOM (" + _HEX + rb"{6})" + _HEX + rb"{58} " + _HEX + rb"{96}"
+    rb"|" + _LABELS13 + rb" (" + _HEX + rb"{6})" + _HEX + rb"{58} (?:" + _HEX + rb"{32}){2,4})"
+    rb"[ \t]*\r?$"
     rb"|[ \t]*(?:#[^\n]*)?\r?$"
     rb"|([^\n]+))",
     re.MULTILINE,
@@ -79,22 +80,18 @@ class KeyLogIndex:
         index = array("Q")
         add = index.append
         self._other: list[int] = []
+        other = self._other.append
         for m in _LINE.finditer(buf):  # type: ignore[call-overload]
-            key = m.start(1)
-            if key < 0:
-                key = m.start(2)
-                if key < 0:
-                    if m.start(3) >= 0:
-                        self._other.append(m.start(3))
-                    continue
-            add((int(buf[key : key + 6], 16) << _OFFSET_BITS) | m.start())
+            g = m.lastindex  # 1 or 2: the first 6 hex digits of a client random
+            if g is None:
+                continue  # blank, or a comment
+            if g == 3:
+                other(m.start(3))
+            else:
+                add((int(m[g], 16) << _OFFSET_BITS) | m.start())
         self._index = array("Q", sorted(index))
         self._reads = 0
-        self._newlines = array("Q", [0])
-        total = 0
-        for start in range(0, len(buf), _CHUNK):
-            total += buf[start : start + _CHUNK].count(b"\n")
-            self._newlines.append(total)
+        self._newlines: array[int] | None = None  # made when a line number is asked for
         _release(buf)  # read again from the page cache when needed
 
     def __len__(self) -> int:
@@ -108,8 +105,15 @@ class KeyLogIndex:
 
     def line_number(self, offset: int) -> int:
         """1-based number of the line at ``offset`` (lines end with a newline)."""
+        newlines = self._newlines
+        if newlines is None:  # newlines before each KiB, counted once
+            newlines = self._newlines = array("Q", [0])
+            total = 0
+            for start in range(0, len(self.buf), _CHUNK):
+                total += self.buf[start : start + _CHUNK].count(b"\n")
+                newlines.append(total)
         chunk = offset // _CHUNK
-        return int(self._newlines[chunk]) + self.buf[chunk * _CHUNK : offset].count(b"\n") + 1
+        return int(newlines[chunk]) + self.buf[chunk * _CHUNK : offset].count(b"\n") + 1
 
     def lines_for(self, client_random: bytes) -> Iterator[tuple[int, str, bytes]]:
         """(offset, label, secret) of every indexed line whose client random
