@@ -45,6 +45,8 @@ _BATCH = 256
 #: regions smaller than this are not worth a process (``--jobs`` on a small
 #: file still splits it: the tests use that)
 MIN_REGION = 1 << 20
+#: how much smaller the parent's region is than the others' (a fraction)
+_PARENT_LESS = 0.08
 #: see tlsviz.capture.tcp.CLOSED_TUPLE_SECONDS
 _LATE = 240.0
 
@@ -91,8 +93,11 @@ def _boundaries(path: str | os.PathLike[str], workers: int, min_region: int) -> 
         return []
     n = max(1, min(workers, size // max(min_region, 1)))
     out: list[int] = []
+    # the first region, read by the parent, is a little smaller: the parent
+    # also numbers, merges and writes every other region's rows
+    first = int(size * (1 - _PARENT_LESS)) // n
     for k in range(1, n):
-        b = pcap_boundary(path, size * k // n)
+        b = pcap_boundary(path, first + (size - first) * (k - 1) // (n - 1))
         if b is not None and b < size and (not out or b > out[-1]):
             out.append(b)
     return out
