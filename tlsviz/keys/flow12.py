@@ -17,7 +17,7 @@ from ..wire.hello import ClientHello, ServerHello
 from ..wire.keyexchange import ClientKeyExchange, ServerKeyExchange
 from ..wire.message import Message
 from ..wire.messages import Certificate, CertificateVerify, Finished, NewSessionTicket
-from .prf import session_hash
+from .prf import prf_family, session_hash
 from .protection import RecordDecryptor
 from .schedule12 import KeySchedule12
 from .steps import Step
@@ -157,6 +157,11 @@ class Tls12Flow:
         hs.suite = reg.SUITES.get(sh.cipher_suite)
         if hs.suite is None:
             self.keys.problem(f"unknown cipher suite {reg.suite_name(sh.cipher_suite)}")
+            return
+        try:
+            prf_family(hs.version)
+        except ValueError:
+            self.keys.problem(f"no key derivation is defined for {reg.version_name(hs.version)}")
             return
         hs.ems = sh.ext(23) is not None
         hs.etm = sh.ext(22) is not None and hs.suite.mode == "cbc"

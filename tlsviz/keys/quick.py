@@ -86,9 +86,13 @@ class QuickVerifier:
             if end > n:
                 break
             self.started = True
-            self._record(
-                direction, data[pos], (data[pos + 1] << 8) | data[pos + 2], data[pos + 5 : end]
-            )
+            try:
+                self._record(
+                    direction, data[pos], (data[pos + 1] << 8) | data[pos + 2], data[pos + 5 : end]
+                )
+            except (ValueError, IndexError, KeyError, OverflowError):
+                self.unsure = True  # bytes this check does not expect: the full flow explains them
+                return
             pos = end
             if self.status is not None or self.unsure:
                 return
@@ -179,12 +183,18 @@ class QuickVerifier:
             self.unsure = True
             return
         version, random, _, compression, etm = sh
+        if not (0x0300 <= version <= 0x0304 or (version >> 8) == 0x7F):
+            self.unsure = True  # not a version this check knows
+            return
         self.suite = suite
         self.version = version
         self.tls13 = version == 0x0304 or (version >> 8) == 0x7F
         self.hash = suite.prf_hash
         self.server_random = random
         if self.tls13 and random == HRR_RANDOM:
+            if len(self.transcript) != 1:
+                self.unsure = True  # a retry request that follows no single ClientHello
+                return
             # RFC 8446 §4.4.1: ClientHello1 becomes a message_hash
             inner = digest(self.hash, self.transcript[0])
             self.transcript = [bytes([254]) + len(inner).to_bytes(3, "big") + inner]
