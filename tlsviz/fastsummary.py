@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .capture import CaptureNote, Secrets, StreamClosed, StreamData, StreamGap, StreamOpened
-from .capture.fastread import RegionMark, fast_records, port_shard
+from .capture.fastread import CaptureEnd, RegionMark, fast_records, port_shard
 from .capture.packets import parse_frame
 from .capture.tcp import CLOSED_TUPLE_SECONDS, MAX_CLOSED, CaptureEvent, TcpReassembler
 from .keys.keyring import KeyMaterial
@@ -230,6 +230,8 @@ def _run(
                 keyed = builder.keyed
             elif isinstance(rec, CaptureNote) and notes is not None:
                 notes.append(rec.message)
+            elif isinstance(rec, CaptureEnd):
+                now = rec.time  # connections still open end with the capture
             elif isinstance(rec, RegionMark) and not tail:
                 if rec.reached:
                     tail = True
@@ -246,7 +248,7 @@ def _run(
             # belong to the next region's reader
             if not flows and not reasm._conns:
                 break
-            if lt != 1 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
+            if lt != 1 or len(frame) < 54 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
                 seg = parse_frame(lt, frame)
                 if seg is None or isinstance(seg, int) or seg[:4] not in reasm._flows:
                     continue
@@ -257,7 +259,7 @@ def _run(
                     continue
                 yield from general(n, t, lt, frame)
                 continue
-        if lt != 1 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
+        if lt != 1 or len(frame) < 54 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
             yield from general(n, t, lt, frame)
             continue
         key = frame[26:38]

@@ -33,6 +33,14 @@ def _damaged(packets: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class CaptureEnd:
+    """The last record: the time of the capture's last packet (whether or
+    not the filter let it through), for what is still open at the end."""
+
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
 class RegionMark:
     """Yielded (region reading only) when the walk comes to a region boundary:
     ``reached`` when a packet record starts exactly there (the boundary is
@@ -205,6 +213,8 @@ def _pcap(
     marks = list(boundaries)
     mark = 0
     bound = marks[0] if marks else end + 1
+    note = None
+    last = -1  # where the last whole packet record starts
     while pos < end:
         if pos >= bound:
             yield RegionMark(mark, n, pos == bound)
@@ -212,17 +222,18 @@ def _pcap(
             bound = marks[mark] if mark < len(marks) else end + 1
             continue
         if pos + 16 > end:
-            yield CaptureNote(TRUNCATED)
-            return
+            note = TRUNCATED
+            break
         sec, frac, caplen, _ = rec(mm, pos)
         if caplen > limit:
-            yield CaptureNote(_damaged(n))
-            return
+            note = _damaged(n)
+            break
         start = pos + 16
+        if start + caplen > end:
+            note = TRUNCATED
+            break
+        last = pos
         pos = start + caplen
-        if pos > end:
-            yield CaptureNote(TRUNCATED)
-            return
         n += 1
         if filtering and caplen >= 48:
             # _skip, inlined: this loop runs for every packet of a big capture;
@@ -243,6 +254,11 @@ def _pcap(
         if pos - released > _RELEASE:
             released = _release(mm, pos)
         yield (n, sec + frac * scale, linktype, mm[start:pos])
+    if note is not None:
+        yield CaptureNote(note)
+    if last >= 0:
+        sec, frac = rec(mm, last)[:2]
+        yield CaptureEnd(sec + frac * scale)
 
 
 #: The fields of an Ethernet/IPv4/TCP header the filter reads: EtherType,
@@ -264,27 +280,30 @@ def _pcapng(
     released = 0
     interfaces: list[tuple[int, float]] = []  # (linktype, seconds per tick)
     n = 0
+    note = None
+    last: tuple[int, int, float] | None = None  # the last packet's time stamp
     while pos < end:
         if pos + 12 > end:
-            yield CaptureNote(TRUNCATED)
-            return
+            note = TRUNCATED
+            break
         if mm[pos : pos + 4] == b"\x0a\x0d\x0d\x0a":
             bom = mm[pos + 8 : pos + 12]
             endian = "<" if bom == b"\x4d\x3c\x2b\x1a" else ">"
             interfaces = []
         btype, blen = struct.unpack_from(endian + "II", mm, pos)
         if blen < 12 or blen % 4 or blen > _MAX_CAPLEN:
-            yield CaptureNote(_damaged(n))
-            return
+            note = _damaged(n)
+            break
         if pos + blen > end:
-            yield CaptureNote(TRUNCATED)
-            return
+            note = TRUNCATED
+            break
         body = pos + 8
         if btype == 6:  # Enhanced Packet Block
             iface, hi, lo, caplen = struct.unpack_from(endian + "IIII", mm, body)
             if iface < len(interfaces) and body + 20 + caplen <= pos + blen:
                 lt, tick = interfaces[iface]
                 n += 1
+                last = (hi, lo, tick)
                 frame = mm[body + 20 : body + 20 + caplen]
                 if not filtering or lt != 1 or not _skip(frame, dropped, shard):
                     yield (n, ((hi << 32) | lo) * tick, lt, frame)
@@ -308,6 +327,11 @@ def _pcapng(
         progress[0] = pos
         if pos - released > _RELEASE:
             released = _release(mm, pos)
+    if note is not None:
+        yield CaptureNote(note)
+    if last is not None:
+        hi, lo, tick = last
+        yield CaptureEnd(((hi << 32) | lo) * tick)
 
 
 #: Pages already read are given back every this many bytes: mapped pages count

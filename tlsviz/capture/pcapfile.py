@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
-from .fastread import port_shard
+from .fastread import CaptureEnd, port_shard
 from .packets import SKIP_FRAGMENT, parse_frame
 from .tcp import (
     _DIRS,
@@ -473,6 +473,9 @@ class CaptureReader:
         try:
             for rec in records if records is not None else cf.records():
                 if not isinstance(rec, tuple):
+                    if isinstance(rec, CaptureEnd):
+                        self._now = rec.time
+                        continue
                     self.packets = count
                     yield rec
                     continue
@@ -488,6 +491,7 @@ class CaptureReader:
                 if (
                     in_order is not None
                     and lt == 1
+                    and len(frame) >= 54
                     and frame[23] == 6
                     and not frame[47] & 0x07
                     and frame[12:15] == b"\x08\x00\x45"
