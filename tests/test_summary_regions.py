@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import CAPTURES, CORPUS
 from tlsviz import fastsummary, parallel
@@ -187,3 +189,190 @@ def test_a_worker_error_reaches_the_parent(
         assert main(["decode", "--summary", "--jobs", "2", str(path)]) == 70
     assert "the walk broke" in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+_FLIPS = st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=6)
+
+
+def _damage(path: Path, tmp: Path, flips: list[tuple[int, int]]) -> Path:
+    data = bytearray(path.read_bytes())
+    for pos, val in flips:
+        data[pos % len(data)] = val
+    out = tmp / "damaged.pcap"
+    out.write_bytes(data)
+    return out
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(flips=_FLIPS, jobs=st.sampled_from([2, 3]), keyed=st.booleans())
+def test_damaged_captures_give_the_same_rows_in_regions(
+    mixed: tuple[Path, KeyMaterial],
+    tmp_path: Path,
+    flips: list[tuple[int, int]],
+    jobs: int,
+    keyed: bool,
+) -> None:
+    """Bytes changed anywhere (record headers, TCP headers, hellos, records):
+    the regions still give what one process gives, and nothing raises."""
+    path = _damage(mixed[0], tmp_path, flips)
+    material = mixed[1] if keyed else None
+    assert _split(path, jobs, material) == _single(path, material)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(flips=_FLIPS, keyed=st.booleans())
+def test_damaged_captures_give_the_same_rows_with_and_without_lanes(
+    mixed: tuple[Path, KeyMaterial], tmp_path: Path, flips: list[tuple[int, int]], keyed: bool
+) -> None:
+    """The lanes read hellos and records straight from the segments; on
+    damaged bytes they must give up exactly where the builder would differ."""
+    path = _damage(mixed[0], tmp_path, flips)
+    rows = {}
+    for lanes in (True, False):
+        material = mixed[1] if keyed else KeyMaterial()
+        dropped: set[bytes] = set()
+        records = fast_records(path, dropped)
+        assert records is not None
+        run = fastsummary._run(records, material, dropped, [], None, lanes=lanes)
+        rows[lanes] = sorted((s.to_json() for _, s in run), key=lambda r: r["id"])
+    assert rows[True] == rows[False]
+
+
+@given(st.binary(max_size=4096), st.integers(0, 5000))
+def test_boundary_guesses_on_random_bytes_never_raise(data: bytes, target: int) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pcap") as f:
+        f.write(
+            b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + bytes(8) + b"\x00\x00\x04\x00\x01\x00\x00\x00"
+        )
+        f.write(data)
+        f.flush()
+        b = pcap_boundary(f.name, target)
+        assert b is None or 24 <= b < 24 + len(data)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(flips=_FLIPS)
+def test_damaged_captures_with_keys_decode_without_internal_errors(
+    mixed: tuple[Path, KeyMaterial], tmp_path: Path, flips: list[tuple[int, int]]
+) -> None:
+    """The full decode and the summary, with the key log, on damaged bytes: a
+    version no key derivation knows, a retry request out of place, a frame too
+    short for its headers... are reported, never an internal error."""
+    path = _damage(mixed[0], tmp_path, flips)
+    keys = tmp_path / "mixed.keys"
+    keys.write_bytes(b"".join(p.read_bytes() for p in sorted(CAPTURES.glob("*.keys"))))
+    for args in (["--json"], ["--summary", "--jobs", "1"], ["--summary", "--jobs", "2"]):
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            code = main(["decode", *args, "--keylog", str(keys), str(path)])
+        # 2: damage that makes the file no capture at all, said in one sentence
+        assert code in (0, 2), (args, err.getvalue())
+        assert "internal error" not in err.getvalue() and "Traceback" not in err.getvalue()
+        if code == 2:
+            assert err.getvalue().count("\n") == 1, err.getvalue()
+
+
+# -- what random damage found (each once a traceback or a row that differed) --
+
+
+def _payload_at(rec: bytes | bytearray) -> int:
+    """Where the TCP payload of a pcap record (Ethernet/IPv4) starts."""
+    frame = rec[16:]
+    return 16 + 34 + ((frame[46] >> 4) << 2)
+
+
+def _rewrite(tmp: Path, src: Path, change: Any) -> Path:
+    head, recs = _records(src)
+    editable = [bytearray(r) for r in recs]
+    change(editable)
+    out = tmp / f"changed-{src.name}"
+    out.write_bytes(head + b"".join(bytes(r) for r in editable))
+    return out
+
+
+def _decodes_cleanly(path: Path, keys: Path) -> None:
+    for args in (["--json"], ["--summary", "--jobs", "1"], ["--summary", "--jobs", "2"]):
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            assert main(["decode", *args, "--keylog", str(keys), str(path)]) == 0, err.getvalue()
+        assert "internal error" not in err.getvalue()
+
+
+def test_a_server_hello_of_an_unknown_version_with_keys(tmp_path: Path) -> None:
+    """TLS 1.2's ServerHello says version 0x0346: no PRF is defined for it."""
+    src = CAPTURES / "tls12-ecdhe-rsa-aes128gcm.pcap"
+
+    def change(recs: list[bytearray]) -> None:
+        for r in recs:
+            p = _payload_at(r)
+            if r[p : p + 1] == b"\x16" and r[p + 5] == 2:
+                r[p + 9 : p + 11] = b"\x03\x46"
+                return
+        raise AssertionError("no ServerHello")
+
+    path = _rewrite(tmp_path, src, change)
+    _decodes_cleanly(path, src.with_suffix(".keys"))
+    rows = _single(path, _material(src))
+    assert rows and rows[0]["keys"]["status"] != "verified"
+
+
+def test_a_retry_request_before_any_client_hello() -> None:
+    """A HelloRetryRequest with nothing before it: the quick check gives the
+    connection to the full flow instead of failing."""
+    from tlsviz.keys.quick import QuickVerifier
+    from tlsviz.wire.scan import HRR_RANDOM
+
+    ext = b"\x00\x2b\x00\x02\x03\x04" + b"\x00\x33\x00\x02\x00\x1d"
+    body = b"\x03\x03" + HRR_RANDOM + b"\x00" + b"\x13\x01" + b"\x00"
+    body += len(ext).to_bytes(2, "big") + ext
+    msg = b"\x02" + len(body).to_bytes(3, "big") + body
+    q = QuickVerifier(_material(CAPTURES / "tls13-hrr.pcap").keylog)
+    q.feed("server", b"\x16\x03\x03" + len(msg).to_bytes(2, "big") + msg)
+    assert q.unsure
+
+
+def test_a_frame_too_short_for_its_headers(tmp_path: Path) -> None:
+    """An Ethernet frame cut after 30 bytes that claims IPv4 and TCP."""
+    src = CAPTURES / "tls13-aes128gcm.pcap"
+
+    def change(recs: list[bytearray]) -> None:
+        short = bytearray(recs[3][: 16 + 30])
+        short[8:12] = (30).to_bytes(4, "little")
+        short[12:16] = (30).to_bytes(4, "little")
+        recs.insert(3, short)
+
+    path = _rewrite(tmp_path, src, change)
+    _decodes_cleanly(path, src.with_suffix(".keys"))
+    assert _split(path, 2) == _single(path)
+
+
+def test_a_stray_packet_open_at_the_end(mixed: tuple[Path, KeyMaterial], tmp_path: Path) -> None:
+    """A packet whose address was damaged opens a connection of its own that
+    never ends: it ends with the capture, at the capture's last packet
+    (whether or not the filter let that packet through), in every region."""
+    path, _ = mixed
+
+    def change(recs: list[bytearray]) -> None:
+        r = recs[len(recs) // 3]
+        r[16 + 29] ^= 0x70  # the source address's last byte
+
+    stray = _rewrite(tmp_path, path, change)
+    one = _single(stray)
+    assert any(r["closed"] == "eof" for r in one)
+    for jobs in (2, 3, 4):
+        assert _split(stray, jobs) == one, jobs
+
+
+def _material(src: Path) -> KeyMaterial:
+    m = KeyMaterial()
+    keys = src.with_suffix(".keys")
+    m.keylog.add_text(keys.read_bytes(), source=str(keys))
+    return m
