@@ -32,7 +32,9 @@ A hole is never bridged silently: data after it is emitted only after the
 Ends (:class:`StreamClosed` reasons): "fin" once both FINs are in and either
 both streams are complete up to them or both FINs are ACKed; "rst" when the
 other side resets too, or :data:`RST_GRACE_SECONDS` of capture time after a
-RST (the other side's in-flight data is still taken meanwhile); "eof" at the
+RST (the other side's in-flight data is still taken meanwhile); a reset
+connection ends at the time of its RST even when that is noticed only at the
+end of the capture; "eof" at the
 end of the capture, or when a SYN with a new ISN reuses a busy 4-tuple (the
 old connection's end was not captured).  A closed 4-tuple then ignores late
 packets without a SYN (and late copies of its SYNs) for
@@ -207,7 +209,7 @@ class _Half:
 
 
 class _Conn:
-    __slots__ = ("fins", "halves", "id", "ignored", "isn", "keys", "reset")
+    __slots__ = ("fins", "halves", "id", "ignored", "isn", "keys", "reset", "reset_at")
 
     def __init__(self, cid: int, keys: tuple[_Key, _Key]) -> None:
         self.id = cid
@@ -216,6 +218,7 @@ class _Conn:
         self.ignored = False
         self.fins = 0  # bit d set once direction d sent a FIN
         self.reset = False  # a RST was seen: closing after RST_GRACE_SECONDS
+        self.reset_at = 0.0  # ...and when
         self.isn = [-1, -1]  # ISNs announced by SYNs, to recognise late copies
 
 
@@ -442,6 +445,7 @@ class TcpReassembler:
                 # a closed connection), but the other side's in-flight data
                 # is still taken for a moment.
                 conn.reset = True
+                conn.reset_at = time
                 key = conn.keys[d]
                 del self._flows[key]
                 self._closed[key] = (time, conn.isn[d], conn.isn[1 - d])
@@ -580,6 +584,10 @@ class TcpReassembler:
         if self._conns.get(conn.id) is not conn:
             return  # already closed (say, by both RSTs before its grace ran out)
         if conn.reset:
+            if reason == "eof":
+                # it ended when it was reset, however late the end is noticed
+                # (the grace period runs on other connections' packets)
+                t = conn.reset_at
             reason = "rst"
         if not conn.ignored:
             for d, half in enumerate(conn.halves):
