@@ -197,7 +197,7 @@ def test_hello_lane_gives_what_the_builder_gives() -> None:
                 material = KeyMaterial()
                 if with_keys:
                     material.keylog.add_text(keys.read_bytes(), source=str(keys))
-                dropped: set[bytes] = set()
+                dropped: dict[bytes, float] = {}
                 records = fast_records(path, dropped)
                 assert records is not None
                 run = fastsummary._run(records, material, dropped, [], None, lanes=lanes)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import gzip
 import io
 import os
 import struct
@@ -234,7 +235,7 @@ def test_damaged_captures_give_the_same_rows_with_and_without_lanes(
     rows = {}
     for lanes in (True, False):
         material = mixed[1] if keyed else KeyMaterial()
-        dropped: set[bytes] = set()
+        dropped: dict[bytes, float] = {}
         records = fast_records(path, dropped)
         assert records is not None
         run = fastsummary._run(records, material, dropped, [], None, lanes=lanes)
@@ -376,3 +377,60 @@ def _material(src: Path) -> KeyMaterial:
     keys = src.with_suffix(".keys")
     m.keylog.add_text(keys.read_bytes(), source=str(keys))
     return m
+
+
+@pytest.fixture(scope="module")
+def reused(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One connection's packets three times over, two seconds apart: the
+    same addresses and ports, each time opened by a new SYN with new initial
+    sequence numbers (ports are reused all the time in a capture of thousands
+    of connections)."""
+    src = CAPTURES / "tls13-aes128gcm.pcap"
+    head, recs = _records(src)
+    endian: Any = "little" if head[:4] == b"\xd4\xc3\xb2\xa1" else "big"
+    body = []
+    for k in range(3):
+        for r in recs:
+            rec = bytearray(r)
+            sec = int.from_bytes(rec[:4], endian) + 2 * k
+            rec[:4] = sec.to_bytes(4, endian)
+            for at in (16 + 38, 16 + 42):  # TCP sequence and acknowledgment numbers
+                n = int.from_bytes(rec[at : at + 4], "big")
+                rec[at : at + 4] = ((n + k * 0x10000000) & 0xFFFFFFFF).to_bytes(4, "big")
+            body.append(bytes(rec))
+    path = tmp_path_factory.mktemp("reused") / "reused.pcap"
+    path.write_bytes(head + b"".join(body))
+    return path
+
+
+def test_ports_reused_across_a_cut(reused: Path, monkeypatch: Any) -> None:
+    """A SYN in a region on the ports of a connection the region before was
+    still following at the cut: the new connection is the new region's."""
+    one = _single(reused)
+    assert len(one) == 3
+    _, recs = _records(reused)
+    pos = 24
+    for rec in recs[:-1]:
+        pos += len(rec)
+        monkeypatch.setattr(parallel, "_boundaries", lambda *_a, c=pos: [c])
+        assert _split(reused, 2) == one, pos
+
+
+def test_a_reused_port_stays_filtered_when_its_older_drop_expires(
+    reused: Path, monkeypatch: Any
+) -> None:
+    """The memory of summarised connections is bounded; forgetting an older
+    connection on the same ports must not forget the newer one (whose late
+    packets would then open a connection of their own)."""
+    one = _single(reused)
+    monkeypatch.setattr(fastsummary, "MAX_CLOSED", 3)
+    assert _single(reused) == one
+    # the capture reader's own filter (gzip files take that path)
+    from tlsviz.capture import pcapfile
+
+    gz = reused.with_suffix(".pcap.gz")
+    gz.write_bytes(gzip.compress(reused.read_bytes()))
+    whole = _single(gz)
+    assert [r["id"] for r in whole] == [r["id"] for r in one]
+    monkeypatch.setattr(pcapfile, "MAX_CLOSED", 3)
+    assert _single(gz) == whole

@@ -79,7 +79,7 @@ def lean_summaries(
     """(packet number, summary) pairs, each as soon as it is final; None when
     the file is not one the memory-mapped reader takes (then use
     :func:`tlsviz.source.summarize`)."""
-    dropped: set[bytes] = set()
+    dropped: dict[bytes, float] = {}
     records = fast_records(path, dropped, shard, progress)
     if records is None:
         return None
@@ -114,7 +114,7 @@ def region_summaries(
     first boundary that is right; then only the connections already followed,
     until they are all done.  :class:`Boundary` items report the
     boundaries."""
-    dropped: set[bytes] = set()
+    dropped: dict[bytes, float] = {}
     records = fast_records(path, dropped, None, progress, start, boundaries)
     if records is None:
         return None
@@ -129,7 +129,7 @@ def _region(pairs: Iterator[tuple[int, Any]]) -> Iterator[Summary | Boundary]:
 def _run(
     records: Iterator[object],
     material: KeyMaterial,
-    dropped: set[bytes],
+    dropped: dict[bytes, float],
     notes: list[str] | None,
     shard: tuple[int, int] | None,
     *,
@@ -164,10 +164,12 @@ def _run(
                         keys.append(src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big"))
             reasm.forget(cid, now, remember=True)
         for key in keys:
-            dropped.add(key)
+            dropped[key] = now
             order.append((now, key))
         while order and (now - order[0][0] >= CLOSED_TUPLE_SECONDS or len(order) > MAX_CLOSED):
-            dropped.discard(order.popleft()[1])
+            t0, key = order.popleft()
+            if dropped.get(key) == t0:  # not dropped again since (ports are reused)
+                del dropped[key]
 
     builder = SummaryBuilder(material=material, ignore=drop)
     out: list[CaptureEvent] = []
@@ -197,7 +199,10 @@ def _run(
                 conn = ev.packet or ev.conn
                 full_ids[ev.conn] = conn
                 full_by_id[conn] = ev.conn
-                builder.opened(conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, conn)
+                builder.opened(
+                    conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, conn,
+                    ev.syn_seen and not ev.syn_ack,
+                )  # fmt: skip
             elif isinstance(ev, StreamClosed):
                 conn = full_ids.pop(ev.conn, 0)
                 full_by_id.pop(conn, None)
@@ -235,7 +240,7 @@ def _run(
             elif isinstance(rec, RegionMark) and not tail:
                 if rec.reached:
                     tail = True
-                    yield 0, Boundary(rec, _known(flows, dropped, order, reasm))
+                    yield 0, Boundary(rec, _known(flows, dropped, reasm))
                     if not flows and not reasm._conns:
                         break
                 else:
@@ -346,7 +351,7 @@ def _run(
 def _open(builder: SummaryBuilder, fl: _Flow) -> None:
     k = fl.client_key
     n, t, _ = fl.frames[0]
-    builder.opened(n, _endpoint(k[:4], k[8:10]), _endpoint(k[4:8], k[10:12]), t, True, n)
+    builder.opened(n, _endpoint(k[:4], k[8:10]), _endpoint(k[4:8], k[10:12]), t, True, n, True)
 
 
 def _replay(builder: SummaryBuilder, fl: _Flow) -> Iterator[Summary]:
@@ -448,16 +453,13 @@ def _lane(fl: _Flow, d: int, frame: bytes, pos: int, end: int) -> bool | None:
 
 def _known(
     flows: dict[bytes, _Flow],
-    dropped: set[bytes],
-    order: deque[tuple[float, bytes]],
+    dropped: dict[bytes, float],
     reasm: TcpReassembler,
 ) -> dict[bytes, float]:
     """Keys (addresses then ports) of the connections followed or lately
     closed, with when they closed (infinity: not yet)."""
     known: dict[bytes, float] = {}
-    for t, key in order:
-        if key in dropped:
-            known[key] = t
+    known.update(dropped)
     for (src, sport, dst, dport), (t, _, _) in reasm._closed.items():
         if isinstance(src, bytes) and isinstance(dst, bytes):
             known[src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")] = t

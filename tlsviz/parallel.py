@@ -8,11 +8,10 @@ process before it walks onto it; if that process walks across it instead, it
 reads the next region itself and the results of the process that started at
 the wrong place are thrown away.  Packets are numbered from each region's
 start, and renumbered here once the packets before the region are counted.
-Past its region's end a process follows only the connections it knows (and
-what happens on their addresses); the next process drops what it saw of
-those: a connection whose addresses the process before it was following at
-the boundary, or had closed shortly before and that the next one picked up
-without a SYN.
+Past its region's end a process follows only the connections it knows, and
+what it opens there is dropped (the next process has it from its SYN); the
+next process drops what it picked up without a SYN on addresses the one
+before was following at the boundary, or had closed shortly before.
 
 Other files (pcapng, gzip) are shared by ports instead: every process reads
 the whole capture (a memory map: the pages are shared) but follows only one
@@ -141,7 +140,7 @@ def _region_worker(
                 m = item.mark
                 say("mark", (m.index, m.packets, m.reached, item.known))
                 continue
-            batch.append((item.id, item.syn_seen, _key(item.client, item.server),
+            batch.append((item.id, item.by_syn, _key(item.client, item.server),
                           item.start_time, render(item)))  # fmt: skip
             if len(batch) >= _BATCH:
                 say("rows", batch)
@@ -178,13 +177,16 @@ def _fork_worker(*args: Any) -> int:
 class _Region:
     """What the parent knows of one region and its process."""
 
-    __slots__ = ("done", "fd", "known", "offset", "pid", "pos", "read", "start", "valid")
+    __slots__ = (
+        "cutoff", "done", "fd", "known", "offset", "pid", "pos", "read", "start", "valid"
+    )  # fmt: skip
 
     def __init__(self, start: int) -> None:
         self.start = start
         self.valid: bool | None = None  # None: its boundary is not checked yet
         self.offset = 0  # packets before the region
         self.known: dict[bytes, float] = {}  # the previous process's connections
+        self.cutoff = 1 << 62  # its process's packets past this are the next region's
         self.pid = 0
         self.fd = -1
         self.read = 0  # how far its spool file has been read
@@ -225,13 +227,16 @@ def _by_region(
             if reached:
                 nxt.offset = regions[r].offset + packets
                 nxt.known = known
+                regions[r].cutoff = packets
             else:
                 stop(nxt)
                 nxt.done = True
 
     def keep(reg: _Region, row: tuple[Any, ...]) -> Any:
-        rel, syn_seen, key, start_time, text = row
-        if reg.known and _orphan(reg.known, syn_seen, key, start_time):
+        rel, by_syn, key, start_time, text = row
+        if rel > reg.cutoff:
+            return None  # opened past the region's end (a SYN on a port still followed)
+        if reg.known and _orphan(reg.known, by_syn, key, start_time):
             return None
         return renumber(text, rel, rel + reg.offset) if reg.offset else text
 
@@ -300,7 +305,7 @@ def _by_region(
             if isinstance(item, Boundary):
                 m = item.mark
                 mark(0, (m.index, m.packets, m.reached, item.known))
-            else:
+            elif item.id <= own.cutoff:
                 yield render(item)  # the first region's: numbered from the file's start
             if count % 64 == 0:
                 yield from drain(False)
@@ -344,21 +349,23 @@ def _key(client: str, server: str) -> tuple[bytes, bytes] | None:
 
 def _orphan(
     known: dict[bytes, float],
-    syn_seen: bool,
+    by_syn: bool,
     key: tuple[bytes, bytes] | None,
     start: float | None,
 ) -> bool:
-    """Did the process before this region follow this connection already?"""
-    if key is None:
+    """Did the process before this region follow this connection already?
+    Only if this region's process picked it up without its SYN (from a
+    SYN/ACK, or in the middle) on addresses the one before was following at
+    the boundary, or had closed shortly before (whose late packets it would
+    have skipped).  A connection opened by a SYN in this region is this
+    region's, even on the ports of one that was still open: the one before
+    leaves it alone."""
+    if by_syn or key is None:
         return False
     t = known.get(key[0])
     if t is None:
         t = known.get(key[1])
-    if t is None:
-        return False
-    if t == math.inf:
-        return True  # still open when the region began
-    return not syn_seen and (start or 0.0) - t < _LATE
+    return t is not None and (t == math.inf or (start or 0.0) - t < _LATE)
 
 
 # -- ports ----------------------------------------------------------------------

@@ -102,7 +102,7 @@ _MAX_SYNC_CAPLEN: Final = 1 << 16
 
 def fast_records(
     path: str | os.PathLike[str],
-    dropped: set[bytes] | None = None,
+    dropped: dict[bytes, float] | None = None,
     shard: tuple[int, int] | None = None,
     progress: list[int] | None = None,
     start: int = 0,
@@ -112,12 +112,13 @@ def fast_records(
     apply (gzip, or a file it cannot map).
 
     Packet records are ``(number, time, linktype, frame)``.  With ``dropped``
-    (address+port keys of flows the consumer no longer wants; the set may grow
-    while reading) and ``shard``, Ethernet/IPv4 frames that are certainly not
-    wanted are skipped inside the loop, before anything else is done with them:
-    packets of dropped flows (but for a SYN that opens a new connection),
-    packets of other shards (see :class:`~.pcapfile.CaptureReader`), and bare
-    ACKs (no data, no SYN/FIN/RST), which summaries do not need.
+    (address+port keys of flows the consumer no longer wants, with when it
+    dropped them; it may grow while reading) and ``shard``, Ethernet/IPv4
+    frames that are certainly not wanted are skipped inside the loop, before
+    anything else is done with them: packets of dropped flows (but for a SYN
+    that opens a new connection), packets of other shards (see
+    :class:`~.pcapfile.CaptureReader`), and bare ACKs (no data, no
+    SYN/FIN/RST), which summaries do not need.
 
     ``start`` (classic pcap only, a packet record's offset, see
     :func:`pcap_boundary`) reads from there, numbering packets from 1 again;
@@ -152,7 +153,7 @@ def port_shard(sport: int, dport: int, n: int) -> int:
     return (((sport ^ dport) * 2654435761) >> 16) % n
 
 
-def _skip(frame: bytes, dropped: set[bytes] | None, shard: tuple[int, int] | None) -> bool:
+def _skip(frame: bytes, dropped: dict[bytes, float] | None, shard: tuple[int, int] | None) -> bool:
     """Is this Ethernet frame certainly of no interest (see :func:`fast_records`)?"""
     if frame[12:15] != b"\x08\x00\x45" or frame[23] != 6:
         return False
@@ -170,8 +171,8 @@ def _skip(frame: bytes, dropped: set[bytes] | None, shard: tuple[int, int] | Non
         if key in dropped:
             if flags & 0x12 != 0x02:
                 return True
-            dropped.discard(key)  # a fresh SYN: a new connection on the same ports
-            dropped.discard(key[4:8] + key[:4] + key[10:12] + key[8:10])
+            dropped.pop(key, None)  # a fresh SYN: a new connection on the same ports
+            dropped.pop(key[4:8] + key[:4] + key[10:12] + key[8:10], None)
     return False
 
 
@@ -185,7 +186,7 @@ def _closing(gen: Iterator[object], mm: mmap.mmap, f: object) -> Iterator[object
 
 def _pcap(
     mm: mmap.mmap,
-    dropped: set[bytes] | None,
+    dropped: dict[bytes, float] | None,
     shard: tuple[int, int] | None,
     progress: list[int],
     first: int = 0,
@@ -268,7 +269,7 @@ _ETH_IPV4_TCP: Final = struct.Struct(">12xHBxH5xB2x12s8xBB")
 
 def _pcapng(
     mm: mmap.mmap,
-    dropped: set[bytes] | None,
+    dropped: dict[bytes, float] | None,
     shard: tuple[int, int] | None,
     progress: list[int],
 ) -> Iterator[object]:

@@ -392,7 +392,7 @@ class CaptureReader:
         self.packets = 0
         self._reasm = TcpReassembler()
         self._ignored: set[int] = set()
-        self._dropped: set[bytes] = set()  # raw address+port keys of ignored flows
+        self._dropped: dict[bytes, float] = {}  # raw address+port keys of ignored flows: when
         self._dropped_order: deque[tuple[float, bytes]] = deque()
         self._now = 0.0  # the time of the packet being read
         self._progress = [0]  # file position of the memory-mapped reader
@@ -404,7 +404,9 @@ class CaptureReader:
         the capture holds."""
         order, dropped, now = self._dropped_order, self._dropped, self._now
         while order and (now - order[0][0] >= CLOSED_TUPLE_SECONDS or len(order) > MAX_CLOSED):
-            dropped.discard(order.popleft()[1])
+            t0, key = order.popleft()
+            if dropped.get(key) == t0:  # not dropped again since (ports are reused)
+                del dropped[key]
 
     @property
     def bytes_read(self) -> int:
@@ -433,7 +435,7 @@ class CaptureReader:
                 for src, sport, dst, dport in c.keys:
                     if isinstance(src, bytes) and isinstance(dst, bytes):
                         key = src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
-                        self._dropped.add(key)
+                        self._dropped[key] = self._now
                         self._dropped_order.append((self._now, key))
             # nothing more is wanted from it: free its state at once (its late
             # packets are filtered by their keys, for a while)
@@ -447,7 +449,7 @@ class CaptureReader:
         self.packets = 0
         self._reasm = reasm = TcpReassembler()
         self._ignored = ignored = set[int]()
-        self._dropped = set()
+        self._dropped = {}
         self._dropped_order = deque()
         return self._events(cf, reasm, ignored)
 

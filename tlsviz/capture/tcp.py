@@ -95,6 +95,9 @@ class StreamOpened:
     #: the number of the packet that opened it (1 = the capture's first packet,
     #: as Wireshark counts frames); 0 when the feeder does not count packets
     packet: int = 0
+    #: the packet that opened it was the server's SYN/ACK (the client's SYN was
+    #: not captured); with ``syn_seen`` and not this, it was the client's SYN
+    syn_ack: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,7 +506,7 @@ class TcpReassembler:
         self._flows[key] = entry
         self._flows[rev] = (conn, 1 - d)
         self._conns[cid] = conn
-        out.append(StreamOpened(cid, client, server, time, bool(flags & SYN), self.packet))
+        out.append(StreamOpened(cid, client, server, time, bool(flags & SYN), self.packet, swap))
         return entry
 
     def _drain(self, out: list[CaptureEvent], conn: _Conn, d: int, half: _Half, t: float) -> None:

@@ -28,6 +28,8 @@ class Pending:
     syn_seen: bool
     #: the connection's number: the packet that opened it (Wireshark's frame number)
     number: int = 0
+    #: opened by the client's SYN (not picked up from a SYN/ACK or mid-stream)
+    by_syn: bool = False
     head: dict[str, bytearray] = field(
         default_factory=lambda: {CLIENT: bytearray(), SERVER: bytearray()}
     )
@@ -123,9 +125,16 @@ class PendingTable:
         self._ignore = ignore
 
     def opened(
-        self, conn: int, client: str, server: str, time: float, syn_seen: bool, packet: int
+        self,
+        conn: int,
+        client: str,
+        server: str,
+        time: float,
+        syn_seen: bool,
+        packet: int,
+        by_syn: bool = False,
     ) -> None:
-        self.pending[conn] = Pending(client, server, time, syn_seen, packet or conn)
+        self.pending[conn] = Pending(client, server, time, syn_seen, packet or conn, by_syn=by_syn)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> Pending | None:
         """Keep ``data``; the entry (now removed) once the connection is TLS."""

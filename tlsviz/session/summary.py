@@ -50,6 +50,8 @@ class Summary:
     errors: int = 0
     #: opened by a SYN or SYN/ACK the capture holds (not picked up mid-stream)
     syn_seen: bool = True
+    #: opened by the client's SYN itself
+    by_syn: bool = False
 
     @property
     def version(self) -> str | None:
@@ -139,9 +141,16 @@ class SummaryBuilder:
         return self.material is not None and self.material.given
 
     def opened(
-        self, conn: int, client: str, server: str, time: float, syn_seen: bool, packet: int = 0
+        self,
+        conn: int,
+        client: str,
+        server: str,
+        time: float,
+        syn_seen: bool,
+        packet: int = 0,
+        by_syn: bool = False,
     ) -> None:
-        self._pending.opened(conn, client, server, time, syn_seen, packet)
+        self._pending.opened(conn, client, server, time, syn_seen, packet, by_syn)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Summary]:
         live = self._live.get(conn)
@@ -163,7 +172,7 @@ class SummaryBuilder:
         """The summary of a connection followed elsewhere (the capture loop's
         lanes): its hellos' facts, and the quick verifier's verdict if it had
         keys; settled at ``time``."""
-        s = Summary(conn, client, server, start, facts=facts)
+        s = Summary(conn, client, server, start, facts=facts, by_syn=True)
         return self._final(_Live(s, False, quick=quick), time, None)
 
     def gap(self, conn: int, direction: str, length: int, time: float) -> None:
@@ -203,7 +212,9 @@ class SummaryBuilder:
     # -- internals ----------------------------------------------------------------
     def _start(self, conn: int, pend: Pending) -> list[Summary]:
         client, server, swap = roles(pend)
-        s = Summary(pend.number, client, server, pend.time, syn_seen=pend.syn_seen)
+        s = Summary(
+            pend.number, client, server, pend.time, syn_seen=pend.syn_seen, by_syn=pend.by_syn
+        )
         live = _Live(s, swap, mid_stream=not pend.syn_seen)
         if self.keyed:
             assert self.material is not None
