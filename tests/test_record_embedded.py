@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tshark_oracle import follow_tls, tshark_connections
+from tests.tshark_oracle import follow_tls, tshark_connections, tshark_expert_warnings
 from tlsviz.capture import CaptureReader, Secrets
 from tlsviz.capture.embedded import EmbeddedOptions, run_embedded
 from tlsviz.cli import main
@@ -111,13 +111,7 @@ def test_tshark_expert_has_no_tcp_warnings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = record(tmp_path, "--resume", "--mtls", capsys=capsys)
-    expert = subprocess.run(
-        ["tshark", "-r", str(path), "-q", "-z", "expert,warn"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    expert = tshark_expert_warnings(path)
     assert "TCP" not in expert and "Malformed" not in expert, expert
 
 

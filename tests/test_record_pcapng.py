@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.tshark_oracle import tshark_expert_warnings
 from tlsviz.capture import CaptureReader, Secrets, StreamClosed, StreamData, StreamOpened
 from tlsviz.capture.framer import LINKTYPE_RAW, TcpFramer, checksum
 from tlsviz.capture.packets import parse_frame
@@ -197,13 +198,7 @@ def test_tshark_reads_it_without_tcp_complaints(tmp_path: Path, v6: bool) -> Non
         t += 1.0
     path = tmp_path / "x.pcapng"
     rec.write_pcapng(path)
-    expert = subprocess.run(
-        ["tshark", "-r", str(path), "-q", "-z", "expert,warn"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    expert = tshark_expert_warnings(path)
     assert "TCP" not in expert, expert
     bad = subprocess.run(
         ["tshark", "-r", str(path), "-o", "tcp.check_checksum:TRUE", "-Y",

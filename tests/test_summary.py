@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import CAPTURES, CORPUS
-from tlsviz.capture.fastread import CaptureEnd, fast_records
+from tlsviz.capture.fastread import CaptureEnd, DroppedFlows, fast_records
 from tlsviz.capture.pcapfile import _CaptureFile
+from tlsviz.capture.tcp import MAX_CLOSED
 from tlsviz.cli import main
 
 FIELDS = ("id", "client", "server", "version", "cipher_suite", "sni", "alpn", "group")
@@ -197,7 +198,7 @@ def test_hello_lane_gives_what_the_builder_gives() -> None:
                 material = KeyMaterial()
                 if with_keys:
                     material.keylog.add_text(keys.read_bytes(), source=str(keys))
-                dropped: dict[bytes, float] = {}
+                dropped = DroppedFlows(MAX_CLOSED)
                 records = fast_records(path, dropped)
                 assert records is not None
                 run = fastsummary._run(records, material, dropped, [], None, lanes=lanes)

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import CAPTURES, CORPUS
 from tlsviz import fastsummary, parallel
-from tlsviz.capture.fastread import RegionMark, fast_records, pcap_boundary
+from tlsviz.capture.fastread import DroppedFlows, RegionMark, fast_records, pcap_boundary
+from tlsviz.capture.tcp import MAX_CLOSED
 from tlsviz.cli import main
 from tlsviz.keys.keyring import KeyMaterial
 from tlsviz.source import summary_rows
@@ -164,7 +165,7 @@ def test_a_worker_that_dies_is_an_error_not_a_shorter_list(
     def dies(*_args: Any) -> None:
         os._exit(3)
 
-    monkeypatch.setattr(parallel, "_region_worker", dies)
+    monkeypatch.setattr(parallel, "_worker", dies)
     with pytest.raises(RuntimeError, match="stopped unexpectedly"):
         _split(path, 2)
 
@@ -235,7 +236,7 @@ def test_damaged_captures_give_the_same_rows_with_and_without_lanes(
     rows = {}
     for lanes in (True, False):
         material = mixed[1] if keyed else KeyMaterial()
-        dropped: dict[bytes, float] = {}
+        dropped = DroppedFlows(MAX_CLOSED)
         records = fast_records(path, dropped)
         assert records is not None
         run = fastsummary._run(records, material, dropped, [], None, lanes=lanes)

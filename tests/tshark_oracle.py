@@ -61,6 +61,17 @@ def _first(node: Any, key: str) -> Any:
     return None
 
 
+def tshark_expert_warnings(pcap: Path | str) -> str:
+    """tshark's expert-info report of warnings and worse for a capture."""
+    return subprocess.run(
+        ["tshark", "-r", str(pcap), "-q", "-z", "expert,warn"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+
 def run_tshark(pcap: Path | str, options: Sequence[str] = ()) -> list[dict[str, Any]]:
     out = subprocess.run(
         ["tshark", "-r", str(pcap), "-T", "json", "--no-duplicate-keys", *options],

@@ -29,15 +29,21 @@ import functools
 import math
 import os
 import socket
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .capture import CaptureNote, Secrets, StreamClosed, StreamData, StreamGap, StreamOpened
-from .capture.fastread import CaptureEnd, RegionMark, fast_records, port_shard
+from .capture.fastread import (
+    CaptureEnd,
+    DroppedFlows,
+    RegionMark,
+    fast_records,
+    flow_key,
+    port_shard,
+)
 from .capture.packets import parse_frame
-from .capture.tcp import CLOSED_TUPLE_SECONDS, MAX_CLOSED, CaptureEvent, TcpReassembler
+from .capture.tcp import MAX_CLOSED, CaptureEvent, TcpReassembler
 from .keys.keyring import KeyMaterial
 from .session.detect import verdict
 from .session.summary import Summary, SummaryBuilder
@@ -79,7 +85,7 @@ def lean_summaries(
     """(packet number, summary) pairs, each as soon as it is final; None when
     the file is not one the memory-mapped reader takes (then use
     :func:`tlsviz.source.summarize`)."""
-    dropped: dict[bytes, float] = {}
+    dropped = DroppedFlows(MAX_CLOSED)
     records = fast_records(path, dropped, shard, progress)
     if records is None:
         return None
@@ -114,26 +120,20 @@ def region_summaries(
     first boundary that is right; then only the connections already followed,
     until they are all done.  :class:`Boundary` items report the
     boundaries."""
-    dropped: dict[bytes, float] = {}
+    dropped = DroppedFlows(MAX_CLOSED)
     records = fast_records(path, dropped, None, progress, start, boundaries)
     if records is None:
         return None
-    return _region(_run(records, material, dropped, notes, None, region=True))
-
-
-def _region(pairs: Iterator[tuple[int, Any]]) -> Iterator[Summary | Boundary]:
-    for _, item in pairs:
-        yield item
+    return (item for _, item in _run(records, material, dropped, notes, None))
 
 
 def _run(
     records: Iterator[object],
     material: KeyMaterial,
-    dropped: dict[bytes, float],
+    dropped: DroppedFlows,
     notes: list[str] | None,
     shard: tuple[int, int] | None,
     *,
-    region: bool = False,
     lanes: bool = True,
 ) -> Iterator[tuple[int, Any]]:
     flows: dict[bytes, _Flow] = {}
@@ -141,7 +141,6 @@ def _run(
     reasm = TcpReassembler()
     full_ids: dict[int, int] = {}  # reassembler connection -> our id (its first packet)
     full_by_id: dict[int, int] = {}
-    order: deque[tuple[float, bytes]] = deque()
     now = 0.0
 
     def drop(conn: int) -> None:
@@ -158,18 +157,10 @@ def _run(
             if cid is None:
                 return
             c = reasm._conns.get(cid)
-            if c is not None:
-                for src, sport, dst, dport in c.keys:
-                    if isinstance(src, bytes) and isinstance(dst, bytes) and len(src) == 4:
-                        keys.append(src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big"))
+            if c is not None:  # the filter reads IPv4 frames only
+                keys = [x for t in c.keys if len(t[0]) == 4 and (x := flow_key(*t)) is not None]
             reasm.forget(cid, now, remember=True)
-        for key in keys:
-            dropped[key] = now
-            order.append((now, key))
-        while order and (now - order[0][0] >= CLOSED_TUPLE_SECONDS or len(order) > MAX_CLOSED):
-            t0, key = order.popleft()
-            if dropped.get(key) == t0:  # not dropped again since (ports are reused)
-                del dropped[key]
+        dropped.drop(keys, now)
 
     builder = SummaryBuilder(material=material, ignore=drop)
     out: list[CaptureEvent] = []
@@ -199,10 +190,8 @@ def _run(
                 conn = ev.packet or ev.conn
                 full_ids[ev.conn] = conn
                 full_by_id[conn] = ev.conn
-                builder.opened(
-                    conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, conn,
-                    ev.syn_seen and not ev.syn_ack,
-                )  # fmt: skip
+                client, server = str(ev.client), str(ev.server)
+                builder.opened(conn, client, server, ev.time, ev.syn_seen, conn, ev.by_syn)
             elif isinstance(ev, StreamClosed):
                 conn = full_ids.pop(ev.conn, 0)
                 full_by_id.pop(conn, None)
@@ -253,16 +242,7 @@ def _run(
             # belong to the next region's reader
             if not flows and not reasm._conns:
                 break
-            if lt != 1 or len(frame) < 54 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
-                seg = parse_frame(lt, frame)
-                if seg is None or isinstance(seg, int) or seg[:4] not in reasm._flows:
-                    continue
-            elif frame[26:38] not in flows:
-                f = frame
-                tup = (f[26:30], (f[34] << 8) | f[35], f[30:34], (f[36] << 8) | f[37])
-                if tup not in reasm._flows:
-                    continue
-                yield from general(n, t, lt, frame)
+            if not _followed(lt, frame, flows, reasm):
                 continue
         if lt != 1 or len(frame) < 54 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
             yield from general(n, t, lt, frame)
@@ -451,21 +431,31 @@ def _lane(fl: _Flow, d: int, frame: bytes, pos: int, end: int) -> bool | None:
     return None
 
 
+def _followed(lt: int, frame: bytes, flows: dict[bytes, _Flow], reasm: TcpReassembler) -> bool:
+    """Is this packet one of a connection this loop or the reassembler follows?"""
+    if lt == 1 and len(frame) >= 54 and frame[23] == 6 and frame[12:15] == b"\x08\x00\x45":
+        if frame[26:38] in flows:
+            return True
+        f = frame
+        return (f[26:30], (f[34] << 8) | f[35], f[30:34], (f[36] << 8) | f[37]) in reasm._flows
+    seg = parse_frame(lt, frame)
+    return seg is not None and not isinstance(seg, int) and seg[:4] in reasm._flows
+
+
 def _known(
     flows: dict[bytes, _Flow],
-    dropped: dict[bytes, float],
+    dropped: DroppedFlows,
     reasm: TcpReassembler,
 ) -> dict[bytes, float]:
     """Keys (addresses then ports) of the connections followed or lately
     closed, with when they closed (infinity: not yet)."""
-    known: dict[bytes, float] = {}
-    known.update(dropped)
-    for (src, sport, dst, dport), (t, _, _) in reasm._closed.items():
-        if isinstance(src, bytes) and isinstance(dst, bytes):
-            known[src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")] = t
-    for src, sport, dst, dport in reasm._flows:
-        if isinstance(src, bytes) and isinstance(dst, bytes):
-            known[src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")] = math.inf
+    known = dict(dropped)
+    for tup, (t, _, _) in reasm._closed.items():
+        if (key := flow_key(*tup)) is not None:
+            known[key] = t
+    for tup in reasm._flows:
+        if (key := flow_key(*tup)) is not None:
+            known[key] = math.inf
     for key in flows:
         known[key] = math.inf
     return known

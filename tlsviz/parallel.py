@@ -25,13 +25,14 @@ material is inherited, not copied.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import pickle
 import re
 import signal
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .keys.keyring import KeyMaterial
@@ -105,20 +106,19 @@ def _boundaries(path: str | os.PathLike[str], workers: int, min_region: int) -> 
 # -- regions --------------------------------------------------------------------
 
 
-def _region_worker(
-    path: str,
-    material: KeyMaterial,
-    start: int,
-    bounds: list[int],
+def _worker(
+    source: Callable[[list[str], list[int]], Iterable[Any] | None],
     spool: int,
     render: Callable[[Summary], Any],
 ) -> None:
-    """One region's process (forked).  Everything it has to say goes to
-    ``spool``, an unnamed temporary file, as length-prefixed pickled messages:
-    ("rows", batch), ("mark", boundary), ("end", notes) or ("error", text),
-    each with how far the walk has come.  The parent reads the file when it
-    can number the rows: no process holds a region's worth of rows in memory."""
-    from .fastsummary import Boundary, region_summaries
+    """One worker process (forked): the summaries of ``source(notes,
+    progress)``, a region's or a port shard's.  Everything it has to say goes
+    to ``spool``, an unnamed temporary file, as length-prefixed pickled
+    messages: ("rows", batch), ("mark", boundary), ("end", notes) or ("error",
+    text), each with how far the walk has come.  The parent reads the file when
+    it can number the rows: no process holds a region's worth of rows in
+    memory."""
+    from .fastsummary import Boundary
 
     notes: list[str] = []
     batch: list[tuple[Any, ...]] = []
@@ -131,7 +131,7 @@ def _region_worker(
             view = view[os.write(spool, view) :]
 
     try:
-        items = region_summaries(path, material, start, bounds, notes=notes, progress=cell)
+        items = source(notes, cell)
         assert items is not None
         for item in items:
             if isinstance(item, Boundary):
@@ -140,8 +140,9 @@ def _region_worker(
                 m = item.mark
                 say("mark", (m.index, m.packets, m.reached, item.known))
                 continue
-            batch.append((item.id, item.by_syn, _key(item.client, item.server),
-                          item.start_time, render(item)))  # fmt: skip
+            # the address keys matter only for rows picked up without a SYN
+            key = None if item.by_syn else _key(item.client, item.server)
+            batch.append((item.id, item.by_syn, key, item.start_time, render(item)))
             if len(batch) >= _BATCH:
                 say("rows", batch)
                 batch = []
@@ -167,7 +168,7 @@ def _fork_worker(*args: Any) -> int:
     if pid == 0:  # the child: never returns into the caller's code
         code = 1
         try:
-            _region_worker(*args)
+            _worker(*args)
             code = 0
         finally:
             os._exit(code)
@@ -175,7 +176,7 @@ def _fork_worker(*args: Any) -> int:
 
 
 class _Region:
-    """What the parent knows of one region and its process."""
+    """What the parent knows of one region (or port shard) and its process."""
 
     __slots__ = (
         "cutoff", "done", "fd", "known", "offset", "pid", "pos", "read", "start", "valid"
@@ -192,6 +193,40 @@ class _Region:
         self.read = 0  # how far its spool file has been read
         self.done = False
         self.pos = start
+
+    def start_worker(
+        self, source: Callable[[list[str], list[int]], Iterable[Any] | None], render: Any
+    ) -> None:
+        self.fd = _spool_file()
+        self.pid = _fork_worker(source, self.fd, render)
+
+    def messages(self, block: bool) -> Iterator[tuple[str, Any]]:
+        """The whole messages its worker has written since the last read
+        (with ``block``: all of them, once the worker has ended)."""
+        if block and self.pid:
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        data = os.pread(self.fd, os.fstat(self.fd).st_size - self.read, self.read)
+        pos = 0
+        while pos + 4 <= len(data):
+            n = int.from_bytes(data[pos : pos + 4], "little")
+            if pos + 4 + n > len(data):
+                break
+            kind, payload, self.pos = pickle.loads(data[pos + 4 : pos + 4 + n])
+            pos += 4 + n
+            self.read += 4 + n
+            yield kind, payload
+
+    def stop(self) -> None:
+        """End its worker (if still running) and free its spool."""
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def _by_region(
@@ -210,13 +245,6 @@ def _by_region(
     found: list[str] = []
     size = max(os.path.getsize(path), 1)
 
-    def stop(reg: _Region) -> None:
-        if reg.pid:
-            with contextlib.suppress(OSError):
-                os.kill(reg.pid, signal.SIGKILL)
-                os.waitpid(reg.pid, 0)
-            reg.pid = 0
-
     def mark(r: int, payload: Any) -> None:
         """Region r's process came to a boundary: the next region is vouched for, or void."""
         index, packets, reached, known = payload
@@ -229,7 +257,7 @@ def _by_region(
                 nxt.known = known
                 regions[r].cutoff = packets
             else:
-                stop(nxt)
+                nxt.stop()
                 nxt.done = True
 
     def keep(reg: _Region, row: tuple[Any, ...]) -> Any:
@@ -244,17 +272,7 @@ def _by_region(
         """The rows region r's process has written so far (with ``block``, all
         of them, once it has ended)."""
         reg = regions[r]
-        if block and reg.pid:
-            os.waitpid(reg.pid, 0)
-            reg.pid = 0
-        data = os.pread(reg.fd, os.fstat(reg.fd).st_size - reg.read, reg.read)
-        pos = 0
-        while not reg.done and pos + 4 <= len(data):
-            n = int.from_bytes(data[pos : pos + 4], "little")
-            if pos + 4 + n > len(data):
-                break
-            kind, payload, reg.pos = pickle.loads(data[pos + 4 : pos + 4 + n])
-            pos += 4 + n
+        for kind, payload in reg.messages(block):
             if kind == "rows":
                 for row in payload:
                     got = keep(reg, row)
@@ -268,9 +286,9 @@ def _by_region(
                     note = _shift_note(note, reg.offset)
                     if note not in found:
                         found.append(note)
+                break
             else:
                 raise RuntimeError(payload)
-        reg.read += pos
         if block and not reg.done:
             # a worker that ends without saying so has died: never a silently
             # shorter listing
@@ -281,7 +299,7 @@ def _by_region(
             reg = regions[r]
             if reg.valid is None and block:
                 reg.valid = False  # no process came to it: the capture ended before
-                stop(reg)
+                reg.stop()
             if reg.valid is None:
                 break  # neither it nor the regions after it can be numbered yet
             if reg.valid is False:
@@ -291,9 +309,9 @@ def _by_region(
 
     try:
         for k in range(1, len(regions)):
-            regions[k].fd = _spool_file()
-            regions[k].pid = _fork_worker(
-                os.fspath(path), material, bounds[k - 1], bounds[k:], regions[k].fd, render
+            regions[k].start_worker(
+                functools.partial(_region_source, path, material, bounds[k - 1], bounds[k:]),
+                render,
             )
         own = regions[0]
         cell = [0]
@@ -319,10 +337,20 @@ def _by_region(
             notes.extend(found)
     finally:
         for reg in regions[1:]:
-            stop(reg)
-            if reg.fd >= 0:
-                os.close(reg.fd)
-                reg.fd = -1
+            reg.stop()
+
+
+def _region_source(
+    path: str | os.PathLike[str],
+    material: KeyMaterial,
+    start: int,
+    bounds: list[int],
+    notes: list[str],
+    progress: list[int],
+) -> Iterable[Any] | None:
+    from .fastsummary import region_summaries
+
+    return region_summaries(path, material, start, bounds, notes=notes, progress=progress)
 
 
 def _shift_note(note: str, offset: int) -> str:
@@ -371,31 +399,6 @@ def _orphan(
 # -- ports ----------------------------------------------------------------------
 
 
-def _port_worker(
-    path: str,
-    material: KeyMaterial,
-    k: int,
-    n: int,
-    out: Any,
-    render: Callable[[Summary], Any],
-) -> None:
-    notes: list[str] = []
-    batch: list[tuple[int, int, Any]] = []
-    cell = [0]
-    try:
-        for s in summary_rows(path, material, notes=notes, shard=(k, n), progress=cell):
-            batch.append((cell[0], s.id, render(s)))
-            if len(batch) >= _BATCH:
-                out.send(("rows", batch, cell[0]))
-                batch = []
-        out.send(("rows", batch, cell[0]))
-        out.send(("end", [], cell[0]))
-    except Exception as err:  # reported by the parent as one sentence
-        out.send(("error", f"{type(err).__name__}: {err}", 0))
-    finally:
-        out.close()
-
-
 def _by_ports(
     path: str | os.PathLike[str],
     material: KeyMaterial,
@@ -404,63 +407,51 @@ def _by_ports(
     progress: Any,
     render: Callable[[Summary], Any],
 ) -> Iterator[Any]:
-    import multiprocessing as mp
-    from multiprocessing.connection import Connection
-
-    ctx = mp.get_context("fork")
-    pipes: list[Connection] = []
-    procs = []
-    # shard 0 runs in this process (it merges the others' rows as it goes), so
-    # n shards use n processes: no core is left to a process that only waits
-    for k in range(1, workers):
-        parent, child = ctx.Pipe(duplex=False)
-        p = ctx.Process(
-            target=_port_worker,
-            args=(os.fspath(path), material, k, workers, child, render),
-            daemon=True,
-        )
-        p.start()
-        child.close()
-        pipes.append(parent)
-        procs.append(p)
-
-    def own() -> Iterator[tuple[int, int, Any]]:
-        cell = [0]
-        rows = summary_rows(path, material, notes=notes, shard=(0, workers), progress=cell)
-        for count, s in enumerate(rows, 1):
-            if progress is not None and count % 256 == 0:
-                progress(cell[0])
-            yield cell[0], s.id, render(s)
+    """Every process reads the whole file and follows one n-th of the
+    connections; shard 0 runs in this process (it merges the others' rows as
+    it goes), so n shards use n processes.  Its notes are those of the file:
+    the workers' are the same."""
+    shards = [_Region(0) for _ in range(1, workers)]
 
     def drain(block: bool) -> Iterator[Any]:
-        """Rows the workers have sent so far (all of them, with ``block``)."""
-        for k, conn in enumerate(pipes):
-            while live[k] and (block or conn.poll()):
-                try:
-                    kind, payload, _ = conn.recv()
-                except EOFError:
-                    # a worker that ends without saying so has died: never a
-                    # silently shorter listing
-                    raise RuntimeError(f"summary worker {k + 1} stopped unexpectedly") from None
+        """Rows the workers have written so far (all of them, with ``block``)."""
+        for k, reg in enumerate(shards, 1):
+            for kind, payload in () if reg.done else reg.messages(block):
                 if kind == "rows":
                     for row in payload:
-                        yield row[2]
+                        yield row[4]
                 elif kind == "end":
-                    live[k] = False
+                    reg.done = True
+                    break
                 else:
                     raise RuntimeError(payload)
+            if block and not reg.done:
+                raise RuntimeError(f"summary worker {k} stopped unexpectedly")
 
     # Rows are written as they come: this process's own as it makes them, the
     # workers' whenever a batch has arrived (no waiting on a slower worker).
-    live = [True] * len(pipes)
     try:
-        for n, (_, _, row) in enumerate(own()):
-            yield row
-            if n % 64 == 0:
+        for k, reg in enumerate(shards, 1):
+            reg.start_worker(functools.partial(_shard_source, path, material, (k, workers)), render)
+        cell = [0]
+        rows = summary_rows(path, material, notes=notes, shard=(0, workers), progress=cell)
+        for count, s in enumerate(rows, 1):
+            yield render(s)
+            if count % 64 == 0:
                 yield from drain(False)
+                if progress is not None:
+                    progress(cell[0])
         yield from drain(True)
     finally:
-        for p in procs:
-            p.join(timeout=5)
-            if p.is_alive():
-                p.kill()
+        for reg in shards:
+            reg.stop()
+
+
+def _shard_source(
+    path: str | os.PathLike[str],
+    material: KeyMaterial,
+    shard: tuple[int, int],
+    notes: list[str],
+    progress: list[int],
+) -> Iterable[Any]:
+    return summary_rows(path, material, notes=notes, shard=shard, progress=progress)

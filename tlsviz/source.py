@@ -126,7 +126,9 @@ def summarize(
             yield from builder.data(ev.conn, ev.direction, ev.data, ev.time)
             last = ev.time
         elif isinstance(ev, StreamOpened):
-            builder.opened(ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet)
+            builder.opened(
+                ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet, ev.by_syn
+            )
         elif isinstance(ev, StreamClosed):
             yield from builder.closed(ev.conn, ev.time, ev.reason)
         elif isinstance(ev, StreamGap):

@@ -18,11 +18,12 @@ import contextlib
 import mmap
 import os
 import struct
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from .tcp import CaptureNote, Secrets
+from .tcp import CLOSED_TUPLE_SECONDS, CaptureNote, Secrets
 
 TRUNCATED: Final = "The capture ends in the middle of a packet; the last packet was ignored."
 _MAX_CAPLEN: Final = 1 << 26
@@ -30,6 +31,38 @@ _MAX_CAPLEN: Final = 1 << 26
 
 def _damaged(packets: int) -> str:
     return f"The capture file is damaged after packet {packets}; the rest of it was ignored."
+
+
+def flow_key(src: Any, sport: int, dst: Any, dport: int) -> bytes | None:
+    """The key of a 4-tuple as the filter reads it from a frame (addresses,
+    then ports); None for addresses that are not packed bytes."""
+    if isinstance(src, bytes) and isinstance(dst, bytes):
+        return src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
+    return None
+
+
+class DroppedFlows(dict[bytes, float]):
+    """The flows a consumer wants nothing more of, by :func:`flow_key`, with
+    when it dropped them: :func:`fast_records` skips their packets (but for a
+    fresh SYN, which takes the key out).  A key is forgotten after
+    :data:`~.tcp.CLOSED_TUPLE_SECONDS` or beyond ``limit`` keys, as the
+    reassembler forgets closed tuples, so memory stays bounded however many
+    connections the capture holds."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self._order: deque[tuple[float, bytes]] = deque()
+
+    def drop(self, keys: Iterable[bytes], now: float) -> None:
+        order = self._order
+        for key in keys:
+            self[key] = now
+            order.append((now, key))
+        while order and (now - order[0][0] >= CLOSED_TUPLE_SECONDS or len(order) > self.limit):
+            t0, key = order.popleft()
+            if self.get(key) == t0:  # not dropped again since (ports are reused)
+                del self[key]
 
 
 @dataclass(frozen=True, slots=True)

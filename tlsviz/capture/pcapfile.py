@@ -28,15 +28,13 @@ import contextlib
 import os
 import struct
 import zlib
-from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
-from .fastread import CaptureEnd, port_shard
+from .fastread import CaptureEnd, DroppedFlows, flow_key, port_shard
 from .packets import SKIP_FRAGMENT, parse_frame
 from .tcp import (
     _DIRS,
-    CLOSED_TUPLE_SECONDS,
     MAX_CLOSED,
     CaptureEvent,
     CaptureNote,
@@ -392,21 +390,10 @@ class CaptureReader:
         self.packets = 0
         self._reasm = TcpReassembler()
         self._ignored: set[int] = set()
-        self._dropped: dict[bytes, float] = {}  # raw address+port keys of ignored flows: when
-        self._dropped_order: deque[tuple[float, bytes]] = deque()
+        self._dropped = DroppedFlows(MAX_CLOSED)  # ignored flows, skipped by the mapped reader
         self._now = 0.0  # the time of the packet being read
         self._progress = [0]  # file position of the memory-mapped reader
         self._mapped = False  # the memory-mapped reader (and its key filter) is in use
-
-    def _expire_dropped(self) -> None:
-        """Forget the keys of flows dropped long ago (as the reassembler
-        forgets closed tuples): memory stays flat however many connections
-        the capture holds."""
-        order, dropped, now = self._dropped_order, self._dropped, self._now
-        while order and (now - order[0][0] >= CLOSED_TUPLE_SECONDS or len(order) > MAX_CLOSED):
-            t0, key = order.popleft()
-            if dropped.get(key) == t0:  # not dropped again since (ports are reused)
-                del dropped[key]
 
     @property
     def bytes_read(self) -> int:
@@ -432,15 +419,11 @@ class CaptureReader:
         if self.fast:
             c = self._reasm._conns.get(conn)
             if c is not None:
-                for src, sport, dst, dport in c.keys:
-                    if isinstance(src, bytes) and isinstance(dst, bytes):
-                        key = src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
-                        self._dropped[key] = self._now
-                        self._dropped_order.append((self._now, key))
+                keys = (flow_key(*k) for k in c.keys)
+                self._dropped.drop([k for k in keys if k is not None], self._now)
             # nothing more is wanted from it: free its state at once (its late
             # packets are filtered by their keys, for a while)
             self._reasm.forget(conn, self._now, remember=not (self._mapped and self.link_type == 1))
-            self._expire_dropped()
 
     def __iter__(self) -> Iterator[CaptureEvent]:
         cf = self._file if self._file is not None else _CaptureFile(self._path, lazy=self.fast)
@@ -449,8 +432,7 @@ class CaptureReader:
         self.packets = 0
         self._reasm = reasm = TcpReassembler()
         self._ignored = ignored = set[int]()
-        self._dropped = {}
-        self._dropped_order = deque()
+        self._dropped = DroppedFlows(MAX_CLOSED)
         return self._events(cf, reasm, ignored)
 
     def _events(

@@ -99,6 +99,11 @@ class StreamOpened:
     #: not captured); with ``syn_seen`` and not this, it was the client's SYN
     syn_ack: bool = False
 
+    @property
+    def by_syn(self) -> bool:
+        """Opened by the client's SYN itself."""
+        return self.syn_seen and not self.syn_ack
+
 
 @dataclass(frozen=True, slots=True)
 class StreamData:

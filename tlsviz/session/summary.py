@@ -48,9 +48,7 @@ class Summary:
     keys: tuple[str, str] | None = None  # (status, reason)
     closed: str | None = None
     errors: int = 0
-    #: opened by a SYN or SYN/ACK the capture holds (not picked up mid-stream)
-    syn_seen: bool = True
-    #: opened by the client's SYN itself
+    #: opened by the client's SYN itself (not from a SYN/ACK, nor mid-stream)
     by_syn: bool = False
 
     @property
@@ -212,9 +210,7 @@ class SummaryBuilder:
     # -- internals ----------------------------------------------------------------
     def _start(self, conn: int, pend: Pending) -> list[Summary]:
         client, server, swap = roles(pend)
-        s = Summary(
-            pend.number, client, server, pend.time, syn_seen=pend.syn_seen, by_syn=pend.by_syn
-        )
+        s = Summary(pend.number, client, server, pend.time, by_syn=pend.by_syn)
         live = _Live(s, swap, mid_stream=not pend.syn_seen)
         if self.keyed:
             assert self.material is not None
