@@ -237,7 +237,12 @@ def _pcap(
     linktype &= 0x0FFFFFFF
     limit = min(max(snaplen, 0x40000), _MAX_CAPLEN)
     rec = struct.Struct(endian + "IIII").unpack_from
-    net = _ETH_IPV4_TCP.unpack_from
+    # one unpack reads a record's header and the fields of an Ethernet/IPv4/
+    # TCP frame the filter needs (in the file's byte order: the network's
+    # 16-bit fields are compared as read)
+    one = struct.Struct(endian + "IIII" + _ETH_IPV4_TCP).unpack_from
+    ipv4 = 0x0800 if endian == ">" else 0x0008
+    bare = [_as_read(20 + ((o >> 4) << 2), endian) for o in range(256)]
     end = len(mm)
     pos = max(first, 24)
     n = 0
@@ -247,18 +252,30 @@ def _pcap(
     marks = list(boundaries)
     mark = 0
     bound = marks[0] if marks else end + 1
+    # past ``edge`` the loop checks boundaries and the end of the file; before
+    # it a record's 64 bytes (header + frame fields) are all in the file
+    edge = min(bound, end - 63)
     note = None
     last = -1  # where the last whole packet record starts
-    while pos < end:
-        if pos >= bound:
-            yield RegionMark(mark, n, pos == bound)
-            mark += 1
-            bound = marks[mark] if mark < len(marks) else end + 1
-            continue
-        if pos + 16 > end:
-            note = TRUNCATED
-            break
-        sec, frac, caplen, _ = rec(mm, pos)
+    while True:
+        if pos >= edge:
+            if pos >= bound and pos < end:
+                yield RegionMark(mark, n, pos == bound)
+                mark += 1
+                bound = marks[mark] if mark < len(marks) else end + 1
+                edge = min(bound, end - 63)
+                continue
+            if pos >= end:
+                break
+            if pos + 16 > end:
+                note = TRUNCATED
+                break
+            # a record this close to the end holds under 48 bytes of frame
+            # (or is cut short): the filter does not look at it
+            sec, frac, caplen, _ = rec(mm, pos)
+            proto = 0
+        else:
+            sec, frac, caplen, _, ethertype, vihl, total, proto, key, offset, flags = one(mm, pos)
         if caplen > limit:
             note = _damaged(n)
             break
@@ -269,21 +286,18 @@ def _pcap(
         last = pos
         pos = start + caplen
         n += 1
-        if filtering and caplen >= 48:
-            # _skip, inlined: this loop runs for every packet of a big capture;
-            # one unpack reads the header fields it needs, nothing is copied
-            ethertype, vihl, total, proto, key, offset, flags = net(mm, start)
-            if proto == 6 and ethertype == 0x0800 and vihl == 0x45:
-                if m > 1:
-                    x = ((key[8] ^ key[10]) << 8) | (key[9] ^ key[11])  # port_shard, inlined
-                    if ((x * 2654435761) >> 16) % m != k:
-                        continue
-                if not flags & 0x07 and total == 20 + ((offset >> 4) << 2):
+        if proto == 6 and filtering and caplen >= 48 and ethertype == ipv4 and vihl == 0x45:
+            # _skip, inlined: this loop runs for every packet of a big capture
+            if m > 1:
+                x = ((key[8] ^ key[10]) << 8) | (key[9] ^ key[11])  # port_shard, inlined
+                if ((x * 2654435761) >> 16) % m != k:
                     continue
-                if dropped and key in dropped:
-                    if flags & 0x12 != 0x02:
-                        continue
-                    _skip(mm[start:pos], dropped, None)  # a fresh SYN reopens the ports
+            if not flags & 0x07 and total == bare[offset]:
+                continue
+            if dropped and key in dropped:
+                if flags & 0x12 != 0x02:
+                    continue
+                _skip(mm[start:pos], dropped, None)  # a fresh SYN reopens the ports
         progress[0] = pos
         if pos - released > _RELEASE:
             released = _release(mm, pos)
@@ -295,9 +309,15 @@ def _pcap(
         yield CaptureEnd(sec + frac * scale)
 
 
+def _as_read(v: int, endian: str) -> int:
+    """A big-endian 16-bit network field's value as a struct of ``endian`` reads it."""
+    return v if endian == ">" else ((v & 0xFF) << 8) | (v >> 8)
+
+
 #: The fields of an Ethernet/IPv4/TCP header the filter reads: EtherType,
-#: version+IHL, total length, protocol, addresses+ports, data offset, flags.
-_ETH_IPV4_TCP: Final = struct.Struct(">12xHBxH5xB2x12s8xBB")
+#: version+IHL, total length, protocol, addresses+ports, data offset, flags
+#: (48 bytes, after the 16 of the record header).
+_ETH_IPV4_TCP: Final = "12xHBxH5xB2x12s8xBB"
 
 
 def _pcapng(
