@@ -14,7 +14,7 @@ rest of the connection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .framing import looks_like_sslv2_client_hello
 
@@ -28,8 +28,6 @@ class HelloFacts:
 
     client_random: bytes | None = None
     sni: str | None = None
-    offered_alpn: list[str] = field(default_factory=list)
-    offers_tls13: bool = False
     version: int | None = None
     cipher_suite: int | None = None
     group: int | None = None
@@ -60,7 +58,8 @@ def _exts(data: bytes, pos: int, end: int) -> list[tuple[int, int, int]]:
 
 
 def scan_client_hello(body: bytes, facts: HelloFacts) -> None:
-    """ClientHello body (after the 4-byte handshake header), RFC 8446 §4.1.2."""
+    """ClientHello body (after the 4-byte handshake header), RFC 8446 §4.1.2:
+    its random and server name (the walk ends at the server_name extension)."""
     n = len(body)
     facts.client_hellos += 1
     if n < 38:
@@ -80,29 +79,16 @@ def scan_client_hello(body: bytes, facts: HelloFacts) -> None:
     stop = min(n, pos + 2 + ((body[pos] << 8) | body[pos + 1]))
     pos += 2
     while pos + 4 <= stop:
-        etype = (body[pos] << 8) | body[pos + 1]
         s = pos + 4
         e = s + ((body[pos + 2] << 8) | body[pos + 3])
-        pos = e
         if e > stop:
-            break
-        if etype == 0:
+            return
+        if body[pos] == 0 and body[pos + 1] == 0:  # server_name
             if facts.sni is None and e - s >= 5 and body[s + 2] == 0:
                 ln = (body[s + 3] << 8) | body[s + 4]
                 facts.sni = body[s + 5 : min(e, s + 5 + ln)].decode("ascii", "backslashreplace")
-        elif etype == 16:
-            if not facts.offered_alpn:
-                p = s + 2
-                while p < e:
-                    ln = body[p]
-                    facts.offered_alpn.append(
-                        body[p + 1 : p + 1 + ln].decode("ascii", "backslashreplace")
-                    )
-                    p += 1 + ln
-        elif etype == 43 and e > s:
-            for p in range(s + 1, e - 1, 2):
-                if (body[p] == 3 and body[p + 1] == 4) or body[p] == 0x7F:
-                    facts.offers_tls13 = True
+            return
+        pos = e
 
 
 def scan_sslv2_hello(data: bytes, facts: HelloFacts) -> None:
