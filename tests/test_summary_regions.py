@@ -123,6 +123,98 @@ def test_a_wrong_guess_is_caught(mixed: tuple[Path, KeyMaterial], monkeypatch: A
     assert _split(path, 3) == one
 
 
+def _starts(recs: list[bytes]) -> list[int]:
+    """The offsets of packet records 2.. (each a possible region start)."""
+    out, pos = [], 24
+    for rec in recs[:-1]:
+        pos += len(rec)
+        out.append(pos)
+    return out
+
+
+@pytest.mark.parametrize("lead_in", [0, None])
+def test_a_region_at_every_packet(
+    mixed: tuple[Path, KeyMaterial], monkeypatch: Any, lead_in: int | None
+) -> None:
+    """Every packet record a region of its own: each connection outlasts
+    many regions, and the process of every one of them but the first picks
+    it up in the middle.  Those rows are the first process's only: the
+    knowledge of what earlier processes followed (or summarised, whose later
+    packets one process would skip) must reach every later region, not only
+    the next.  With and without the look back for SYNs before a region."""
+    path, _ = mixed
+    one = _single(path)
+    _, recs = _records(path)
+    cuts = _starts(recs)[: parallel.MAX_REGIONS - 1]
+    monkeypatch.setattr(parallel, "_boundaries", lambda *_a: cuts)
+    if lead_in is not None:
+        monkeypatch.setattr(fastsummary, "LEAD_IN", lead_in)
+    for jobs in (2, 3):
+        assert _split(path, jobs) == one, jobs
+
+
+@pytest.fixture(scope="module")
+def reset_then_more(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A connection that ends with a FIN, data, then a RST (as mqtt-mtls
+    does), followed by other connections over the next seconds."""
+    head, first = _records(CAPTURES / "mqtt-mtls.pcap")
+    _, other = _records(CAPTURES / "tls13-aes128gcm.pcap")
+    endian: Any = "little" if head[:4] == b"\xd4\xc3\xb2\xa1" else "big"
+    t_end = int.from_bytes(first[-1][:4], endian)
+    client = other[0][16 + 34 : 16 + 36]  # the SYN's source port
+    body = list(first)
+    for k in range(1, 4):
+        for r in other:
+            rec = bytearray(r)
+            rec[:4] = (t_end + 2 * k).to_bytes(4, endian)
+            at = 16 + 34 if rec[16 + 34 : 16 + 36] == client else 16 + 36
+            rec[at : at + 2] = (40000 + k).to_bytes(2, "big")  # a client port each
+            body.append(bytes(rec))
+    path = tmp_path_factory.mktemp("reset") / "reset-then-more.pcap"
+    path.write_bytes(head + b"".join(body))
+    return path
+
+
+@pytest.mark.parametrize("lead_in", [0, None])
+def test_a_region_reader_stops_once_nothing_is_left_to_follow(
+    reset_then_more: Path, lead_in: int | None
+) -> None:
+    """A region that starts between a connection's FIN and RST (at the
+    data the other side still sends): its reader
+    picks the rest up in the middle (without the look back) and follows it
+    past the region's end until it is over, which for a RST is a second of
+    capture time later (told by packets it does not follow); then it stops,
+    well before the end of the file.  Before, the grace period only ran on
+    packets it followed: it walked to the end of the file."""
+    path = reset_then_more
+    one = _single(path)
+    _, recs = _records(path)
+    starts = _starts(recs)
+    n = len(_records(CAPTURES / "mqtt-mtls.pcap")[1])
+    cut, nxt = starts[n - 3], starts[n - 1]  # the data after the FIN; the packet after the RST
+    cell = [0]
+    items = fastsummary.region_summaries(
+        path, KeyMaterial(), cut, [nxt], progress=cell, lead_in=lead_in
+    )
+    assert items is not None
+    marks = [i for i in items if isinstance(i, fastsummary.Boundary)]
+    assert marks and marks[0].mark.reached
+    assert cell[0] < path.stat().st_size - 2 * sum(len(r) for r in recs[n:]) // 3  # in copy 1
+    # and the rows are those of one process, cut there or anywhere
+    for c in starts:
+        for jobs in (2, 3):
+            assert _split_at(path, jobs, [c, *(x for x in (nxt,) if x > c)]) == one, c
+
+
+def _split_at(path: Path, jobs: int, cuts: list[int]) -> list[Any]:
+    saved = parallel._boundaries
+    parallel._boundaries = lambda *_a: cuts  # type: ignore[assignment]
+    try:
+        return _split(path, jobs)
+    finally:
+        parallel._boundaries = saved
+
+
 def test_boundary_guesses_are_checked_by_the_walk(mixed: tuple[Path, KeyMaterial]) -> None:
     path, _ = mixed
     _, recs = _records(path)

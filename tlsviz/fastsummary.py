@@ -40,6 +40,7 @@ from .capture.fastread import (
     RegionMark,
     fast_records,
     flow_key,
+    pcap_boundary,
     port_shard,
 )
 from .capture.packets import parse_frame
@@ -92,6 +93,12 @@ def lean_summaries(
     return _run(records, material, dropped, notes, shard)
 
 
+#: how far before its start a region's reader looks for SYNs (see
+#: :func:`region_summaries`); connections opened earlier and still going at
+#: the start are dropped by the parent instead (:mod:`tlsviz.parallel`)
+LEAD_IN = 1 << 18
+
+
 @dataclass(slots=True)
 class Boundary:
     """Region reading (:func:`region_summaries`) came to the start of the
@@ -99,10 +106,14 @@ class Boundary:
     if it was, ``known`` holds the address+port keys (both directions) of the
     connections this reader still follows or closed lately, with the time
     they closed (infinity: still open), and from then on the reader only
-    follows those connections to their end."""
+    follows those connections to their end.  Past that, each boundary the
+    reader walks across while it still follows connections is reported too
+    (``tail``), with what it follows there: a connection can outlast several
+    regions."""
 
     mark: RegionMark
     known: dict[bytes, float]
+    tail: bool = False
 
 
 def region_summaries(
@@ -113,18 +124,61 @@ def region_summaries(
     *,
     notes: list[str] | None = None,
     progress: list[int] | None = None,
+    lead_in: int | None = None,
 ) -> Iterator[Summary | Boundary] | None:
     """The summaries of one region of a classic pcap file, for
     :mod:`tlsviz.parallel`: from the packet record at byte ``start`` (packets
     numbered from 1 there), across any boundary guessed wrong, up to the
     first boundary that is right; then only the connections already followed,
     until they are all done.  :class:`Boundary` items report the
-    boundaries."""
+    boundaries.
+
+    Connections opened by a SYN in the ``lead_in`` bytes before ``start``
+    are the earlier regions' (their processes follow them to their end): their
+    packets are skipped from the start, as one process reading the whole file
+    would skip them once summarised."""
     dropped = DroppedFlows(MAX_CLOSED)
+    for t, keys in _opened_before(path, start, LEAD_IN if lead_in is None else lead_in):
+        dropped.drop(keys, t)
     records = fast_records(path, dropped, None, progress, start, boundaries)
     if records is None:
         return None
     return (item for _, item in _run(records, material, dropped, notes, None))
+
+
+def _opened_before(
+    path: str | os.PathLike[str], start: int, span: int
+) -> list[tuple[float, tuple[bytes, bytes]]]:
+    """(time, keys both ways) of the Ethernet/IPv4 SYNs and SYN/ACKs in the
+    ``span`` bytes before the packet record at ``start``; none if the
+    records found there do not lead exactly to it."""
+    if start <= 24 or span <= 0:
+        return []
+    begin = pcap_boundary(path, max(24, start - span))
+    if begin is None or begin >= start:
+        return []
+    walk = fast_records(path, None, None, None, begin, [start])
+    if walk is None:
+        return []
+    found: list[tuple[float, tuple[bytes, bytes]]] = []
+    try:
+        for rec in walk:
+            if type(rec) is tuple:
+                _, t, lt, frame = rec
+                if (
+                    lt == 1
+                    and len(frame) >= 54
+                    and frame[47] & 0x17 in (_SYN, _SYN | _ACK)
+                    and frame[23] == 6
+                    and frame[12:15] == b"\x08\x00\x45"
+                ):
+                    k = frame[26:38]
+                    found.append((t, (k, k[4:8] + k[:4] + k[10:12] + k[8:10])))
+            elif isinstance(rec, RegionMark):
+                return found if rec.reached else []
+    finally:
+        walk.close()  # type: ignore[attr-defined]
+    return []
 
 
 def _run(
@@ -226,8 +280,10 @@ def _run(
                 notes.append(rec.message)
             elif isinstance(rec, CaptureEnd):
                 now = rec.time  # connections still open end with the capture
-            elif isinstance(rec, RegionMark) and not tail:
-                if rec.reached:
+            elif isinstance(rec, RegionMark):
+                if tail:
+                    yield 0, Boundary(rec, _known(flows, dropped, reasm), tail=True)
+                elif rec.reached:
                     tail = True
                     yield 0, Boundary(rec, _known(flows, dropped, reasm))
                     if not flows and not reasm._conns:
@@ -243,6 +299,13 @@ def _run(
             if not flows and not reasm._conns:
                 break
             if not _followed(lt, frame, flows, reasm):
+                if reasm._resets:  # the packets not followed still tell the time
+                    reasm.tick(out, t)
+                    if out:
+                        events = out[:]
+                        out.clear()
+                        for ev_n, s in dispatch(events, n):
+                            yield ev_n, s
                 continue
         if lt != 1 or len(frame) < 54 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
             yield from general(n, t, lt, frame)

@@ -1,9 +1,12 @@
 """Summaries of big captures on several cores.
 
-Classic pcap files are cut into regions, one per process, at packet records
-found by their headers (:func:`~tlsviz.capture.fastread.pcap_boundary`): each
-process reads only its region, then follows the connections it already knows
-past the region's end until they are done.  A boundary is a guess until the
+Classic pcap files are cut into regions at packet records found by their
+headers (:func:`~tlsviz.capture.fastread.pcap_boundary`), several per process:
+each process starts with one region and, when done, takes the next region no
+process has taken yet, so that a slower core (another program, a busy host)
+holds the end back by one small region, not by half the file.  A process
+reads only its region, then follows the connections it already knows past
+the region's end until they are done.  A boundary is a guess until the
 process before it walks onto it; if that process walks across it instead, it
 reads the next region itself and the results of the process that started at
 the wrong place are thrown away.  Packets are numbered from each region's
@@ -30,8 +33,8 @@ import math
 import os
 import pickle
 import re
+import select
 import signal
-import socket
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +48,10 @@ _BATCH = 256
 #: regions smaller than this are not worth a process (``--jobs`` on a small
 #: file still splits it: the tests use that)
 MIN_REGION = 1 << 20
-#: how much smaller the parent's region is than the others' (a fraction)
-_PARENT_LESS = 0.08
+#: regions per process (see the module's docstring)
+REGIONS_PER_PROCESS = 4
+#: each region has a spool file open until the end
+MAX_REGIONS = 256
 #: see tlsviz.capture.tcp.CLOSED_TUPLE_SECONDS
 _LATE = 240.0
 
@@ -78,26 +83,25 @@ def summarize_parallel(
     ``renumber(row, old, new)`` gives a rendered row another connection id.
     """
     material = material if material is not None else KeyMaterial()
-    bounds = _boundaries(path, workers, min_region)
+    bounds = _boundaries(path, workers * REGIONS_PER_PROCESS, min_region)
     if bounds:
-        return _by_region(path, material, bounds, notes, progress, render, renumber)
+        return _by_region(path, material, bounds, workers, notes, progress, render, renumber)
     return _by_ports(path, material, workers, notes, progress, render)
 
 
-def _boundaries(path: str | os.PathLike[str], workers: int, min_region: int) -> list[int]:
+def _boundaries(path: str | os.PathLike[str], regions: int, min_region: int) -> list[int]:
+    """The starts of regions 1.. of about equal size (region 0 starts after
+    the file header): guesses, see :func:`~tlsviz.capture.fastread.pcap_boundary`."""
     from .capture.fastread import pcap_boundary
 
     try:
         size = os.path.getsize(path)
     except OSError:
         return []
-    n = max(1, min(workers, size // max(min_region, 1)))
+    n = max(1, min(regions, size // max(min_region, 1), MAX_REGIONS))
     out: list[int] = []
-    # the first region, read by the parent, is a little smaller: the parent
-    # also numbers, merges and writes every other region's rows
-    first = int(size * (1 - _PARENT_LESS)) // n
     for k in range(1, n):
-        b = pcap_boundary(path, first + (size - first) * (k - 1) // (n - 1))
+        b = pcap_boundary(path, size * k // n)
         if b is not None and b < size and (not out or b > out[-1]):
             out.append(b)
     return out
@@ -111,45 +115,69 @@ def _worker(
     spool: int,
     render: Callable[[Summary], Any],
 ) -> None:
-    """One worker process (forked): the summaries of ``source(notes,
-    progress)``, a region's or a port shard's.  Everything it has to say goes
-    to ``spool``, an unnamed temporary file, as length-prefixed pickled
-    messages: ("rows", batch), ("mark", boundary), ("end", notes) or ("error",
-    text), each with how far the walk has come.  The parent reads the file when
-    it can number the rows: no process holds a region's worth of rows in
-    memory."""
+    """One worker's job (in a forked process): the summaries of
+    ``source(notes, progress)``, a region's or a port shard's, written to
+    ``spool`` (see :func:`_spooled`); an exception is written there as
+    ("error", text)."""
+    for _ in _worker_steps(source, spool, render):
+        pass
+
+
+def _worker_steps(
+    source: Callable[[list[str], list[int]], Iterable[Any] | None],
+    spool: int,
+    render: Callable[[Summary], Any],
+) -> Iterator[None]:
+    """:func:`_worker`, a step at a time (the parent, reading a region
+    itself, drains the others' between steps)."""
+    cell = [0]
+    try:
+        yield from _spooled(source, spool, render, cell)
+    except Exception as err:  # reported by the parent as one sentence
+        _say(spool, "error", f"{type(err).__name__}: {err}", cell[0])
+
+
+def _say(spool: int, kind: str, payload: Any, pos: int) -> None:
+    data = pickle.dumps((kind, payload, pos), protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(data).to_bytes(4, "little") + data)
+    while view:
+        view = view[os.write(spool, view) :]
+
+
+def _spooled(
+    source: Callable[[list[str], list[int]], Iterable[Any] | None],
+    spool: int,
+    render: Callable[[Summary], Any],
+    cell: list[int],
+) -> Iterator[None]:
+    """Write the summaries of ``source(notes, cell)`` to ``spool``, an unnamed
+    temporary file, as length-prefixed pickled messages: ("rows", batch),
+    ("mark", boundary), then ("end", notes), each with how far the walk has
+    come.  The parent reads the file when it can number the rows: no process
+    holds a region's worth of rows in memory.  Yields now and then (the
+    parent drains the other regions meanwhile)."""
     from .fastsummary import Boundary
 
     notes: list[str] = []
     batch: list[tuple[Any, ...]] = []
-    cell = [0]
-
-    def say(kind: str, payload: Any) -> None:
-        data = pickle.dumps((kind, payload, cell[0]), protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(len(data).to_bytes(4, "little") + data)
-        while view:
-            view = view[os.write(spool, view) :]
-
-    try:
-        items = source(notes, cell)
-        assert items is not None
-        for item in items:
-            if isinstance(item, Boundary):
-                say("rows", batch)
-                batch = []
-                m = item.mark
-                say("mark", (m.index, m.packets, m.reached, item.known))
-                continue
-            # the address keys matter only for rows picked up without a SYN
-            key = None if item.by_syn else _key(item.client, item.server)
-            batch.append((item.id, item.by_syn, key, item.start_time, render(item)))
-            if len(batch) >= _BATCH:
-                say("rows", batch)
-                batch = []
-        say("rows", batch)
-        say("end", notes)
-    except Exception as err:  # reported by the parent as one sentence
-        say("error", f"{type(err).__name__}: {err}")
+    items = source(notes, cell)
+    assert items is not None
+    for item in items:
+        if isinstance(item, Boundary):
+            _say(spool, "rows", batch, cell[0])
+            batch = []
+            m = item.mark
+            _say(spool, "mark", (m.index, m.packets, m.reached, item.known, item.tail), cell[0])
+            continue
+        # the address keys matter only for rows picked up without a SYN
+        key = None if item.by_syn else _key(item.client, item.server)
+        batch.append((item.id, item.by_syn, key, item.start_time, render(item)))
+        if len(batch) >= _BATCH:
+            _say(spool, "rows", batch, cell[0])
+            batch = []
+            yield None
+    _say(spool, "rows", batch, cell[0])
+    _say(spool, "end", notes, cell[0])
 
 
 def _spool_file() -> int:
@@ -163,23 +191,49 @@ def _spool_file() -> int:
             return os.dup(f.fileno())
 
 
-def _fork_worker(*args: Any) -> int:
+def _fork(job: Callable[..., None], *args: Any) -> int:
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
         code = 1
         try:
-            _worker(*args)
+            job(*args)
             code = 0
         finally:
             os._exit(code)
     return pid
 
 
+def _fork_worker(*args: Any) -> int:
+    return _fork(_worker, *args)
+
+
+def _claim(queue: int) -> int:
+    """The next region no process has taken (0: none left).  Reads of two
+    bytes from a pipe are atomic: each region goes to one process."""
+    got = os.read(queue, 2)
+    return int.from_bytes(got, "little") if len(got) == 2 else 0
+
+
+def _regions_job(
+    first: int,
+    queue: int,
+    sources: list[Callable[[list[str], list[int]], Iterable[Any] | None]],
+    spools: list[int],
+    render: Callable[[Summary], Any],
+) -> None:
+    """A region worker (forked): its first region, then any left."""
+    j = first
+    while j:
+        _worker(sources[j], spools[j], render)
+        j = _claim(queue)
+
+
 class _Region:
     """What the parent knows of one region (or port shard) and its process."""
 
     __slots__ = (
-        "cutoff", "done", "fd", "known", "offset", "pid", "pos", "read", "start", "valid"
+        "cutoff", "done", "fd", "known", "offset", "passed", "pid", "pos", "read", "start",
+        "valid",
     )  # fmt: skip
 
     def __init__(self, start: int) -> None:
@@ -188,6 +242,7 @@ class _Region:
         self.offset = 0  # packets before the region
         self.known: dict[bytes, float] = {}  # the previous process's connections
         self.cutoff = 1 << 62  # its process's packets past this are the next region's
+        self.passed = 0  # the last region whose start its process has walked to
         self.pid = 0
         self.fd = -1
         self.read = 0  # how far its spool file has been read
@@ -233,6 +288,7 @@ def _by_region(
     path: str | os.PathLike[str],
     material: KeyMaterial,
     bounds: list[int],
+    workers: int,
     notes: list[str] | None,
     progress: Any,
     render: Callable[[Summary], Any],
@@ -240,42 +296,59 @@ def _by_region(
 ) -> Iterator[Any]:
     from .fastsummary import Boundary, region_summaries
 
+    bounds = bounds[: MAX_REGIONS - 1]
     regions = [_Region(24)] + [_Region(b) for b in bounds]
     regions[0].valid = True
     found: list[str] = []
     size = max(os.path.getsize(path), 1)
 
     def mark(r: int, payload: Any) -> None:
-        """Region r's process came to a boundary: the next region is vouched for, or void."""
-        index, packets, reached, known = payload
+        """Region r's process came to a boundary: the next region is vouched
+        for, or void (``tail``: a later one, walked to while following the
+        connections it knows; they are the later region's to drop too)."""
+        index, packets, reached, known, tail = payload
         j = r + index + 1
-        if j < len(regions):
-            nxt = regions[j]
-            nxt.valid = reached
-            if reached:
-                nxt.offset = regions[r].offset + packets
-                nxt.known = known
-                regions[r].cutoff = packets
-            else:
-                nxt.stop()
-                nxt.done = True
+        if j >= len(regions):
+            return
+        nxt = regions[j]
+        regions[r].passed = j
+        for key, t in known.items():
+            if nxt.known.get(key, -math.inf) < t:
+                nxt.known[key] = t
+        if tail:
+            return
+        nxt.valid = reached
+        if reached:
+            nxt.offset = regions[r].offset + packets
+            regions[r].cutoff = packets
+        else:
+            nxt.done = True  # whoever reads it, its rows are not wanted
 
-    def keep(reg: _Region, row: tuple[Any, ...]) -> Any:
+    def ready(j: int) -> bool:
+        """Has every process before region j walked past its start, or
+        ended?  Until then, one may still be following a connection into it
+        (its rows there are not region j's to give)."""
+        return all(reg.done or reg.passed >= j or reg.valid is False for reg in regions[:j])
+
+    def keep(r: int, row: tuple[Any, ...]) -> Any:
         rel, by_syn, key, start_time, text = row
+        reg = regions[r]
         if rel > reg.cutoff:
             return None  # opened past the region's end (a SYN on a port still followed)
-        if reg.known and _orphan(reg.known, by_syn, key, start_time):
+        # what the processes before knew at this region's start, or at an
+        # earlier one (a connection summarised there is ignored for a while)
+        if not by_syn and any(_orphan(regions[i].known, key, start_time) for i in range(r, 0, -1)):
             return None
         return renumber(text, rel, rel + reg.offset) if reg.offset else text
 
     def pump(r: int, block: bool) -> Iterator[Any]:
         """The rows region r's process has written so far (with ``block``, all
-        of them, once it has ended)."""
+        of them: every process has ended)."""
         reg = regions[r]
         for kind, payload in reg.messages(block):
             if kind == "rows":
                 for row in payload:
-                    got = keep(reg, row)
+                    got = keep(r, row)
                     if got is not None:
                         yield got
             elif kind == "mark":
@@ -292,27 +365,45 @@ def _by_region(
         if block and not reg.done:
             # a worker that ends without saying so has died: never a silently
             # shorter listing
-            raise RuntimeError(f"summary worker {r} stopped unexpectedly")
+            raise RuntimeError(f"summary worker of region {r} stopped unexpectedly")
 
     def drain(block: bool) -> Iterator[Any]:
         for r in range(1, len(regions)):
             reg = regions[r]
             if reg.valid is None and block:
                 reg.valid = False  # no process came to it: the capture ended before
-                reg.stop()
             if reg.valid is None:
                 break  # neither it nor the regions after it can be numbered yet
-            if reg.valid is False:
+            if reg.valid is False or reg.done:
                 continue
-            if not reg.done:
+            if block or ready(r):
                 yield from pump(r, block)
 
+    def source(j: int) -> Callable[[list[str], list[int]], Iterable[Any] | None]:
+        return functools.partial(_region_source, path, material, bounds[j - 1], bounds[j:])
+
+    # regions 1..n-1 of the n processes are theirs to begin with; the others
+    # wait in a pipe, taken in order by whichever process is free first
+    n = max(1, min(workers, len(regions)))
+    pids: list[int] = []
+    fds: list[int] = []
     try:
-        for k in range(1, len(regions)):
-            regions[k].start_worker(
-                functools.partial(_region_source, path, material, bounds[k - 1], bounds[k:]),
-                render,
-            )
+        for reg in regions[1:]:
+            reg.fd = _spool_file()
+            fds.append(reg.fd)
+        queue, queue_w = os.pipe()
+        fds.append(queue)
+        with open(queue_w, "wb") as f:  # the pipe holds them all (512 bytes at most)
+            f.write(b"".join(j.to_bytes(2, "little") for j in range(n, len(regions))))
+        alive, alive_w = os.pipe()  # reads end (EOF) once every worker has ended
+        fds.append(alive)
+        try:
+            spools = [reg.fd for reg in regions]
+            sources = [source(j) if j else None for j in range(len(regions))]
+            for k in range(1, n):
+                pids.append(_fork(_regions_job, k, queue, sources, spools, render))
+        finally:
+            os.close(alive_w)
         own = regions[0]
         cell = [0]
         own_notes: list[str] = []
@@ -322,7 +413,7 @@ def _by_region(
         for count, item in enumerate(items, 1):
             if isinstance(item, Boundary):
                 m = item.mark
-                mark(0, (m.index, m.packets, m.reached, item.known))
+                mark(0, (m.index, m.packets, m.reached, item.known, item.tail))
             elif item.id <= own.cutoff:
                 yield render(item)  # the first region's: numbered from the file's start
             if count % 64 == 0:
@@ -331,13 +422,33 @@ def _by_region(
                     own.pos = cell[0]
                     done = sum(max(r.pos, r.start) - r.start for r in regions)
                     progress(min(done, size))
+        own.done = True
         found.extend(n for n in own_notes if n not in found)
+        # then, like the workers, the regions no process has taken yet
+        while j := _claim(queue):
+            if regions[j].done:
+                continue  # a wrong guess: the process before read it already
+            for _ in _worker_steps(source(j), regions[j].fd, render):
+                yield from drain(False)
+        while pids:  # the last regions' rows, as the workers write them
+            yield from drain(False)
+            if progress is not None:
+                progress(min(sum(max(r.pos, r.start) - r.start for r in regions), size))
+            if select.select([alive], [], [], 0.1)[0] and not os.read(alive, 1):
+                break
+        for pid in pids:
+            os.waitpid(pid, 0)
+        pids = []
         yield from drain(True)
         if notes is not None:
             notes.extend(found)
     finally:
-        for reg in regions[1:]:
-            reg.stop()
+        for pid in pids:  # stopped early (an error, or the reader stopped reading)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        for fd in fds:
+            os.close(fd)
 
 
 def _region_source(
@@ -362,6 +473,8 @@ def _shift_note(note: str, offset: int) -> str:
 def _key(client: str, server: str) -> tuple[bytes, bytes] | None:
     """The address+port keys of a connection, both ways (as the capture loop
     makes them: addresses, then ports), from its endpoints' text."""
+    import socket  # rows picked up without a SYN are few
+
     raw = []
     for endpoint in (client, server):
         host, _, port = endpoint.rpartition(":")
@@ -377,18 +490,17 @@ def _key(client: str, server: str) -> tuple[bytes, bytes] | None:
 
 def _orphan(
     known: dict[bytes, float],
-    by_syn: bool,
     key: tuple[bytes, bytes] | None,
     start: float | None,
 ) -> bool:
-    """Did the process before this region follow this connection already?
-    Only if this region's process picked it up without its SYN (from a
-    SYN/ACK, or in the middle) on addresses the one before was following at
-    the boundary, or had closed shortly before (whose late packets it would
-    have skipped).  A connection opened by a SYN in this region is this
-    region's, even on the ports of one that was still open: the one before
-    leaves it alone."""
-    if by_syn or key is None:
+    """Did a process before this region follow this connection already?
+    Asked only of connections a region's process picked up without their SYN
+    (from a SYN/ACK, or in the middle): yes if ``known`` (what the processes
+    before knew at a region's start) has its addresses still followed, or
+    closed shortly before (their late packets would have been skipped).  A
+    connection opened by a SYN in a region is that region's, even on the
+    ports of one still open: the one before leaves it alone."""
+    if key is None or not known:
         return False
     t = known.get(key[0])
     if t is None:

@@ -353,6 +353,12 @@ class TcpReassembler:
 
     # -- the per-packet path -------------------------------------------------
 
+    def tick(self, out: list[CaptureEvent], time: float) -> None:
+        """The capture's clock moved on (a packet this reassembler is not
+        given): reset connections whose grace period is over are closed."""
+        if self._resets and time - self._resets[0][0] > RST_GRACE_SECONDS:
+            self._expire_resets(out, time)
+
     def feed_into(
         self,
         out: list[CaptureEvent],
