@@ -8,21 +8,24 @@ short is decoded as far as it goes, with a one-sentence warning.
 from __future__ import annotations
 
 import argparse
-import json
 import mmap
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
+
+if TYPE_CHECKING:  # pathlib and json are imported where used: a summary needs neither
+    from pathlib import Path
 
 #: The bundled capture that ``tlsviz decode`` opens when given no file.
 DEFAULT_CAPTURE = "tls13-aes128gcm.pcap"
 
 
 def captures_dir() -> Path:
+    from pathlib import Path
+
     return Path(__file__).resolve().parent.parent / "captures"
 
 
@@ -143,9 +146,9 @@ def _resolve_capture(arg: str | None) -> str:
     return arg
 
 
-def _map_keylog(path: Path) -> bytes | mmap.mmap:
+def _map_keylog(path: str) -> bytes | mmap.mmap:
     """The key log file, memory-mapped (small or special files: read)."""
-    with path.open("rb") as f:
+    with open(path, "rb") as f:
         try:
             return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except (ValueError, OSError):  # empty, a pipe, ...
@@ -159,7 +162,7 @@ def load_material(args: argparse.Namespace) -> Any:
     material = KeyMaterial()
     for path in getattr(args, "keylog", []):
         try:
-            text = _map_keylog(Path(path))
+            text = _map_keylog(path)
         except FileNotFoundError:
             raise UserError(f"the key log {path} does not exist.") from None
         except IsADirectoryError:
@@ -238,6 +241,7 @@ def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO)
     progress = _Progress(size) if sys.stderr.isatty() and size > 8 << 20 else None
     notes: list[str] = []
     if args.json:
+        import json
 
         def render(s: Any) -> str:
             return json.dumps(s.to_json(), separators=(",", ":")) + "\n"
@@ -317,6 +321,8 @@ def write_json(session: Any, path: str, out: TextIO) -> None:
 
 def _write_json(session: Any, path: str, out: TextIO) -> None:
     """Stream the document: one connection at a time, as each completes."""
+    import json
+
     from .session.export import connection_json
     from .wire.explain import explanation
 

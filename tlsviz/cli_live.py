@@ -16,11 +16,13 @@ handshake failed otherwise (an alert, the server closed or went quiet).  With
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pathlib too: building the parser must stay light
+    from pathlib import Path
+
     from .capture.live import LiveCapture
     from .capture.record import Recording
     from .capture.tlsopts import Handshake
@@ -318,7 +320,7 @@ def cmd_sniff(args: argparse.Namespace, out: TextIO) -> int:
         from .capture.record import check_output
 
         _checked(check_output, args.output)
-    if args.keylog and Path(args.keylog).is_dir():
+    if args.keylog and os.path.isdir(args.keylog):
         raise _user_error(f"The key log {args.keylog} is a folder, not a file.")
     material = KeyMaterial()
     capture = LiveCapture(
@@ -379,7 +381,7 @@ def _sniff_json(capture: LiveCapture, args: argparse.Namespace, keylog: bytes, o
     from .source import open_capture
 
     with tempfile.TemporaryDirectory(prefix="tlsviz-sniff-") as tmp:
-        path = args.output or str(Path(tmp) / "live.pcapng")
+        path = args.output or os.path.join(tmp, "live.pcapng")
         if not args.output:
             capture.write_pcapng(path, keylog)
         session = open_capture(path)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,7 +71,8 @@ class _Flow:
 
 
 def _endpoint(ip: bytes, port: bytes) -> str:
-    return f"{socket.inet_ntop(socket.AF_INET, ip)}:{(port[0] << 8) | port[1]}"
+    """An IPv4 address and port as text (what socket.inet_ntop writes)."""
+    return f"{ip[0]}.{ip[1]}.{ip[2]}.{ip[3]}:{(port[0] << 8) | port[1]}"
 
 
 def lean_summaries(

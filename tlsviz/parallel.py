@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import marshal
 import math
 import os
-import pickle
 import re
 import select
 import signal
@@ -138,10 +138,24 @@ def _worker_steps(
 
 
 def _say(spool: int, kind: str, payload: Any, pos: int) -> None:
-    data = pickle.dumps((kind, payload, pos), protocol=pickle.HIGHEST_PROTOCOL)
+    message = (kind, payload, pos)
+    try:  # rows rendered as text (the command line's) are plain data
+        data = b"m" + marshal.dumps(message)
+    except ValueError:  # rows that are objects (the default rendering)
+        import pickle
+
+        data = b"p" + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(len(data).to_bytes(4, "little") + data)
     while view:
         view = view[os.write(spool, view) :]
+
+
+def _load(blob: bytes) -> Any:
+    if blob[:1] == b"m":
+        return marshal.loads(blob[1:])
+    import pickle
+
+    return pickle.loads(blob[1:])
 
 
 def _spooled(
@@ -151,7 +165,8 @@ def _spooled(
     cell: list[int],
 ) -> Iterator[None]:
     """Write the summaries of ``source(notes, cell)`` to ``spool``, an unnamed
-    temporary file, as length-prefixed pickled messages: ("rows", batch),
+    temporary file, as length-prefixed messages (marshal, or pickle for
+    objects marshal does not take): ("rows", batch),
     ("mark", boundary), then ("end", notes), each with how far the walk has
     come.  The parent reads the file when it can number the rows: no process
     holds a region's worth of rows in memory.  Yields now and then (the
@@ -267,7 +282,7 @@ class _Region:
             n = int.from_bytes(data[pos : pos + 4], "little")
             if pos + 4 + n > len(data):
                 break
-            kind, payload, self.pos = pickle.loads(data[pos + 4 : pos + 4 + n])
+            kind, payload, self.pos = _load(data[pos + 4 : pos + 4 + n])
             pos += 4 + n
             self.read += 4 + n
             yield kind, payload
