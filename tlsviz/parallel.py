@@ -182,7 +182,7 @@ def _spooled(
             _say(spool, "rows", batch, cell[0])
             batch = []
             m = item.mark
-            _say(spool, "mark", (m.index, m.packets, m.reached, item.known, item.tail), cell[0])
+            _say(spool, "mark", (m.boundary, m.packets, m.reached, item.known, item.tail), cell[0])
             continue
         # the address keys matter only for rows picked up without a SYN
         key = None if item.by_syn else _key(item.client, item.server)
@@ -428,7 +428,7 @@ def _by_region(
         for count, item in enumerate(items, 1):
             if isinstance(item, Boundary):
                 m = item.mark
-                mark(0, (m.index, m.packets, m.reached, item.known, item.tail))
+                mark(0, (m.boundary, m.packets, m.reached, item.known, item.tail))
             elif item.id <= own.cutoff:
                 yield render(item)  # the first region's: numbered from the file's start
             if count % 64 == 0:

@@ -20,8 +20,7 @@ import os
 import struct
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .tcp import CLOSED_TUPLE_SECONDS, CaptureNote, Secrets
 
@@ -65,22 +64,20 @@ class DroppedFlows(dict[bytes, float]):
                 del self[key]
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureEnd:
+class CaptureEnd(NamedTuple):
     """The last record: the time of the capture's last packet (whether or
     not the filter let it through), for what is still open at the end."""
 
     time: float
 
 
-@dataclass(frozen=True, slots=True)
-class RegionMark:
+class RegionMark(NamedTuple):
     """Yielded (region reading only) when the walk comes to a region boundary:
     ``reached`` when a packet record starts exactly there (the boundary is
     right, and ``packets`` records lie between the start and it), not when the
     records run across it (the boundary was guessed wrong)."""
 
-    index: int
+    boundary: int  # which of the boundaries (0: the first)
     packets: int
     reached: bool
 

@@ -351,7 +351,7 @@ def iter_packets(path: str | os.PathLike[str]) -> Iterator[tuple[float, int, byt
     def gen() -> Iterator[tuple[float, int, bytes]]:
         try:
             for rec in cf.records():
-                if type(rec) is tuple:
+                if not isinstance(rec, (Secrets, CaptureNote)):
                     yield rec
         finally:
             cf.close()
@@ -456,10 +456,10 @@ class CaptureReader:
         in_order = reasm.in_order if self.fast else None
         try:
             for rec in records if records is not None else cf.records():
-                if not isinstance(rec, tuple):
-                    if isinstance(rec, CaptureEnd):
-                        self._now = rec.time
-                        continue
+                if isinstance(rec, CaptureEnd):
+                    self._now = rec.time
+                    continue
+                if isinstance(rec, (Secrets, CaptureNote)):  # tuples too: named ones
                     self.packets = count
                     yield rec
                     continue

@@ -45,9 +45,8 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from collections import deque
-from dataclasses import dataclass
 from operator import itemgetter
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = [
     "ACKED_HOLE_EVENTS",
@@ -67,8 +66,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """One side of a TCP connection."""
 
     ip: str
@@ -81,8 +79,7 @@ class Endpoint:
         return f"{self.ip}:{self.port}"
 
 
-@dataclass(frozen=True, slots=True)
-class StreamOpened:
+class StreamOpened(NamedTuple):
     """A new connection.  ``client`` sent the SYN (or received the SYN/ACK);
     without either, ``syn_seen`` is False and ``client`` is merely the sender
     of the first packet, so the consumer may swap roles by content."""
@@ -105,8 +102,7 @@ class StreamOpened:
         return self.syn_seen and not self.syn_ack
 
 
-@dataclass(frozen=True, slots=True)
-class StreamData:
+class StreamData(NamedTuple):
     """In-order, de-duplicated payload; ``offset`` is the position of
     ``data[0]`` in that direction's stream."""
 
@@ -117,8 +113,7 @@ class StreamData:
     offset: int
 
 
-@dataclass(frozen=True, slots=True)
-class StreamGap:
+class StreamGap(NamedTuple):
     """Bytes that never arrived; the stream continues at ``offset + length``."""
 
     conn: int
@@ -128,8 +123,7 @@ class StreamGap:
     time: float
 
 
-@dataclass(frozen=True, slots=True)
-class StreamClosed:
+class StreamClosed(NamedTuple):
     """The end of a connection: ``reason`` is "fin", "rst" or "eof"."""
 
     conn: int
@@ -137,8 +131,7 @@ class StreamClosed:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Secrets:
+class Secrets(NamedTuple):
     """A pcapng Decryption Secrets Block; ``kind`` 0x544c534b is a TLS key log.
     ``time`` is None because the block carries no timestamp."""
 
@@ -147,8 +140,7 @@ class Secrets:
     time: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureNote:
+class CaptureNote(NamedTuple):
     """Something the user should know about the capture, as one plain sentence."""
 
     message: str

@@ -17,8 +17,7 @@ from __future__ import annotations
 import mmap
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .keylog_index import KeyLogIndex
@@ -60,8 +59,7 @@ def is_known_label(label: str) -> bool:
     return label in KNOWN_LABELS or _GENERATION.match(label) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class KeyLogProblem:
+class KeyLogProblem(NamedTuple):
     """A line that could not be used as is, and why.
 
     ``line`` is 1-based within its ``source`` (several sources can feed one
@@ -73,8 +71,7 @@ class KeyLogProblem:
     source: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class KeyLogEntry:
+class KeyLogEntry(NamedTuple):
     """One usable key-log line.
 
     ``key`` is the client random (32 bytes) or, for the ``RSA`` label, the

@@ -4,7 +4,7 @@ summary of a capture without keys imports it, and nothing heavier)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .keylog import KeyLog
 
@@ -12,8 +12,7 @@ if TYPE_CHECKING:
     from .material import EphemeralKey
 
 
-@dataclass(frozen=True, slots=True)
-class Ticket13:
+class Ticket13(NamedTuple):
     """A TLS 1.3 ticket seen in this capture, with the PSK it stands for."""
 
     psk: bytes
