@@ -29,9 +29,9 @@ import functools
 import math
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from ._slots import Slotted
 from .capture import CaptureNote, Secrets, StreamClosed, StreamData, StreamGap, StreamOpened
 from .capture.fastread import (
     CaptureEnd,
@@ -55,19 +55,21 @@ _MASK = 0xFFFFFFFF
 _SYN, _ACK = 0x02, 0x10
 
 
-@dataclass(slots=True)
-class _Flow:
+class _Flow(Slotted):
     """A connection followed by the tight loop: opened by a SYN, in order."""
 
-    id: int
-    client_key: bytes  # the 12 raw address+port bytes of client -> server packets
-    next: list[int]  # next expected sequence number: [client, server]; -1 unknown
-    frames: list[tuple[int, float, bytes]] = field(default_factory=list)  # for a replay
-    #: the lane (see :func:`_lane`, :func:`_key_lane`) following the connection
-    #: without the summary builder: 0 no data yet, 1 hellos, 2 keys; -1 none
-    lane: int = -1
-    facts: HelloFacts | None = None
-    quick: Any = None  # the key lane's tlsviz.keys.quick.QuickVerifier
+    __slots__ = ("client_key", "facts", "frames", "id", "lane", "next", "quick")
+
+    def __init__(self, id: int, client_key: bytes, next: list[int]) -> None:
+        self.id = id
+        self.client_key = client_key  # the 12 address+port bytes of client -> server packets
+        self.next = next  # next expected sequence number: [client, server]; -1 unknown
+        self.frames: list[tuple[int, float, bytes]] = []  # for a replay
+        #: the lane (see :func:`_lane`, :func:`_key_lane`) following the connection
+        #: without the summary builder: 0 no data yet, 1 hellos, 2 keys; -1 none
+        self.lane = -1
+        self.facts: HelloFacts | None = None
+        self.quick: Any = None  # the key lane's tlsviz.keys.quick.QuickVerifier
 
 
 def _endpoint(ip: bytes, port: bytes) -> str:
@@ -99,8 +101,7 @@ def lean_summaries(
 LEAD_IN = 1 << 18
 
 
-@dataclass(slots=True)
-class Boundary:
+class Boundary(NamedTuple):
     """Region reading (:func:`region_summaries`) came to the start of the
     next region: ``mark.reached`` says whether the guessed boundary was right;
     if it was, ``known`` holds the address+port keys (both directions) of the
@@ -371,9 +372,14 @@ def _run(
                 facts = q.facts if q is not None else fl.facts
                 assert facts is not None
                 done = builder.settled(
-                    fl.id, _endpoint(k[:4], k[8:10]), _endpoint(k[4:8], k[10:12]),
-                    fl.frames[0][1], facts, t, q,
-                )  # fmt: skip
+                    fl.id,
+                    _endpoint(k[:4], k[8:10]),
+                    _endpoint(k[4:8], k[10:12]),
+                    fl.frames[0][1],
+                    facts,
+                    t,
+                    q,
+                )
                 drop(fl.id)
                 yield n, done
                 continue

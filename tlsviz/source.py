@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ._slots import Slotted
 from .capture import (
     CaptureNote,
     CaptureReader,
@@ -32,18 +32,39 @@ if TYPE_CHECKING:
 TLS_KEY_LOG = 0x544C534B
 
 
-@dataclass(slots=True)
-class CaptureSession:
+class CaptureSession(Slotted):
     """Connections from one capture file, streamed as they complete."""
 
-    path: str
-    record_fields: bool = True
-    certificates: bool = True
-    observer: Observer | None = None
-    on_secrets: Callable[[int, bytes], None] | None = None
-    notes: list[str] = field(default_factory=list)
-    reader: CaptureReader | None = None
-    material: KeyMaterial = field(default_factory=KeyMaterial)
+    __slots__ = (
+        "certificates",
+        "material",
+        "notes",
+        "observer",
+        "on_secrets",
+        "path",
+        "reader",
+        "record_fields",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        record_fields: bool = True,
+        certificates: bool = True,
+        observer: Observer | None = None,
+        on_secrets: Callable[[int, bytes], None] | None = None,
+        notes: list[str] | None = None,
+        reader: CaptureReader | None = None,
+        material: KeyMaterial | None = None,
+    ) -> None:
+        self.path = path
+        self.record_fields = record_fields
+        self.certificates = certificates
+        self.observer = observer
+        self.on_secrets = on_secrets
+        self.notes: list[str] = notes if notes is not None else []
+        self.reader = reader
+        self.material = material if material is not None else KeyMaterial()
 
     def open(self) -> CaptureReader:
         if self.reader is None:

@@ -3,9 +3,9 @@ summary of a capture without keys imports it, and nothing heavier)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .._slots import Slotted
 from .keylog import KeyLog
 
 if TYPE_CHECKING:
@@ -22,21 +22,32 @@ class Ticket13(NamedTuple):
     max_early_data: int | None = None
 
 
-@dataclass(slots=True)
-class KeyMaterial:
+class KeyMaterial(Slotted):
     """Everything that can unlock connections, shared by all connections of a
     capture: key logs (files and pcapng secrets blocks), RSA server keys,
     pre-shared keys, known ephemeral keys, and what earlier connections in the
     same capture taught (tickets and session ids to resume from)."""
 
-    keylog: KeyLog = field(default_factory=KeyLog)
-    rsa_keys: list[Any] = field(default_factory=list)
-    psks: list[bytes] = field(default_factory=list)
-    ephemeral: list[EphemeralKey] = field(default_factory=list)
-    tickets13: dict[bytes, Ticket13] = field(default_factory=dict)
-    sessions12: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
-    tickets12: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
-    ticket_origin: dict[bytes, int] = field(default_factory=dict)  # ticket -> connection id
+    __slots__ = (
+        "ephemeral",
+        "keylog",
+        "psks",
+        "rsa_keys",
+        "sessions12",
+        "ticket_origin",
+        "tickets12",
+        "tickets13",
+    )
+
+    def __init__(self) -> None:
+        self.keylog = KeyLog()
+        self.rsa_keys: list[Any] = []
+        self.psks: list[bytes] = []
+        self.ephemeral: list[EphemeralKey] = []
+        self.tickets13: dict[bytes, Ticket13] = {}
+        self.sessions12: dict[bytes, tuple[bytes, int]] = {}
+        self.tickets12: dict[bytes, tuple[bytes, int]] = {}
+        self.ticket_origin: dict[bytes, int] = {}  # ticket -> connection id
 
     @property
     def given(self) -> bool:

@@ -10,32 +10,41 @@ builders; a light module (records only).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from .._slots import Slotted
 from ..wire.framing import looks_like_sslv2_client_hello, plausible_header
 
 CLIENT = "client"
 SERVER = "server"
 
 
-@dataclass(slots=True)
-class Pending:
+class Pending(Slotted):
     """A TCP connection whose protocol is not known yet."""
 
-    client: str
-    server: str
-    time: float
-    syn_seen: bool
-    #: the connection's number: the packet that opened it (Wireshark's frame number)
-    number: int = 0
-    #: opened by the client's SYN (not picked up from a SYN/ACK or mid-stream)
-    by_syn: bool = False
-    head: dict[str, bytearray] = field(
-        default_factory=lambda: {CLIENT: bytearray(), SERVER: bytearray()}
-    )
-    #: what arrived so far, in order: (direction, data, time), or for a hole in
-    #: the capture (direction, number of missing bytes, time)
-    chunks: list[tuple[str, bytes | int, float]] = field(default_factory=list)
+    __slots__ = ("by_syn", "chunks", "client", "head", "number", "server", "syn_seen", "time")
+
+    def __init__(
+        self,
+        client: str,
+        server: str,
+        time: float,
+        syn_seen: bool,
+        number: int = 0,
+        *,
+        by_syn: bool = False,
+    ) -> None:
+        self.client = client
+        self.server = server
+        self.time = time
+        self.syn_seen = syn_seen
+        #: the connection's number: the packet that opened it (Wireshark's frame number)
+        self.number = number
+        #: opened by the client's SYN (not picked up from a SYN/ACK or mid-stream)
+        self.by_syn = by_syn
+        self.head = {CLIENT: bytearray(), SERVER: bytearray()}
+        #: what arrived so far, in order: (direction, data, time), or for a hole in
+        #: the capture (direction, number of missing bytes, time)
+        self.chunks: list[tuple[str, bytes | int, float]] = []
 
 
 def verdict(data: bytes, syn_seen: bool) -> bool | None:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._slots import Slotted
 from ..keys.keyring import KeyMaterial
 from ..wire.scan import HelloFacts, HelloScanner
 from .detect import CLIENT, SERVER, Pending, PendingTable, flip, roles
@@ -35,21 +35,43 @@ def _registry() -> Any:
     return registry
 
 
-@dataclass(slots=True)
-class Summary:
+class Summary(Slotted):
     """The facts of one connection; the keys are those of ``decode --json``."""
 
-    id: int
-    client: str
-    server: str
-    start_time: float | None = None
-    end_time: float | None = None
-    facts: HelloFacts = field(default_factory=HelloFacts)
-    keys: tuple[str, str] | None = None  # (status, reason)
-    closed: str | None = None
-    errors: int = 0
-    #: opened by the client's SYN itself (not from a SYN/ACK, nor mid-stream)
-    by_syn: bool = False
+    __slots__ = (
+        "by_syn",
+        "client",
+        "closed",
+        "end_time",
+        "errors",
+        "facts",
+        "id",
+        "keys",
+        "server",
+        "start_time",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        client: str,
+        server: str,
+        start_time: float | None = None,
+        *,
+        facts: HelloFacts | None = None,
+        by_syn: bool = False,
+    ) -> None:
+        self.id = id
+        self.client = client
+        self.server = server
+        self.start_time = start_time
+        self.end_time: float | None = None
+        self.facts = facts if facts is not None else HelloFacts()
+        self.keys: tuple[str, str] | None = None  # (status, reason)
+        self.closed: str | None = None
+        self.errors = 0
+        #: opened by the client's SYN itself (not from a SYN/ACK, nor mid-stream)
+        self.by_syn = by_syn
 
     @property
     def version(self) -> str | None:
@@ -107,17 +129,31 @@ class Summary:
         return "  ".join(parts)
 
 
-@dataclass(slots=True)
-class _Live:
-    summary: Summary
-    swap: bool
-    scanner: HelloScanner | None = None
-    decoder: ConnectionDecoder | None = None
-    keys: ConnectionKeys | None = None
-    quick: Any = None  # a tlsviz.keys.quick.QuickVerifier (imported only with keys)
-    chunks: list[tuple[str, bytes, float]] | None = None  # kept for a fallback
-    done: bool = False
-    mid_stream: bool = False
+class _Live(Slotted):
+    __slots__ = (
+        "chunks",
+        "decoder",
+        "done",
+        "keys",
+        "mid_stream",
+        "quick",
+        "scanner",
+        "summary",
+        "swap",
+    )
+
+    def __init__(
+        self, summary: Summary, swap: bool, *, quick: Any = None, mid_stream: bool = False
+    ) -> None:
+        self.summary = summary
+        self.swap = swap
+        self.scanner: HelloScanner | None = None
+        self.decoder: ConnectionDecoder | None = None
+        self.keys: ConnectionKeys | None = None
+        self.quick = quick  # a tlsviz.keys.quick.QuickVerifier (imported only with keys)
+        self.chunks: list[tuple[str, bytes, float]] | None = None  # kept for a fallback
+        self.done = False
+        self.mid_stream = mid_stream
 
 
 class SummaryBuilder:

@@ -53,9 +53,8 @@ Stdlib only, and cheap to import: everything here is plain data.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 # ---------------------------------------------------------------------------
 # GREASE (RFC 8701)
@@ -588,8 +587,7 @@ class CipherSuite(IntEnum):
     TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256 = 0xD005
 
 
-@dataclass(frozen=True, slots=True)
-class SuiteInfo:
+class SuiteInfo(NamedTuple):
     """What a cipher suite means for the handshake and the record layer.
 
     Sizes are in bytes.  ``key_len`` is the key material taken from the key
@@ -1121,8 +1119,7 @@ EXTRA_GROUP_NAMES: Final[dict[int, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class GroupInfo:
+class GroupInfo(NamedTuple):
     """What a group is, and how long its KeyShareEntry.key_exchange is.
 
     ``key_share_len`` is the client's share (for ECDH/FFDH also the server's);

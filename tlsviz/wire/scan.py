@@ -14,29 +14,42 @@ rest of the connection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .._slots import Slotted
 from .framing import looks_like_sslv2_client_hello
 
 #: RFC 8446 §4.1.3: SHA-256("HelloRetryRequest").
 HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 
 
-@dataclass(slots=True)
-class HelloFacts:
+class HelloFacts(Slotted):
     """What the hellos settled (None: not seen or not present)."""
 
-    client_random: bytes | None = None
-    sni: str | None = None
-    version: int | None = None
-    cipher_suite: int | None = None
-    group: int | None = None
-    alpn: str | None = None
-    hello_retry: bool = False
-    psk_accepted: bool = False
-    session_id_echo: bool = False
-    client_hellos: int = 0
-    server_key_exchange: bool = False
+    __slots__ = (
+        "alpn",
+        "cipher_suite",
+        "client_hellos",
+        "client_random",
+        "group",
+        "hello_retry",
+        "psk_accepted",
+        "server_key_exchange",
+        "session_id_echo",
+        "sni",
+        "version",
+    )
+
+    def __init__(self) -> None:
+        self.client_random: bytes | None = None
+        self.sni: str | None = None
+        self.version: int | None = None
+        self.cipher_suite: int | None = None
+        self.group: int | None = None
+        self.alpn: str | None = None
+        self.hello_retry = False
+        self.psk_accepted = False
+        self.session_id_echo = False
+        self.client_hellos = 0
+        self.server_key_exchange = False
 
 
 def _exts(data: bytes, pos: int, end: int) -> list[tuple[int, int, int]]:
