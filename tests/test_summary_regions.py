@@ -20,7 +20,13 @@ from hypothesis import strategies as st
 
 from tests.conftest import CAPTURES, CORPUS
 from tlsviz import fastsummary, parallel
-from tlsviz.capture.fastread import DroppedFlows, RegionMark, fast_records, pcap_boundary
+from tlsviz.capture.fastread import (
+    DroppedFlows,
+    RegionMark,
+    fast_records,
+    opened_between,
+    pcap_boundary,
+)
 from tlsviz.capture.tcp import MAX_CLOSED
 from tlsviz.cli import main
 from tlsviz.keys.keyring import KeyMaterial
@@ -151,6 +157,35 @@ def test_a_region_at_every_packet(
         monkeypatch.setattr(fastsummary, "LEAD_IN", lead_in)
     for jobs in (2, 3):
         assert _split(path, jobs) == one, jobs
+
+
+def test_syns_before_a_region_are_those_the_walk_finds(mixed: tuple[Path, KeyMaterial]) -> None:
+    """The look back before a region (fastread.opened_between) against the
+    packet walk over the same records."""
+    path, _ = mixed
+    _, recs = _records(path)
+    starts = [24, *_starts(recs)]
+    for i in range(0, len(starts), 7):
+        for j in (i, i + 1, i + 13, len(starts) - 1):
+            if j >= len(starts) or j < i:
+                continue
+            begin, end = starts[i], starts[j]
+            walk = fast_records(path, None, None, None, begin, [end])
+            assert walk is not None
+            want = []
+            for rec in walk:
+                if isinstance(rec, RegionMark):
+                    break
+                if type(rec) is tuple:
+                    _, t, _, frame = rec
+                    if (
+                        frame[12:14] == b"\x08\x00"
+                        and frame[23] == 6
+                        and frame[47] & 0x17 in (2, 0x12)
+                    ):
+                        want.append((pytest.approx(t, abs=1e-6), bytes(frame[26:38])))
+            assert opened_between(path, begin, end) == want, (begin, end)
+    assert opened_between(path, starts[3] + 1, starts[9]) is None  # not a record's start
 
 
 @pytest.fixture(scope="module")

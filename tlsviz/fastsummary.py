@@ -39,6 +39,7 @@ from .capture.fastread import (
     RegionMark,
     fast_records,
     flow_key,
+    opened_between,
     pcap_boundary,
     port_shard,
 )
@@ -150,36 +151,16 @@ def region_summaries(
 def _opened_before(
     path: str | os.PathLike[str], start: int, span: int
 ) -> list[tuple[float, tuple[bytes, bytes]]]:
-    """(time, keys both ways) of the Ethernet/IPv4 SYNs and SYN/ACKs in the
-    ``span`` bytes before the packet record at ``start``; none if the
-    records found there do not lead exactly to it."""
+    """(time, keys both ways) of the SYNs and SYN/ACKs in the ``span`` bytes
+    before the packet record at ``start`` (none if the records found there do
+    not lead exactly to it)."""
     if start <= 24 or span <= 0:
         return []
     begin = pcap_boundary(path, max(24, start - span))
     if begin is None or begin >= start:
         return []
-    walk = fast_records(path, None, None, None, begin, [start])
-    if walk is None:
-        return []
-    found: list[tuple[float, tuple[bytes, bytes]]] = []
-    try:
-        for rec in walk:
-            if type(rec) is tuple:
-                _, t, lt, frame = rec
-                if (
-                    lt == 1
-                    and len(frame) >= 54
-                    and frame[47] & 0x17 in (_SYN, _SYN | _ACK)
-                    and frame[23] == 6
-                    and frame[12:15] == b"\x08\x00\x45"
-                ):
-                    k = frame[26:38]
-                    found.append((t, (k, k[4:8] + k[:4] + k[10:12] + k[8:10])))
-            elif isinstance(rec, RegionMark):
-                return found if rec.reached else []
-    finally:
-        walk.close()  # type: ignore[attr-defined]
-    return []
+    found = opened_between(path, begin, start) or []
+    return [(t, (k, k[4:8] + k[:4] + k[10:12] + k[8:10])) for t, k in found]
 
 
 def _run(

@@ -306,6 +306,49 @@ def _pcap(
         yield CaptureEnd(sec + frac * scale)
 
 
+def opened_between(
+    path: str | os.PathLike[str], begin: int, end: int
+) -> list[tuple[float, bytes]] | None:
+    """(time, address+port key) of each Ethernet/IPv4 SYN or SYN/ACK (no
+    RST or FIN) in the packet records of a classic pcap file from byte
+    ``begin`` to ``end``; None if the records found from ``begin`` do not
+    lead exactly to ``end`` (``begin`` was not a record's start)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+            if len(head) < 24 or head[:4] not in _PCAP_MAGICS or not 24 <= begin <= end:
+                return None
+            f.seek(begin)
+            data = f.read(end - begin)
+    except OSError:
+        return None
+    endian = "<" if head[:4] in (b"\xd4\xc3\xb2\xa1", b"M<\xb2\xa1") else ">"
+    scale = 1e-9 if head[:4] in (b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1") else 1e-6
+    if struct.unpack_from(endian + "I", head, 20)[0] & 0x0FFFFFFF != 1:
+        return []  # not Ethernet
+    rec = struct.Struct(endian + "IIII").unpack_from
+    one = struct.Struct(endian + "IIII" + _ETH_IPV4_TCP).unpack_from
+    ipv4 = 0x0800 if endian == ">" else 0x0008
+    size = len(data)
+    pos = 0
+    found: list[tuple[float, bytes]] = []
+    while pos + 64 <= size:
+        sec, frac, caplen, _, ethertype, vihl, _, proto, key, _, flags = one(data, pos)
+        pos += 16 + caplen
+        if (
+            flags & 0x17 in (0x02, 0x12)
+            and proto == 6
+            and ethertype == ipv4
+            and vihl == 0x45
+            and caplen >= 48
+            and pos <= size
+        ):
+            found.append((sec + frac * scale, key))
+    while pos + 16 <= size:  # the last records, too short to hold a TCP header
+        pos += 16 + rec(data, pos)[2]
+    return found if pos == size else None
+
+
 def _as_read(v: int, endian: str) -> int:
     """A big-endian 16-bit network field's value as a struct of ``endian`` reads it."""
     return v if endian == ">" else ((v & 0xFF) << 8) | (v >> 8)

@@ -35,6 +35,25 @@ def _registry() -> Any:
     return registry
 
 
+# the names of the codes met so far (a capture has few versions, suites and
+# groups; every row names three)
+
+
+@functools.cache
+def _version_name(v: int) -> str:
+    return str(_registry().version_name(v))
+
+
+@functools.cache
+def _suite_name(v: int) -> str:
+    return str(_registry().suite_name(v))
+
+
+@functools.cache
+def _group_name(v: int) -> str:
+    return str(_registry().group_name(v))
+
+
 class Summary(Slotted):
     """The facts of one connection; the keys are those of ``decode --json``."""
 
@@ -76,17 +95,17 @@ class Summary(Slotted):
     @property
     def version(self) -> str | None:
         v = self.facts.version
-        return _registry().version_name(v) if v is not None else None
+        return _version_name(v) if v is not None else None
 
     @property
     def cipher_suite(self) -> str | None:
         s = self.facts.cipher_suite
-        return _registry().suite_name(s) if s is not None else None
+        return _suite_name(s) if s is not None else None
 
     @property
     def group(self) -> str | None:
         g = self.facts.group
-        return _registry().group_name(g) if g is not None else None
+        return _group_name(g) if g is not None else None
 
     def to_json(self) -> dict[str, Any]:
         f = self.facts
