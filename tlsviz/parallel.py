@@ -182,7 +182,8 @@ def _spooled(
             _say(spool, "rows", batch, cell[0])
             batch = []
             m = item.mark
-            _say(spool, "mark", (m.boundary, m.packets, m.reached, item.known, item.tail), cell[0])
+            known = marshal.dumps(item.known)
+            _say(spool, "mark", (m.boundary, m.packets, m.reached, known, item.tail), cell[0])
             continue
         # the address keys matter only for rows picked up without a SYN
         key = None if item.by_syn else _key(item.client, item.server)
@@ -247,15 +248,18 @@ class _Region:
     """What the parent knows of one region (or port shard) and its process."""
 
     __slots__ = (
-        "cutoff", "done", "fd", "known", "offset", "passed", "pid", "pos", "read", "start",
-        "valid",
+        "cutoff", "done", "fd", "known", "offset", "passed", "pid", "pos", "read", "reports",
+        "start", "valid",
     )  # fmt: skip
 
     def __init__(self, start: int) -> None:
         self.start = start
         self.valid: bool | None = None  # None: its boundary is not checked yet
         self.offset = 0  # packets before the region
-        self.known: dict[bytes, float] = {}  # the previous process's connections
+        #: what the processes before knew at its start (see fastsummary.Boundary),
+        #: as they reported it (marshal data: compact; read only if a row asks)
+        self.reports: list[bytes] = []
+        self.known: dict[bytes, float] | None = None
         self.cutoff = 1 << 62  # its process's packets past this are the next region's
         self.passed = 0  # the last region whose start its process has walked to
         self.pid = 0
@@ -327,9 +331,7 @@ def _by_region(
             return
         nxt = regions[j]
         regions[r].passed = j
-        for key, t in known.items():
-            if nxt.known.get(key, -math.inf) < t:
-                nxt.known[key] = t
+        nxt.reports.append(known)
         if tail:
             return
         nxt.valid = reached
@@ -338,6 +340,18 @@ def _by_region(
             regions[r].cutoff = packets
         else:
             nxt.done = True  # whoever reads it, its rows are not wanted
+
+    def known(j: int) -> dict[bytes, float]:
+        """What the processes before region j knew at its start, all reports merged."""
+        reg = regions[j]
+        if reg.known is None:
+            reg.known = {}
+            for blob in reg.reports:
+                for key, t in marshal.loads(blob).items():
+                    if reg.known.get(key, -math.inf) < t:
+                        reg.known[key] = t
+            reg.reports = []
+        return reg.known
 
     def ready(j: int) -> bool:
         """Has every process before region j walked past its start, or
@@ -352,7 +366,7 @@ def _by_region(
             return None  # opened past the region's end (a SYN on a port still followed)
         # what the processes before knew at this region's start, or at an
         # earlier one (a connection summarised there is ignored for a while)
-        if not by_syn and any(_orphan(regions[i].known, key, start_time) for i in range(r, 0, -1)):
+        if not by_syn and any(_orphan(known(i), key, start_time) for i in range(r, 0, -1)):
             return None
         return renumber(text, rel, rel + reg.offset) if reg.offset else text
 
@@ -428,7 +442,7 @@ def _by_region(
         for count, item in enumerate(items, 1):
             if isinstance(item, Boundary):
                 m = item.mark
-                mark(0, (m.boundary, m.packets, m.reached, item.known, item.tail))
+                mark(0, (m.boundary, m.packets, m.reached, marshal.dumps(item.known), item.tail))
             elif item.id <= own.cutoff:
                 yield render(item)  # the first region's: numbered from the file's start
             if count % 64 == 0:

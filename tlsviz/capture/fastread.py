@@ -430,7 +430,7 @@ def _pcapng(
 
 #: Pages already read are given back every this many bytes: mapped pages count
 #: in the process's resident memory, which would otherwise grow with the file.
-_RELEASE: Final = 16 << 20
+_RELEASE: Final = 2 << 20
 
 
 def _release(mm: mmap.mmap, pos: int) -> int:
