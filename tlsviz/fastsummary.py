@@ -286,8 +286,7 @@ def _run(
                     if out:
                         events = out[:]
                         out.clear()
-                        for ev_n, s in dispatch(events, n):
-                            yield ev_n, s
+                        yield from dispatch(events, n)
                 continue
         if lt != 1 or len(frame) < 54 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
             yield from general(n, t, lt, frame)
