@@ -75,7 +75,16 @@ class _Flow(Slotted):
 
 def _endpoint(ip: bytes, port: bytes) -> str:
     """An IPv4 address and port as text (what socket.inet_ntop writes)."""
-    return f"{ip[0]}.{ip[1]}.{ip[2]}.{ip[3]}:{(port[0] << 8) | port[1]}"
+    text = _IPV4_TEXT.get(ip)
+    if text is None:
+        if len(_IPV4_TEXT) >= 4096:
+            _IPV4_TEXT.clear()
+        text = _IPV4_TEXT[ip] = f"{ip[0]}.{ip[1]}.{ip[2]}.{ip[3]}:"
+    return f"{text}{(port[0] << 8) | port[1]}"
+
+
+#: the text of addresses met lately (a capture's connections share a few)
+_IPV4_TEXT: dict[bytes, str] = {}
 
 
 def lean_summaries(
@@ -295,12 +304,10 @@ def _run(
         flags = frame[47]
         fl = flows.get(key)
         if fl is None:
-            tup = (frame[26:30], (frame[34] << 8) | frame[35], frame[30:34],
-                   (frame[36] << 8) | frame[37])  # fmt: skip
             if (
                 flags & 0x17 == _SYN
-                and tup not in reasm._flows
                 and ((frame[16] << 8) | frame[17]) == 20 + ((frame[46] >> 4) << 2)
+                and not (reasm._flows and _tuple(frame) in reasm._flows)
             ):
                 # a fresh SYN (without data: TCP Fast Open's goes to the
                 # reassembler): the tight loop follows this connection
@@ -480,13 +487,15 @@ def _lane(fl: _Flow, d: int, frame: bytes, pos: int, end: int) -> bool | None:
     return None
 
 
+def _tuple(f: bytes) -> tuple[bytes, int, bytes, int]:
+    """An Ethernet/IPv4/TCP frame's 4-tuple, as the reassembler keys it."""
+    return (f[26:30], (f[34] << 8) | f[35], f[30:34], (f[36] << 8) | f[37])
+
+
 def _followed(lt: int, frame: bytes, flows: dict[bytes, _Flow], reasm: TcpReassembler) -> bool:
     """Is this packet one of a connection this loop or the reassembler follows?"""
     if lt == 1 and len(frame) >= 54 and frame[23] == 6 and frame[12:15] == b"\x08\x00\x45":
-        if frame[26:38] in flows:
-            return True
-        f = frame
-        return (f[26:30], (f[34] << 8) | f[35], f[30:34], (f[36] << 8) | f[37]) in reasm._flows
+        return frame[26:38] in flows or _tuple(frame) in reasm._flows
     seg = parse_frame(lt, frame)
     return seg is not None and not isinstance(seg, int) and seg[:4] in reasm._flows
 
