@@ -2,7 +2,9 @@
 
 Makes (or reuses) a capture of N real loopback handshakes with its key log
 (benchmarks/make_capture.py) and a second one 4x larger, then for each file
-times, with /usr/bin/time -v (wall clock and peak resident memory):
+times (wall clock; peak resident memory from /usr/bin/time -v), each pair of
+commands in alternating turns so that both meet the same phases of a machine
+whose speed drifts (best of N each, and the median of the paired ratios):
 
 * ``tlsviz decode --summary F``           vs ``tshark -r F -Y 'tls.handshake.type==1'``
 * ``tlsviz decode --summary --keylog K F`` vs ``tshark -r F -o tls.keylog_file:K
@@ -21,9 +23,11 @@ import argparse
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,26 +35,45 @@ OUT = HERE / "out"
 
 
 def timed(argv: list[str], stdout: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one run, as /usr/bin/time -v reports them."""
+    """Wall seconds (measured here, to the microsecond: /usr/bin/time prints
+    hundredths) and peak RSS (KiB, as /usr/bin/time -v reports it) of one run."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t, stdout.open("wb") as out:
+        start = time.perf_counter()
         subprocess.run(
             ["/usr/bin/time", "-v", "-o", t.name, *argv],
             stdout=out,
             stderr=subprocess.DEVNULL,
             check=True,
         )
+        seconds = time.perf_counter() - start
         text = Path(t.name).read_text()
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    assert wall and rss, text
-    parts = [float(p) for p in wall.group(1).split(":")]
-    seconds = parts[-1] + 60 * parts[-2] + (3600 * parts[-3] if len(parts) > 2 else 0)
+    assert rss, text
     return seconds, int(rss.group(1))
 
 
-def best(argv: list[str], stdout: Path, runs: int) -> tuple[float, int]:
-    results = [timed(argv, stdout) for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results)
+def paired(
+    theirs: list[str], ours: list[str], stdout: Path, runs: int
+) -> tuple[tuple[float, int], tuple[float, int], float]:
+    """Both commands ``runs`` times, in alternating order (tshark then tlsviz,
+    tlsviz then tshark, ...), so that both meet the same phases of a machine
+    whose speed drifts: the best time and the peak memory of each, and the
+    median of the rounds' ratios (tshark's time / tlsviz's, same round)."""
+    a: list[tuple[float, int]] = []
+    b: list[tuple[float, int]] = []
+    for i in range(runs):
+        if i % 2:
+            b.append(timed(ours, stdout))
+            a.append(timed(theirs, stdout))
+        else:
+            a.append(timed(theirs, stdout))
+            b.append(timed(ours, stdout))
+    ratio = statistics.median(x[0] / y[0] for x, y in zip(a, b, strict=True))
+    return (
+        (min(x[0] for x in a), max(x[1] for x in a)),
+        (min(y[0] for y in b), max(y[1] for y in b)),
+        ratio,
+    )
 
 
 def ensure_capture(name: str, handshakes: int) -> tuple[Path, Path]:
@@ -123,11 +146,13 @@ def measure(pcap: Path, keys: Path, runs: int) -> dict[str, object]:
     ).stdout
     m = re.search(r"Number of packets:\s+(\d+)", packets)
     r["packets"] = int(m.group(1)) if m else None
-    r["tshark_hellos"] = best(
-        ["tshark", "-r", str(pcap), "-Y", "tls.handshake.type==1"], sink, runs
+    r["tshark_hellos"], r["tlsviz_summary"], r["summary_ratio_median"] = paired(
+        ["tshark", "-r", str(pcap), "-Y", "tls.handshake.type==1"],
+        [tlsviz, "decode", "--summary", str(pcap)],
+        sink,
+        runs,
     )
-    r["tlsviz_summary"] = best([tlsviz, "decode", "--summary", str(pcap)], sink, runs)
-    r["tshark_decrypt"] = best(
+    r["tshark_decrypt"], r["tlsviz_keys"], r["keys_ratio_median"] = paired(
         [
             "tshark",
             "-r",
@@ -137,11 +162,9 @@ def measure(pcap: Path, keys: Path, runs: int) -> dict[str, object]:
             "-Y",
             "tls.handshake.type==20",
         ],
+        [tlsviz, "decode", "--summary", "--keylog", str(keys), str(pcap)],
         sink,
         runs,
-    )
-    r["tlsviz_keys"] = best(
-        [tlsviz, "decode", "--summary", "--keylog", str(keys), str(pcap)], sink, runs
     )
     theirs = tshark_hellos(pcap)
     rows = tlsviz_rows(pcap, keys)
@@ -196,8 +219,10 @@ def main() -> int:
         ts, tv = r["tshark_hellos"], r["tlsviz_summary"]  # type: ignore[misc]
         td, tk = r["tshark_decrypt"], r["tlsviz_keys"]  # type: ignore[misc]
         print(
-            f"  summary: {ts[0] / tv[0]:.1f}x faster, memory {tv[1] / ts[1]:.2f} of tshark's; "
-            f"with keys: {td[0] / tk[0]:.1f}x faster, memory {tk[1] / td[1]:.2f}; "
+            f"  summary: {ts[0] / tv[0]:.1f}x faster (best vs best; median of paired runs "
+            f"{r['summary_ratio_median']:.1f}x), memory {tv[1] / ts[1]:.2f} of tshark's; "
+            f"with keys: {td[0] / tk[0]:.1f}x faster (paired median "
+            f"{r['keys_ratio_median']:.1f}x), memory {tk[1] / td[1]:.2f}; "
             f"handshakes tshark {r['handshakes_tshark']} tlsviz {r['handshakes_tlsviz']} "
             f"same={r['same_handshakes']}; statuses {r['statuses']}"
         )
