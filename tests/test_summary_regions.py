@@ -284,6 +284,20 @@ def test_regions_on_the_corpus() -> None:
             assert _split(p, jobs) == one, (p, jobs)
 
 
+def test_progress_counts_every_region(mixed: tuple[Path, KeyMaterial]) -> None:
+    """The progress bar adds up how far each region's walk has come (in
+    memory the processes share), not only the parent's own region."""
+    path, _ = mixed
+    size = path.stat().st_size
+    seen: list[int] = []
+    rows = list(parallel.summarize_parallel(path, None, 2, progress=seen.append, min_region=1))
+    assert rows and seen
+    assert all(0 <= x <= size for x in seen)
+    # the parent reads only a few of the eight regions: more than those
+    # regions' bytes means the workers' walks were counted
+    assert seen[-1] > size // 2, (seen[-1], size)
+
+
 def test_a_worker_that_dies_is_an_error_not_a_shorter_list(
     mixed: tuple[Path, KeyMaterial], monkeypatch: Any
 ) -> None:

@@ -35,6 +35,7 @@ from ._slots import Slotted
 from .capture import CaptureNote, Secrets, StreamClosed, StreamData, StreamGap, StreamOpened
 from .capture.fastread import (
     CaptureEnd,
+    Cell,
     DroppedFlows,
     RegionMark,
     fast_records,
@@ -93,7 +94,7 @@ def lean_summaries(
     *,
     shard: tuple[int, int] | None = None,
     notes: list[str] | None = None,
-    progress: list[int] | None = None,
+    progress: Cell | None = None,
 ) -> Iterator[tuple[int, Summary]] | None:
     """(packet number, summary) pairs, each as soon as it is final; None when
     the file is not one the memory-mapped reader takes (then use
@@ -134,7 +135,7 @@ def region_summaries(
     boundaries: list[int],
     *,
     notes: list[str] | None = None,
-    progress: list[int] | None = None,
+    progress: Cell | None = None,
     lead_in: int | None = None,
 ) -> Iterator[Summary | Boundary] | None:
     """The summaries of one region of a classic pcap file, for

@@ -31,6 +31,7 @@ import contextlib
 import functools
 import marshal
 import math
+import mmap
 import os
 import re
 import select
@@ -38,6 +39,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .capture.fastread import Cell
 from .keys.keyring import KeyMaterial
 from .source import summary_rows
 
@@ -111,34 +113,37 @@ def _boundaries(path: str | os.PathLike[str], regions: int, min_region: int) -> 
 
 
 def _worker(
-    source: Callable[[list[str], list[int]], Iterable[Any] | None],
+    source: Callable[[list[str], Cell], Iterable[Any] | None],
     spool: int,
     render: Callable[[Summary], Any],
+    cell: Cell | None = None,
 ) -> None:
     """One worker's job (in a forked process): the summaries of
     ``source(notes, progress)``, a region's or a port shard's, written to
     ``spool`` (see :func:`_spooled`); an exception is written there as
     ("error", text)."""
-    for _ in _worker_steps(source, spool, render):
+    for _ in _worker_steps(source, spool, render, cell):
         pass
 
 
 def _worker_steps(
-    source: Callable[[list[str], list[int]], Iterable[Any] | None],
+    source: Callable[[list[str], Cell], Iterable[Any] | None],
     spool: int,
     render: Callable[[Summary], Any],
+    cell: Cell | None = None,
 ) -> Iterator[None]:
     """:func:`_worker`, a step at a time (the parent, reading a region
-    itself, drains the others' between steps)."""
-    cell = [0]
+    itself, drains the others' between steps).  ``cell`` receives how far the
+    walk has come."""
+    cell = cell if cell is not None else [0]
     try:
         yield from _spooled(source, spool, render, cell)
     except Exception as err:  # reported by the parent as one sentence
-        _say(spool, "error", f"{type(err).__name__}: {err}", cell[0])
+        _say(spool, "error", f"{type(err).__name__}: {err}")
 
 
-def _say(spool: int, kind: str, payload: Any, pos: int) -> None:
-    message = (kind, payload, pos)
+def _say(spool: int, kind: str, payload: Any) -> None:
+    message = (kind, payload)
     try:  # rows rendered as text (the command line's) are plain data
         data = b"m" + marshal.dumps(message)
     except ValueError:  # rows that are objects (the default rendering)
@@ -159,18 +164,18 @@ def _load(blob: bytes) -> Any:
 
 
 def _spooled(
-    source: Callable[[list[str], list[int]], Iterable[Any] | None],
+    source: Callable[[list[str], Cell], Iterable[Any] | None],
     spool: int,
     render: Callable[[Summary], Any],
-    cell: list[int],
+    cell: Cell,
 ) -> Iterator[None]:
     """Write the summaries of ``source(notes, cell)`` to ``spool``, an unnamed
     temporary file, as length-prefixed messages (marshal, or pickle for
-    objects marshal does not take): ("rows", batch),
-    ("mark", boundary), then ("end", notes), each with how far the walk has
-    come.  The parent reads the file when it can number the rows: no process
-    holds a region's worth of rows in memory.  Yields now and then (the
-    parent drains the other regions meanwhile)."""
+    objects marshal does not take): ("rows", batch), ("mark", boundary), then
+    ("end", notes); ``cell`` tells how far the walk has come.  The parent
+    reads the file when it can number the rows: no process holds a region's
+    worth of rows in memory.  Yields now and then (the parent drains the
+    other regions meanwhile)."""
     from .fastsummary import Boundary
 
     notes: list[str] = []
@@ -179,21 +184,21 @@ def _spooled(
     assert items is not None
     for item in items:
         if isinstance(item, Boundary):
-            _say(spool, "rows", batch, cell[0])
+            _say(spool, "rows", batch)
             batch = []
             m = item.mark
             known = marshal.dumps(item.known)
-            _say(spool, "mark", (m.boundary, m.packets, m.reached, known, item.tail), cell[0])
+            _say(spool, "mark", (m.boundary, m.packets, m.reached, known, item.tail))
             continue
         # the address keys matter only for rows picked up without a SYN
         key = None if item.by_syn else _key(item.client, item.server)
         batch.append((item.id, item.by_syn, key, item.start_time, render(item)))
         if len(batch) >= _BATCH:
-            _say(spool, "rows", batch, cell[0])
+            _say(spool, "rows", batch)
             batch = []
             yield None
-    _say(spool, "rows", batch, cell[0])
-    _say(spool, "end", notes, cell[0])
+    _say(spool, "rows", batch)
+    _say(spool, "end", notes)
 
 
 def _spool_file() -> int:
@@ -233,14 +238,15 @@ def _claim(queue: int) -> int:
 def _regions_job(
     first: int,
     queue: int,
-    sources: list[Callable[[list[str], list[int]], Iterable[Any] | None]],
+    sources: list[Callable[[list[str], Cell], Iterable[Any] | None]],
     spools: list[int],
+    cells: list[Cell],
     render: Callable[[Summary], Any],
 ) -> None:
     """A region worker (forked): its first region, then any left."""
     j = first
     while j:
-        _worker(sources[j], spools[j], render)
+        _worker(sources[j], spools[j], render, cells[j])
         j = _claim(queue)
 
 
@@ -248,7 +254,7 @@ class _Region:
     """What the parent knows of one region (or port shard) and its process."""
 
     __slots__ = (
-        "cutoff", "done", "fd", "known", "offset", "passed", "pid", "pos", "read", "reports",
+        "cutoff", "done", "fd", "known", "offset", "passed", "pid", "read", "reports",
         "start", "valid",
     )  # fmt: skip
 
@@ -266,10 +272,9 @@ class _Region:
         self.fd = -1
         self.read = 0  # how far its spool file has been read
         self.done = False
-        self.pos = start
 
     def start_worker(
-        self, source: Callable[[list[str], list[int]], Iterable[Any] | None], render: Any
+        self, source: Callable[[list[str], Cell], Iterable[Any] | None], render: Any
     ) -> None:
         self.fd = _spool_file()
         self.pid = _fork_worker(source, self.fd, render)
@@ -286,7 +291,7 @@ class _Region:
             n = int.from_bytes(data[pos : pos + 4], "little")
             if pos + 4 + n > len(data):
                 break
-            kind, payload, self.pos = _load(data[pos + 4 : pos + 4 + n])
+            kind, payload = _load(data[pos + 4 : pos + 4 + n])
             pos += 4 + n
             self.read += 4 + n
             yield kind, payload
@@ -408,7 +413,7 @@ def _by_region(
             if block or ready(r):
                 yield from pump(r, block)
 
-    def source(j: int) -> Callable[[list[str], list[int]], Iterable[Any] | None]:
+    def source(j: int) -> Callable[[list[str], Cell], Iterable[Any] | None]:
         return functools.partial(_region_source, path, material, bounds[j - 1], bounds[j:])
 
     # regions 1..n-1 of the n processes are theirs to begin with; the others
@@ -426,17 +431,31 @@ def _by_region(
             f.write(b"".join(j.to_bytes(2, "little") for j in range(n, len(regions))))
         alive, alive_w = os.pipe()  # reads end (EOF) once every worker has ended
         fds.append(alive)
+        # how far each region's walk has come, in memory the forked processes
+        # share: the progress bar does not wait for the rows to be read
+        shared = mmap.mmap(-1, 8 * len(regions))
+        cells = [memoryview(shared)[8 * j : 8 * j + 8].cast("q") for j in range(len(regions))]
+        ends = [*bounds, size]
+
+        def show() -> None:
+            if progress is not None:
+                progress(
+                    sum(
+                        min(max(c[0] - reg.start, 0), end - reg.start)
+                        for c, reg, end in zip(cells, regions, ends, strict=True)
+                    )
+                )
+
         try:
             spools = [reg.fd for reg in regions]
             sources = [source(j) if j else None for j in range(len(regions))]
             for k in range(1, n):
-                pids.append(_fork(_regions_job, k, queue, sources, spools, render))
+                pids.append(_fork(_regions_job, k, queue, sources, spools, cells, render))
         finally:
             os.close(alive_w)
         own = regions[0]
-        cell = [0]
         own_notes: list[str] = []
-        items = region_summaries(path, material, 24, bounds, notes=own_notes, progress=cell)
+        items = region_summaries(path, material, 24, bounds, notes=own_notes, progress=cells[0])
         if items is None:  # pragma: no cover - the boundaries were found in this file
             raise RuntimeError("the capture cannot be read in regions")
         for count, item in enumerate(items, 1):
@@ -447,27 +466,25 @@ def _by_region(
                 yield render(item)  # the first region's: numbered from the file's start
             if count % 64 == 0:
                 yield from drain(False)
-                if progress is not None:
-                    own.pos = cell[0]
-                    done = sum(max(r.pos, r.start) - r.start for r in regions)
-                    progress(min(done, size))
+                show()
         own.done = True
         found.extend(n for n in own_notes if n not in found)
         # then, like the workers, the regions no process has taken yet
         while j := _claim(queue):
             if regions[j].done:
                 continue  # a wrong guess: the process before read it already
-            for _ in _worker_steps(source(j), regions[j].fd, render):
+            for _ in _worker_steps(source(j), regions[j].fd, render, cells[j]):
                 yield from drain(False)
+                show()
         while pids:  # the last regions' rows, as the workers write them
             yield from drain(False)
-            if progress is not None:
-                progress(min(sum(max(r.pos, r.start) - r.start for r in regions), size))
+            show()
             if select.select([alive], [], [], 0.1)[0] and not os.read(alive, 1):
                 break
         for pid in pids:
             os.waitpid(pid, 0)
         pids = []
+        show()
         yield from drain(True)
         if notes is not None:
             notes.extend(found)
@@ -486,7 +503,7 @@ def _region_source(
     start: int,
     bounds: list[int],
     notes: list[str],
-    progress: list[int],
+    progress: Cell,
 ) -> Iterable[Any] | None:
     from .fastsummary import region_summaries
 
@@ -593,6 +610,6 @@ def _shard_source(
     material: KeyMaterial,
     shard: tuple[int, int],
     notes: list[str],
-    progress: list[int],
+    progress: Cell,
 ) -> Iterable[Any]:
     return summary_rows(path, material, notes=notes, shard=shard, progress=progress)

@@ -24,6 +24,7 @@ from .capture import (
 from .keys.keyring import KeyMaterial
 
 if TYPE_CHECKING:
+    from .capture.fastread import Cell
     from .session.builder import Observer
     from .session.model import Connection
     from .session.summary import Summary
@@ -168,7 +169,7 @@ def summary_rows(
     *,
     shard: tuple[int, int] | None = None,
     notes: list[str] | None = None,
-    progress: list[int] | None = None,
+    progress: Cell | None = None,
 ) -> Iterator[Summary]:
     """The summaries of ``decode --summary``: the tight loop of
     :mod:`tlsviz.fastsummary` when the file allows it (uncompressed pcap or

@@ -20,7 +20,7 @@ import os
 import struct
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, Protocol
 
 from .tcp import CLOSED_TUPLE_SECONDS, CaptureNote, Secrets
 
@@ -30,6 +30,15 @@ _MAX_CAPLEN: Final = 1 << 26
 
 def _damaged(packets: int) -> str:
     return f"The capture file is damaged after packet {packets}; the rest of it was ignored."
+
+
+class Cell(Protocol):
+    """Where a walk writes how far it has come (item 0): a one-item list, or
+    a view of memory shared with the processes of a parallel summary."""
+
+    def __getitem__(self, index: int, /) -> int: ...
+
+    def __setitem__(self, index: int, value: int, /) -> None: ...
 
 
 def flow_key(src: Any, sport: int, dst: Any, dport: int) -> bytes | None:
@@ -134,7 +143,7 @@ def fast_records(
     path: str | os.PathLike[str],
     dropped: dict[bytes, float] | None = None,
     shard: tuple[int, int] | None = None,
-    progress: list[int] | None = None,
+    progress: Cell | None = None,
     start: int = 0,
     boundaries: Sequence[int] = (),
 ) -> Iterator[object] | None:
@@ -218,7 +227,7 @@ def _pcap(
     mm: mmap.mmap,
     dropped: dict[bytes, float] | None,
     shard: tuple[int, int] | None,
-    progress: list[int],
+    progress: Cell,
     first: int = 0,
     boundaries: Sequence[int] = (),
 ) -> Iterator[object]:
@@ -364,7 +373,7 @@ def _pcapng(
     mm: mmap.mmap,
     dropped: dict[bytes, float] | None,
     shard: tuple[int, int] | None,
-    progress: list[int],
+    progress: Cell,
 ) -> Iterator[object]:
     """pcapng (draft-ietf-opsawg-pcapng): sections, interfaces, EPB/SPB/DSB."""
     end = len(mm)
