@@ -192,20 +192,21 @@ def _run(
     def drop(conn: int) -> None:
         """The builder wants nothing more of ``conn``: filter its packets."""
         fl = by_id.pop(conn, None)
-        keys: list[bytes] = []
         if fl is not None:
             k = fl.client_key
-            keys = [k, k[4:8] + k[:4] + k[10:12] + k[8:10]]
-            for key in keys:
-                flows.pop(key, None)
-        else:
-            cid = full_by_id.pop(conn, None)
-            if cid is None:
-                return
-            c = reasm._conns.get(cid)
-            if c is not None:  # the filter reads IPv4 frames only
-                keys = [x for t in c.keys if len(t[0]) == 4 and (x := flow_key(*t)) is not None]
-            reasm.forget(cid, now, remember=True)
+            rk = k[4:8] + k[:4] + k[10:12] + k[8:10]
+            flows.pop(k, None)
+            flows.pop(rk, None)
+            dropped.drop((k, rk), now)
+            return
+        cid = full_by_id.pop(conn, None)
+        if cid is None:
+            return
+        c = reasm._conns.get(cid)
+        keys: list[bytes] = []
+        if c is not None:  # the filter reads IPv4 frames only
+            keys = [x for t in c.keys if len(t[0]) == 4 and (x := flow_key(*t)) is not None]
+        reasm.forget(cid, now, remember=True)
         dropped.drop(keys, now)
 
     builder = SummaryBuilder(material=material, ignore=drop)

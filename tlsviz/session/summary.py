@@ -226,6 +226,11 @@ class SummaryBuilder:
         lanes): its hellos' facts, and the quick verifier's verdict if it had
         keys; settled at ``time``."""
         s = Summary(conn, client, server, start, facts=facts, by_syn=True)
+        if quick is None:  # _final, for a connection followed without keys
+            s.end_time = time
+            if self.material is not None:
+                s.keys = _NO_KEYS
+            return s
         return self._final(_Live(s, False, quick=quick), time, None)
 
     def gap(self, conn: int, direction: str, length: int, time: float) -> None:
@@ -389,8 +394,11 @@ class SummaryBuilder:
                     "The handshake did not reach its Finished messages in the capture.",
                 )
         elif self.material is not None:
-            s.keys = ("missing", "No key log or keys were given.")
+            s.keys = _NO_KEYS
         return s
+
+
+_NO_KEYS = ("missing", "No key log or keys were given.")
 
 
 def _sentence(text: str) -> str:
