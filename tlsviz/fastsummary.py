@@ -43,6 +43,7 @@ from .capture.fastread import (
     opened_between,
     pcap_boundary,
     port_shard,
+    reverse_key,
 )
 from .capture.packets import parse_frame
 from .capture.tcp import MAX_CLOSED, CaptureEvent, TcpReassembler
@@ -82,6 +83,11 @@ def _endpoint(ip: bytes, port: bytes) -> str:
             _IPV4_TEXT.clear()
         text = _IPV4_TEXT[ip] = f"{ip[0]}.{ip[1]}.{ip[2]}.{ip[3]}:"
     return f"{text}{(port[0] << 8) | port[1]}"
+
+
+def _endpoints(key: bytes) -> tuple[str, str]:
+    """Client and server of a :func:`~.capture.fastread.flow_key` (client first)."""
+    return _endpoint(key[:4], key[8:10]), _endpoint(key[4:8], key[10:12])
 
 
 #: the text of addresses met lately (a capture's connections share a few)
@@ -170,7 +176,7 @@ def _opened_before(
     if begin is None or begin >= start:
         return []
     found = opened_between(path, begin, start) or []
-    return [(t, (k, k[4:8] + k[:4] + k[10:12] + k[8:10])) for t, k in found]
+    return [(t, (k, reverse_key(k))) for t, k in found]
 
 
 def _run(
@@ -194,7 +200,7 @@ def _run(
         fl = by_id.pop(conn, None)
         if fl is not None:
             k = fl.client_key
-            rk = k[4:8] + k[:4] + k[10:12] + k[8:10]
+            rk = reverse_key(k)
             flows.pop(k, None)
             flows.pop(rk, None)
             dropped.drop((k, rk), now)
@@ -221,6 +227,10 @@ def _run(
             return
         reasm.packet = n
         reasm.feed_into(out, t, *seg)
+        yield from flush(n)
+
+    def flush(n: int) -> Iterator[tuple[int, Summary]]:
+        """Hand the reassembler's events so far to the builder."""
         if out:
             events = out[:]
             out.clear()
@@ -254,7 +264,7 @@ def _run(
         by_id.pop(fl.id, None)
         k = fl.client_key
         flows.pop(k, None)
-        flows.pop(k[4:8] + k[:4] + k[10:12] + k[8:10], None)
+        flows.pop(reverse_key(k), None)
         builder.discard(fl.id)
         for n, t, frame in fl.frames:
             yield from general(n, t, 1, frame)
@@ -294,10 +304,7 @@ def _run(
             if not _followed(lt, frame, flows, reasm):
                 if reasm._resets:  # the packets not followed still tell the time
                     reasm.tick(out, t)
-                    if out:
-                        events = out[:]
-                        out.clear()
-                        yield from dispatch(events, n)
+                    yield from flush(n)
                 continue
         if lt != 1 or len(frame) < 54 or frame[23] != 6 or frame[12:15] != b"\x08\x00\x45":
             yield from general(n, t, lt, frame)
@@ -316,7 +323,7 @@ def _run(
                 fl = _Flow(n, key, [(int.from_bytes(frame[38:42], "big") + 1) & _MASK, -1])
                 fl.frames.append((n, t, frame))
                 flows[key] = fl
-                flows[key[4:8] + key[:4] + key[10:12] + key[8:10]] = fl
+                flows[reverse_key(key)] = fl
                 by_id[n] = fl
                 if lane_ok:
                     fl.lane = 0  # the builder hears of it only if the lane gives up
@@ -360,15 +367,7 @@ def _run(
                 q = fl.quick
                 facts = q.facts if q is not None else fl.facts
                 assert facts is not None
-                done = builder.settled(
-                    fl.id,
-                    _endpoint(k[:4], k[8:10]),
-                    _endpoint(k[4:8], k[10:12]),
-                    fl.frames[0][1],
-                    facts,
-                    t,
-                    q,
-                )
+                done = builder.settled(fl.id, *_endpoints(k), fl.frames[0][1], facts, t, q)
                 drop(fl.id)
                 yield n, done
                 continue
@@ -382,14 +381,12 @@ def _run(
     for fl in list(by_id.values()):
         for s in _replay(builder, fl):
             yield 1 << 62, s
-    for ev_n, s in _finish(builder, reasm, now, by_id, dispatch):
-        yield ev_n, s
+    yield from _finish(builder, reasm, now, dispatch)
 
 
 def _open(builder: SummaryBuilder, fl: _Flow) -> None:
-    k = fl.client_key
     n, t, _ = fl.frames[0]
-    builder.opened(n, _endpoint(k[:4], k[8:10]), _endpoint(k[4:8], k[10:12]), t, True, n, True)
+    builder.opened(n, *_endpoints(fl.client_key), t, True, n, True)
 
 
 def _replay(builder: SummaryBuilder, fl: _Flow) -> Iterator[Summary]:
@@ -525,7 +522,6 @@ def _finish(
     builder: SummaryBuilder,
     reasm: TcpReassembler,
     now: float,
-    by_id: dict[int, _Flow],
     dispatch: Callable[[list[CaptureEvent], int], Iterator[tuple[int, Summary]]],
 ) -> Iterator[tuple[int, Summary]]:
     yield from dispatch(reasm.finish(now), 1 << 62)

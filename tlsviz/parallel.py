@@ -39,11 +39,12 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .capture.fastread import Cell
+from .capture.fastread import Cell, reverse_key
 from .keys.keyring import KeyMaterial
 from .source import summary_rows
 
 if TYPE_CHECKING:
+    from .fastsummary import Boundary
     from .session.summary import Summary
 
 _BATCH = 256
@@ -186,9 +187,7 @@ def _spooled(
         if isinstance(item, Boundary):
             _say(spool, "rows", batch)
             batch = []
-            m = item.mark
-            known = marshal.dumps(item.known)
-            _say(spool, "mark", (m.boundary, m.packets, m.reached, known, item.tail))
+            _say(spool, "mark", _mark_payload(item))
             continue
         # the address keys matter only for rows picked up without a SYN
         key = None if item.by_syn else _key(item.client, item.server)
@@ -199,6 +198,13 @@ def _spooled(
             yield None
     _say(spool, "rows", batch)
     _say(spool, "end", notes)
+
+
+def _mark_payload(item: Boundary) -> tuple[int, int, bool, bytes, bool]:
+    """A boundary as the parent takes it: which, packets before it, whether
+    reached, what was known there (marshal data, read only if a row asks), tail."""
+    m = item.mark
+    return m.boundary, m.packets, m.reached, marshal.dumps(item.known), item.tail
 
 
 def _spool_file() -> int:
@@ -222,10 +228,6 @@ def _fork(job: Callable[..., None], *args: Any) -> int:
         finally:
             os._exit(code)
     return pid
-
-
-def _fork_worker(*args: Any) -> int:
-    return _fork(_worker, *args)
 
 
 def _claim(queue: int) -> int:
@@ -277,7 +279,7 @@ class _Region:
         self, source: Callable[[list[str], Cell], Iterable[Any] | None], render: Any
     ) -> None:
         self.fd = _spool_file()
-        self.pid = _fork_worker(source, self.fd, render)
+        self.pid = _fork(_worker, source, self.fd, render)
 
     def messages(self, block: bool) -> Iterator[tuple[str, Any]]:
         """The whole messages its worker has written since the last read
@@ -413,9 +415,6 @@ def _by_region(
             if block or ready(r):
                 yield from pump(r, block)
 
-    def source(j: int) -> Callable[[list[str], Cell], Iterable[Any] | None]:
-        return functools.partial(_region_source, path, material, bounds[j - 1], bounds[j:])
-
     # regions 1..n-1 of the n processes are theirs to begin with; the others
     # wait in a pipe, taken in order by whichever process is free first
     n = max(1, min(workers, len(regions)))
@@ -448,7 +447,10 @@ def _by_region(
 
         try:
             spools = [reg.fd for reg in regions]
-            sources = [source(j) if j else None for j in range(len(regions))]
+            sources = [
+                functools.partial(_region_source, path, material, reg.start, bounds[j:])
+                for j, reg in enumerate(regions)
+            ]
             for k in range(1, n):
                 pids.append(_fork(_regions_job, k, queue, sources, spools, cells, render))
         finally:
@@ -460,8 +462,7 @@ def _by_region(
             raise RuntimeError("the capture cannot be read in regions")
         for count, item in enumerate(items, 1):
             if isinstance(item, Boundary):
-                m = item.mark
-                mark(0, (m.boundary, m.packets, m.reached, marshal.dumps(item.known), item.tail))
+                mark(0, _mark_payload(item))
             elif item.id <= own.cutoff:
                 yield render(item)  # the first region's: numbered from the file's start
             if count % 64 == 0:
@@ -473,7 +474,7 @@ def _by_region(
         while j := _claim(queue):
             if regions[j].done:
                 continue  # a wrong guess: the process before read it already
-            for _ in _worker_steps(source(j), regions[j].fd, render, cells[j]):
+            for _ in _worker_steps(sources[j], regions[j].fd, render, cells[j]):
                 yield from drain(False)
                 show()
         while pids:  # the last regions' rows, as the workers write them
@@ -531,7 +532,8 @@ def _key(client: str, server: str) -> tuple[bytes, bytes] | None:
         except (OSError, ValueError, OverflowError):
             return None
     (a, pa), (b, pb) = raw
-    return a + b + pa + pb, b + a + pb + pa
+    key = a + b + pa + pb
+    return key, reverse_key(key)
 
 
 def _orphan(

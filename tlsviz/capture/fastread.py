@@ -19,7 +19,7 @@ import mmap
 import os
 import struct
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple, Protocol
 
 from .tcp import CLOSED_TUPLE_SECONDS, CaptureNote, Secrets
@@ -47,6 +47,48 @@ def flow_key(src: Any, sport: int, dst: Any, dport: int) -> bytes | None:
     if isinstance(src, bytes) and isinstance(dst, bytes):
         return src + dst + sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
     return None
+
+
+def reverse_key(key: bytes) -> bytes:
+    """The :func:`flow_key` of the other direction."""
+    return key[4:8] + key[:4] + key[10:12] + key[8:10]
+
+
+#: Classic pcap file header magics (draft-ietf-opsawg-pcap, "File Header"):
+#: micro- and nanosecond time stamps, either byte order.
+PCAP_MAGICS: Final = frozenset(
+    {b"\xa1\xb2\xc3\xd4", b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1"}
+)
+
+
+class _PcapFormat(NamedTuple):
+    """What a classic pcap file header says about the records after it."""
+
+    endian: str  # struct's byte order mark
+    nano: bool  # nanosecond time stamps (else microseconds)
+    snaplen: int
+    linktype: int
+    #: a record header: (seconds, fraction, captured length, original length)
+    record: Callable[..., tuple[Any, ...]]
+    #: a record header, then the Ethernet/IPv4/TCP fields of _ETH_IPV4_TCP
+    record_and_tcp: Callable[..., tuple[Any, ...]]
+    #: EtherType IPv4 as ``record_and_tcp`` reads it (the network's 16-bit
+    #: fields are read in the file's byte order, and compared as read)
+    ipv4: int
+
+
+def _pcap_format(head: bytes) -> _PcapFormat:
+    endian = "<" if head[:4] in (b"\xd4\xc3\xb2\xa1", b"M<\xb2\xa1") else ">"
+    snaplen, linktype = struct.unpack_from(endian + "II", head, 16)
+    return _PcapFormat(
+        endian,
+        head[:4] in (b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1"),
+        snaplen,
+        linktype & 0x0FFFFFFF,
+        struct.Struct(endian + "IIII").unpack_from,
+        struct.Struct(endian + "IIII" + _ETH_IPV4_TCP).unpack_from,
+        _as_read(0x0800, endian),
+    )
 
 
 class DroppedFlows(dict[bytes, float]):
@@ -100,18 +142,17 @@ def pcap_boundary(path: str | os.PathLike[str], target: int) -> int | None:
     try:
         with open(path, "rb") as f:
             head = f.read(24)
-            if len(head) < 24 or head[:4] not in _PCAP_MAGICS:
+            if len(head) < 24 or head[:4] not in PCAP_MAGICS:
                 return None
             f.seek(max(target, 24))
             window = f.read(_SYNC_WINDOW + 8 * (_MAX_SYNC_CAPLEN + 16))
             size = os.fstat(f.fileno()).st_size
     except OSError:
         return None
-    endian = "<" if head[:4] in (b"\xd4\xc3\xb2\xa1", b"M<\xb2\xa1") else ">"
-    fraction = 10**9 if head[:4] in (b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1") else 10**6
-    snaplen = struct.unpack_from(endian + "I", head, 16)[0]
-    limit = min(max(snaplen, 0x40000), _MAX_CAPLEN)
-    rec = struct.Struct(endian + "IIII").unpack_from
+    fmt = _pcap_format(head)
+    fraction = 10**9 if fmt.nano else 10**6
+    limit = min(max(fmt.snaplen, 0x40000), _MAX_CAPLEN)
+    rec = fmt.record
     base = max(target, 24)
     for p in range(min(_SYNC_WINDOW, len(window))):
         q, prev, good = p, -1, 0
@@ -134,7 +175,6 @@ def pcap_boundary(path: str | os.PathLike[str], target: int) -> int | None:
     return None
 
 
-_PCAP_MAGICS: Final = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"M<\xb2\xa1", b"\xa1\xb2<M")
 _SYNC_WINDOW: Final = 1 << 18
 _MAX_SYNC_CAPLEN: Final = 1 << 16
 
@@ -211,7 +251,7 @@ def _skip(frame: bytes, dropped: dict[bytes, float] | None, shard: tuple[int, in
             if flags & 0x12 != 0x02:
                 return True
             dropped.pop(key, None)  # a fresh SYN: a new connection on the same ports
-            dropped.pop(key[4:8] + key[:4] + key[10:12] + key[8:10], None)
+            dropped.pop(reverse_key(key), None)
     return False
 
 
@@ -232,23 +272,18 @@ def _pcap(
     boundaries: Sequence[int] = (),
 ) -> Iterator[object]:
     """Classic pcap (draft-ietf-opsawg-pcap): 24-byte file header, 16-byte records."""
-    magic = mm[:4]
-    endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"M<\xb2\xa1") else ">"
-    nano = magic in (b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1")
-    scale = 1e-9 if nano else 1e-6
     if len(mm) < 24:
         yield CaptureNote(TRUNCATED)
         return
-    snaplen, linktype = struct.unpack_from(endian + "II", mm, 16)
-    linktype &= 0x0FFFFFFF
-    limit = min(max(snaplen, 0x40000), _MAX_CAPLEN)
-    rec = struct.Struct(endian + "IIII").unpack_from
+    fmt = _pcap_format(mm[:24])
+    scale = 1e-9 if fmt.nano else 1e-6
+    linktype = fmt.linktype
+    limit = min(max(fmt.snaplen, 0x40000), _MAX_CAPLEN)
+    rec = fmt.record
     # one unpack reads a record's header and the fields of an Ethernet/IPv4/
-    # TCP frame the filter needs (in the file's byte order: the network's
-    # 16-bit fields are compared as read)
-    one = struct.Struct(endian + "IIII" + _ETH_IPV4_TCP).unpack_from
-    ipv4 = 0x0800 if endian == ">" else 0x0008
-    bare = [_as_read(20 + ((o >> 4) << 2), endian) for o in range(256)]
+    # TCP frame the filter needs
+    one, ipv4 = fmt.record_and_tcp, fmt.ipv4
+    bare = [_as_read(20 + ((o >> 4) << 2), fmt.endian) for o in range(256)]
     end = len(mm)
     pos = max(first, 24)
     n = 0
@@ -325,19 +360,17 @@ def opened_between(
     try:
         with open(path, "rb") as f:
             head = f.read(24)
-            if len(head) < 24 or head[:4] not in _PCAP_MAGICS or not 24 <= begin <= end:
+            if len(head) < 24 or head[:4] not in PCAP_MAGICS or not 24 <= begin <= end:
                 return None
             f.seek(begin)
             data = f.read(end - begin)
     except OSError:
         return None
-    endian = "<" if head[:4] in (b"\xd4\xc3\xb2\xa1", b"M<\xb2\xa1") else ">"
-    scale = 1e-9 if head[:4] in (b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1") else 1e-6
-    if struct.unpack_from(endian + "I", head, 20)[0] & 0x0FFFFFFF != 1:
+    fmt = _pcap_format(head)
+    if fmt.linktype != 1:
         return []  # not Ethernet
-    rec = struct.Struct(endian + "IIII").unpack_from
-    one = struct.Struct(endian + "IIII" + _ETH_IPV4_TCP).unpack_from
-    ipv4 = 0x0800 if endian == ">" else 0x0008
+    scale = 1e-9 if fmt.nano else 1e-6
+    rec, one, ipv4 = fmt.record, fmt.record_and_tcp, fmt.ipv4
     size = len(data)
     pos = 0
     found: list[tuple[float, bytes]] = []

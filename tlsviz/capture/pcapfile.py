@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
-from .fastread import CaptureEnd, DroppedFlows, flow_key, port_shard
+from .fastread import PCAP_MAGICS, CaptureEnd, DroppedFlows, flow_key, port_shard
 from .packets import SKIP_FRAGMENT, parse_frame
 from .tcp import (
     _DIRS,
@@ -45,12 +45,8 @@ from .tcp import (
 
 __all__ = ["CaptureError", "CaptureReader", "iter_packets", "read_capture"]
 
-# Magic numbers: pcap File Header (draft-ietf-opsawg-pcap, "File Header": micro-
-# and nanosecond magics, either byte order); pcapng Section Header Block type
-# (draft-ietf-opsawg-pcapng, "Section Header Block").
-_PCAP_MAGICS: Final = frozenset(
-    {b"\xa1\xb2\xc3\xd4", b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x4d\x3c\xb2\xa1"}
-)
+# Magic numbers: pcap File Header (fastread.PCAP_MAGICS); pcapng Section
+# Header Block type (draft-ietf-opsawg-pcapng, "Section Header Block").
 _PCAPNG_MAGIC: Final = b"\x0a\x0d\x0d\x0a"
 _GZIP_MAGIC: Final = b"\x1f\x8b"  # RFC 1952 §2.3.1
 _EPB_TYPE: Final = 0x00000006  # pcapng Enhanced Packet Block
@@ -162,7 +158,7 @@ class _CaptureFile:
                 ) from None
         if not head:
             raise CaptureError(f"'{self.name}' is empty.")
-        if head in _PCAP_MAGICS:
+        if head in PCAP_MAGICS:
             return "pcap", compressed
         if head == _PCAPNG_MAGIC:
             return "pcapng", compressed
@@ -454,14 +450,17 @@ class CaptureReader:
             self._mapped = records is not None
         shard = self.shard
         in_order = reasm.in_order if self.fast else None
+        # packets are plain tuples, the other records named ones: told apart
+        # by type (one test a packet), so the loop takes them untyped
+        source: Iterator[Any] = records if records is not None else cf.records()
         try:
-            for rec in records if records is not None else cf.records():
-                if isinstance(rec, CaptureEnd):
-                    self._now = rec.time
-                    continue
-                if isinstance(rec, (Secrets, CaptureNote)):  # tuples too: named ones
+            for rec in source:
+                if type(rec) is not tuple:
+                    if isinstance(rec, CaptureEnd):
+                        self._now = rec.time
+                        continue
                     self.packets = count
-                    yield rec
+                    yield rec  # Secrets or CaptureNote
                     continue
                 if len(rec) == 4:
                     # the fast reader numbers packets and has already skipped

@@ -293,11 +293,12 @@ class KeyLog:
     def __iter__(self) -> Iterator[KeyLogEntry]:
         for by_key in self._entries.values():
             yield from by_key.values()
+        if not self._indexes:
+            return
         for random in self.client_randoms():
-            if self._indexes:
-                for label, found in self._lazy(random).items():
-                    if random not in self._entries.get(label, {}):
-                        yield _entry(label, random, found)
+            for label, found in self._lazy(random).items():
+                if random not in self._entries.get(label, {}):
+                    yield _entry(label, random, found)
 
     def __len__(self) -> int:
         """Entries parsed, plus lines indexed (where a line repeats an
