@@ -24,9 +24,9 @@ DEFAULT_CAPTURE = "tls13-aes128gcm.pcap"
 
 
 def captures_dir() -> Path:
-    from pathlib import Path
+    from .bundled import captures_root
 
-    return Path(__file__).resolve().parent.parent / "captures"
+    return captures_root()
 
 
 class UserError(Exception):
