@@ -593,6 +593,7 @@ class Scenario:
     tickets: int = 1  # TLS 1.3 NewSessionTickets sent by an openssl server
     restrict_client: bool = False
     description: str = ""
+    server_extra: tuple[str, ...] = ()  # more s_server options, e.g. ("-max_send_frag", "512")
 
     @property
     def suite(self) -> Suite | None:
@@ -684,6 +685,7 @@ def _start_openssl_server(sc: Scenario, pki: Pki, work: Path, port: int, timeout
         argv += ["-no_ticket"]
     if not sc.etm:
         argv += ["-no_etm"]
+    argv += list(sc.server_extra)
     proc = _Proc(argv, cwd=www)
     try:
         proc.wait_for(b"ACCEPT", timeout)

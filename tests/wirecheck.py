@@ -61,12 +61,12 @@ def stream_coverage(events: Iterable[Message | Diagnostic], direction: str) -> l
             # map every byte: a field may cross a record boundary
             for rel in range(f.offset, f.end):
                 buf, off = ev.locate(rel)
-                if buf == direction:
+                if buf.name == direction:
                     spans.append((off, off + 1))
         for d in ev.diagnostics:
             for rel in range(d.offset, d.offset + d.length):
                 buf, off = ev.locate(rel)
-                if buf == direction:
+                if buf.name == direction:
                     spans.append((off, off + 1))
     if not spans:
         return []

@@ -8,7 +8,6 @@ short is decoded as far as it goes, with a one-sentence warning.
 from __future__ import annotations
 
 import argparse
-import mmap
 import os
 import sys
 from collections.abc import Sequence
@@ -51,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="print the JSON document")
     d.add_argument(
         "--explain", action="store_true", help="print what each field is for under it (text form)"
+    )
+    d.add_argument(
+        "--buffers",
+        action="store_true",
+        help="with --json: add each connection's buffers (stream and decrypted-record bytes, hex)",
     )
     d.add_argument(
         "--brief", action="store_true", help="list messages without their field trees (text form)"
@@ -146,56 +150,25 @@ def _resolve_capture(arg: str | None) -> str:
     return arg
 
 
-def _map_keylog(path: str) -> bytes | mmap.mmap:
-    """The key log file, memory-mapped (small or special files: read)."""
-    with open(path, "rb") as f:
-        try:
-            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        except (ValueError, OSError):  # empty, a pipe, ...
-            return f.read()
-
-
 def load_material(args: argparse.Namespace) -> Any:
     """The key material named on the command line; one-sentence errors."""
-    from .keys.keyring import KeyMaterial
-
-    material = KeyMaterial()
-    for path in getattr(args, "keylog", []):
-        try:
-            text = _map_keylog(path)
-        except FileNotFoundError:
-            raise UserError(f"the key log {path} does not exist.") from None
-        except IsADirectoryError:
-            raise UserError(f"the key log {path} is a directory, not a file.") from None
-        except OSError as err:
-            raise UserError(f"the key log {path} cannot be read ({err.strerror}).") from None
-        before = len(material.keylog.problems)
-        # indexed, not parsed: a big key log costs a regular-expression pass
-        # and 8 bytes a line; its lines are parsed when a connection needs them
-        material.keylog.add_indexed(text, source=str(path))
-        bad = material.keylog.problems[before:]
-        if bad:
-            print(
-                f"tlsviz: warning: the key log {path} has {len(bad)} line(s) that are not "
-                f"key log entries (first: line {bad[0].line}, {bad[0].message}).",
-                file=sys.stderr,
-            )
-    if not (
-        getattr(args, "key", []) or getattr(args, "psk", []) or getattr(args, "ephemeral_key", [])
-    ):
-        return material
-    from .keys.material import MaterialError, load_ephemeral_keys, load_rsa_keys, parse_psk
+    from .keys.loading import load_key_material
 
     try:
-        for path in getattr(args, "key", []):
-            material.rsa_keys.extend(load_rsa_keys(path, getattr(args, "key_password", None)))
-        for text in getattr(args, "psk", []):
-            material.psks.append(parse_psk(text))
-        for path in getattr(args, "ephemeral_key", []):
-            material.ephemeral.extend(load_ephemeral_keys(path))
-    except MaterialError as err:
-        raise UserError(str(err)) from err
-    return material
+        return load_key_material(
+            getattr(args, "keylog", []),
+            getattr(args, "key", []),
+            getattr(args, "psk", []),
+            getattr(args, "ephemeral_key", []),
+            key_password=getattr(args, "key_password", None),
+            warn=lambda text: print(f"tlsviz: warning: {text}", file=sys.stderr),
+        )
+    except Exception as err:
+        from .keys.material import MaterialError
+
+        if isinstance(err, MaterialError):
+            raise UserError(str(err)) from err
+        raise
 
 
 def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
@@ -207,11 +180,13 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     if getattr(args, "summary", False):
         return cmd_summary(args, path, material, out)
     try:
-        session = open_capture(path, material=material)
+        session = open_capture(
+            path, material=material, streams=bool(args.json and getattr(args, "buffers", False))
+        )
     except CaptureError as err:
         raise UserError(str(err)) from err
     if args.json:
-        _write_json(session, path, out)
+        _write_json(session, path, out, buffers=getattr(args, "buffers", False))
     else:
         from .session.text import render_connection
 
@@ -319,7 +294,7 @@ def write_json(session: Any, path: str, out: TextIO) -> None:
     _write_json(session, path, out)
 
 
-def _write_json(session: Any, path: str, out: TextIO) -> None:
+def _write_json(session: Any, path: str, out: TextIO, *, buffers: bool = False) -> None:
     """Stream the document: one connection at a time, as each completes."""
     import json
 
@@ -336,7 +311,7 @@ def _write_json(session: Any, path: str, out: TextIO) -> None:
             out.write(",")
         first = False
         out.write("\n")
-        json.dump(connection_json(conn, keys=keys), out, separators=(",", ":"))
+        json.dump(connection_json(conn, keys=keys, buffers=buffers), out, separators=(",", ":"))
     out.write("\n],\n")
     out.write(f'"notes": {json.dumps(session.notes)},\n')
     expl = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}

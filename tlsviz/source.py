@@ -8,7 +8,7 @@ get their connections here, one at a time as each completes.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ._slots import Slotted
@@ -45,6 +45,7 @@ class CaptureSession(Slotted):
         "path",
         "reader",
         "record_fields",
+        "streams",
     )
 
     def __init__(
@@ -57,8 +58,10 @@ class CaptureSession(Slotted):
         notes: list[str] | None = None,
         reader: CaptureReader | None = None,
         material: KeyMaterial | None = None,
+        streams: bool = False,
     ) -> None:
         self.path = path
+        self.streams = streams
         self.record_fields = record_fields
         self.certificates = certificates
         self.observer = observer
@@ -82,6 +85,7 @@ class CaptureSession(Slotted):
             observer=self.observer,
             ignore=reader.ignore,
             material=self.material,
+            streams=self.streams,
         )
         last_time = 0.0
         for ev in reader:
@@ -106,12 +110,68 @@ class CaptureSession(Slotted):
         yield from builder.finish(last_time)
 
 
-def open_capture(path: str | os.PathLike[str], **options: object) -> CaptureSession:
-    """A :class:`CaptureSession`; raises ``CaptureError`` (one plain sentence)
-    if the file cannot be read as a capture."""
-    session = CaptureSession(os.fspath(path), **options)  # type: ignore[arg-type]
+def open_capture(
+    path: str | os.PathLike[str],
+    material: KeyMaterial | None = None,
+    *,
+    keylog: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
+    rsa_key: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
+    psk: str | Sequence[str] = (),
+    ephemeral_key: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
+    key_password: str | None = None,
+    streams: bool = True,
+    **options: object,
+) -> CaptureSession:
+    """The TLS connections of a capture file, decoded as you iterate.
+
+    Key material can be given ready-made (``material``) or as files
+    (``keylog``, ``rsa_key``, ``ephemeral_key``: a path or a list of paths;
+    ``psk``: hex or ``@FILE``); pcapng Decryption Secrets Blocks are used
+    automatically.  ``streams`` keeps each direction's bytes so that
+    :meth:`Connection.buffer` can give the bytes behind any span.  Raises
+    ``CaptureError`` or ``MaterialError`` (one plain sentence) when the file
+    cannot be read as a capture or the key material cannot be used.
+    """
+    if keylog or rsa_key or psk or ephemeral_key:
+        from .keys.loading import load_key_material
+
+        material = load_key_material(
+            _paths(keylog), _paths(rsa_key), [psk] if isinstance(psk, str) else list(psk),
+            _paths(ephemeral_key), key_password=key_password, material=material,
+        )  # fmt: skip
+    session = CaptureSession(
+        os.fspath(path),
+        material=material,
+        streams=streams,
+        **options,  # type: ignore[arg-type]
+    )
     session.open()
     return session
+
+
+def open_bundled(name: str, *, streams: bool = True) -> CaptureSession:
+    """A bundled capture (``"tls13-hrr"``) opened with the key material that ships with it."""
+    from .bundled import bundled_captures
+    from .capture import CaptureError
+
+    for b in bundled_captures():
+        if name in (b.name, b.path.name):
+            return open_capture(
+                b.path,
+                keylog=[b.keylog] if b.keylog else [],
+                rsa_key=[b.rsa_key] if b.rsa_key else [],
+                psk=[f"@{b.psk}"] if b.psk else [],
+                streams=streams,
+            )
+    raise CaptureError(f"there is no bundled capture called {name}.")
+
+
+def _paths(
+    value: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+) -> list[str | os.PathLike[str]]:
+    if isinstance(value, str | os.PathLike):
+        return [value]
+    return list(value)
 
 
 def summarize(

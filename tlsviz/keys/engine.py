@@ -91,11 +91,17 @@ class Protection:
 
 @dataclass(frozen=True, slots=True)
 class StepReport:
-    """A step next to the key log's value for it."""
+    """A step next to the key log's value for it.
+
+    ``message`` is the index (in the connection's messages) of the message
+    whose arrival made the step possible: a view showing the keys "as of
+    message N" shows the steps whose ``message`` is at most N.
+    """
 
     step: Step
     from_keylog: bytes | None
     handshake: int = 0
+    message: int | None = None
 
     @property
     def match(self) -> bool | None:
@@ -118,6 +124,7 @@ class StepReport:
             "rfc": s.rfc,
             "explain": s.explain,
             "handshake": self.handshake,
+            "message": self.message,
         }
 
 
@@ -146,6 +153,12 @@ class ConnectionKeys:
         self.first_failure: tuple[str, str, str] | None = None  # direction, epoch, error
         self.resumed_from: int | None = None  # the connection whose ticket this one uses
         self.unsupported: str | None = None  # keys known, cipher not available
+        #: the timeline: how many messages were observed, and for each step
+        #: (per recorder) and each check the index of the message after which
+        #: it existed
+        self.messages_seen = 0
+        self._step_origin: dict[int, list[int]] = {}
+        self.check_origin: list[int] = []
 
     # -- feeding ----------------------------------------------------------------
     def observe(self, decoder: ConnectionDecoder, event: Message | Diagnostic) -> None:
@@ -155,6 +168,8 @@ class ConnectionKeys:
             self._installed = True
         if not isinstance(event, Message):
             return
+        index = self.messages_seen
+        self.messages_seen += 1
         if self.flow is None:
             if event.handshake_type == 1 and event.type == "ClientHello":
                 from .flow import Flow
@@ -163,6 +178,16 @@ class ConnectionKeys:
             else:
                 return
         self.flow.message(event)
+        self._attribute(index)
+
+    def _attribute(self, index: int) -> None:
+        """Tie the steps and checks that message ``index`` made possible to it."""
+        for _, rec, _ in self.schedules:
+            origin = self._step_origin.setdefault(id(rec), [])
+            if len(origin) < len(rec.steps):
+                origin.extend([index] * (len(rec.steps) - len(origin)))
+        if len(self.check_origin) < len(self.checks):
+            self.check_origin.extend([index] * (len(self.checks) - len(self.check_origin)))
 
     # -- used by the flows --------------------------------------------------------
     def add_schedule(self, handshake: int, recorder: StepRecorder, client_random: bytes) -> None:
@@ -205,16 +230,26 @@ class ConnectionKeys:
     # -- results ------------------------------------------------------------------
     def step_reports(self) -> list[StepReport]:
         out: list[StepReport] = []
+        seen: set[int] = set()
         for handshake, rec, cr in self.schedules:
-            for step in rec.steps:
+            if id(rec) in seen:  # one recorder registered twice (0-RTT, then ServerHello)
+                continue
+            seen.add(id(rec))
+            origin = self._step_origin.get(id(rec), [])
+            for i, step in enumerate(rec.steps):
                 logged = None
                 if step.keylog_label is not None:
                     key = cr
                     if step.keylog_label == "RSA" and step.context is not None:
                         key = step.context[:8]
                     logged = self.material.keylog.lookup(step.keylog_label, key)
-                out.append(StepReport(step, logged, handshake))
+                at = origin[i] if i < len(origin) else None
+                out.append(StepReport(step, logged, handshake, at))
         return out
+
+    def check_at(self, i: int) -> int | None:
+        """The index of the message after which check ``i`` was made."""
+        return self.check_origin[i] if i < len(self.check_origin) else None
 
     def finished_checks(self) -> dict[str, bool | None]:
         out: dict[str, bool | None] = {"client": None, "server": None}

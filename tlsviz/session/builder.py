@@ -17,6 +17,7 @@ from ..keys.engine import ConnectionKeys, KeyMaterial
 from ..wire.connection import ConnectionDecoder
 from ..wire.fields import Diagnostic, Severity
 from ..wire.message import Message
+from .buffers import StreamBytes
 from .detect import Pending, PendingTable, flip, roles
 from .model import Connection
 
@@ -43,8 +44,12 @@ class TimelineBuilder:
         observer: Observer | None = None,
         ignore: Callable[[int], None] | None = None,
         material: KeyMaterial | None = None,
+        streams: bool = False,
     ) -> None:
         self.material = material if material is not None else KeyMaterial()
+        #: keep each direction's bytes on the connection (what hex views and
+        #: ``decode --json --buffers`` show); costs memory for whole streams
+        self.streams = streams
         self.record_fields = record_fields
         self.certificates = certificates
         self.observer = observer
@@ -74,6 +79,8 @@ class TimelineBuilder:
             self._pending.gap(conn, direction, length, time)
             return
         d = flip(direction) if live.swap else direction
+        if live.conn.streams is not None:
+            live.conn.streams[d].gap(length)
         live.decoder.receive_gap(d, length, time)
         live.conn.diagnostics.append(
             Diagnostic(
@@ -118,6 +125,8 @@ class TimelineBuilder:
         # number), so every view - and Wireshark - names it alike.
         c = Connection(pend.number, client, server, start_time=pend.time)
         c.keys = ConnectionKeys(self.material, c.id)
+        if self.streams:
+            c.streams = {"client": StreamBytes(), "server": StreamBytes()}
         dec = ConnectionDecoder(
             record_fields=self.record_fields,
             certificates=self.certificates,
@@ -134,6 +143,8 @@ class TimelineBuilder:
     def _feed(self, live: _Live, direction: str, data: bytes, time: float) -> None:
         d = flip(direction) if live.swap else direction
         live.conn.bytes[d] += len(data)
+        if live.conn.streams is not None:
+            live.conn.streams[d].append(data)
         live.decoder.receive_data(d, data, time)
         self._drain(live)
 

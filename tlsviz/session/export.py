@@ -24,7 +24,8 @@ from .model import Connection
 
 
 def field_json(f: Field, msg: Message, keys: set[str] | None = None) -> dict[str, Any]:
-    buffer, offset = msg.locate(f.offset)
+    spans = msg.spans(f)
+    buffer, offset = spans[0].buffer, spans[0].offset
     out: dict[str, Any] = {
         "name": f.name,
         "offset": offset,
@@ -32,25 +33,30 @@ def field_json(f: Field, msg: Message, keys: set[str] | None = None) -> dict[str
         "value": json_value(f.value),
         "display": f.display,
         "children": [field_json(c, msg, keys) for c in f.children],
+        "spans": [s.to_json() for s in spans],
     }
     if f.key:
         out["key"] = f.key
         if keys is not None:
             keys.add(f.key)
     if buffer != msg.buffer:
-        out["buffer"] = buffer
+        out["buffer"] = buffer.name
     return out
 
 
-def _record_field_json(f: Field, rec: Record, keys: set[str] | None) -> dict[str, Any]:
+def _record_field_json(
+    f: Field, rec: Record, keys: set[str] | None, stream: str = ""
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": f.name,
         "offset": rec.offset + f.offset,
         "length": f.length,
         "value": json_value(f.value),
         "display": f.display,
-        "children": [_record_field_json(c, rec, keys) for c in f.children],
+        "children": [_record_field_json(c, rec, keys, stream) for c in f.children],
     }
+    if stream:
+        out["spans"] = [[stream, rec.offset + f.offset, f.length]]
     if f.key:
         out["key"] = f.key
         if keys is not None:
@@ -59,7 +65,7 @@ def _record_field_json(f: Field, rec: Record, keys: set[str] | None) -> dict[str
 
 
 def record_json(
-    rec: Record, keys: set[str] | None = None, decryption: Any = None
+    rec: Record, keys: set[str] | None = None, decryption: Any = None, direction: str = ""
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "offset": rec.offset,
@@ -67,7 +73,7 @@ def record_json(
         "content_type": rec.content_type,
         "version": rec.version,
         "sslv2": rec.sslv2,
-        "fields": [_record_field_json(f, rec, keys) for f in record_header_fields(rec)],
+        "fields": [_record_field_json(f, rec, keys, direction) for f in record_header_fields(rec)],
     }
     if decryption is not None:
         out["decryption"] = decryption_json(*decryption)
@@ -117,10 +123,12 @@ def message_json(
         "offset": m.offset,
         "length": m.length,
         "time": m.time,
-        "buffer": m.buffer,
+        "buffer": m.buffer.name,
         "fields": [field_json(f, m, keys) for f in m.fields],
         "records": [
-            record_json(r, keys, dec.get((m.direction, r.offset)) if m.encrypted else None)
+            record_json(
+                r, keys, dec.get((m.direction, r.offset)) if m.encrypted else None, m.direction
+            )
             for r in m.records
         ],
         "notes": list(m.notes),
@@ -131,7 +139,7 @@ def message_json(
     if m.handshake_type is not None:
         out["handshake_type"] = m.handshake_type
     if len(m.segments) > 1:
-        out["segments"] = [[s.start, s.buffer, s.offset, s.length] for s in m.segments]
+        out["segments"] = [[s.start, s.buffer.name, s.offset, s.length] for s in m.segments]
     return out
 
 
@@ -145,7 +153,7 @@ def _diag_json(
         "direction": m.direction,
         "offset": off,
         "length": length,
-        "buffer": buffer,
+        "buffer": buffer.name,
     }
     if rfc:
         out["rfc"] = rfc
@@ -153,7 +161,7 @@ def _diag_json(
 
 
 def connection_json(
-    c: Connection, *, messages: bool = True, keys: set[str] | None = None
+    c: Connection, *, messages: bool = True, keys: set[str] | None = None, buffers: bool = False
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": c.id,
@@ -181,9 +189,27 @@ def connection_json(
     out["verification"] = verification_json(c)
     out["application_data"] = application_data_json(c)
     out["diagnostics"] = [d.to_json() for d in c.all_diagnostics()]
+    if messages:
+        out["cost"] = c.cost().to_json()
+    if buffers:
+        out.update(buffers_json(c))
     for k, v in c.extra.items():
         out[k] = v
     return out
+
+
+def buffers_json(c: Connection) -> dict[str, Any]:
+    """``"buffers"``: every buffer's bytes in hex, so any span can be read;
+    ``"buffer_gaps"``: holes the capture left in a stream (their bytes read as
+    zero), per buffer that has any."""
+    data: dict[str, str] = {}
+    gaps: dict[str, list[list[int]]] = {}
+    for b in c.buffers():
+        content = c.buffer(b)
+        data[b.name] = content.data.hex()
+        if content.gaps:
+            gaps[b.name] = [[o, n] for o, n in content.gaps]
+    return {"buffers": data, "buffer_gaps": gaps}
 
 
 def keys_json(c: Connection, *, steps: bool = True) -> dict[str, Any]:
@@ -210,7 +236,9 @@ def verification_json(c: Connection) -> dict[str, Any]:
     return {
         "client_finished": fin["client"],
         "server_finished": fin["server"],
-        "checks": [chk.to_json() for chk in c.keys.checks],
+        "checks": [
+            {**chk.to_json(), "message": c.keys.check_at(i)} for i, chk in enumerate(c.keys.checks)
+        ],
     }
 
 
@@ -225,7 +253,7 @@ def application_data_json(c: Connection) -> list[dict[str, Any]]:
             "direction": m.direction,
             "offset": rec.offset if rec is not None else m.offset,
             "length": len(m.raw),
-            "buffer": m.buffer,
+            "buffer": m.buffer.name,
             "time": m.time,
             "hex": m.raw.hex(),
             "text": text_of(m.raw),
@@ -275,9 +303,10 @@ def document(
     *,
     messages: bool = True,
     notes: Iterable[str] = (),
+    buffers: bool = False,
 ) -> dict[str, Any]:
     keys: set[str] = set()
-    conns = [connection_json(c, messages=messages, keys=keys) for c in connections]
+    conns = [connection_json(c, messages=messages, keys=keys, buffers=buffers) for c in connections]
     out: dict[str, Any] = {
         "tlsviz": __version__,
         "source": source,

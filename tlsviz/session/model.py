@@ -3,18 +3,40 @@
 A :class:`Connection` is what the explorer steps through, what the lessons
 point into and what ``decode --json`` writes: the messages of both directions
 in the order they were seen, the diagnostics, and what the hellos negotiated.
+Views only format what it says: the bytes behind any field
+(:meth:`Connection.buffer`, :meth:`Message.spans`), the keys as of any message
+(:meth:`Connection.key_state`), what the handshake cost
+(:meth:`Connection.cost`), the certificates (:meth:`Connection.certificates`).
 """
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..keys.engine import ConnectionKeys
 from ..wire import registry as reg
 from ..wire.connection import Negotiation
 from ..wire.fields import Diagnostic, Severity
-from ..wire.message import Message
+from ..wire.message import STREAM, Buffer, Message, Span
+from .buffers import BufferData, StreamBytes, stream_data
+
+if TYPE_CHECKING:
+    from ..keys.x509 import CertInfo, CertProblem
+    from .cost import Cost
+    from .timeline import KeyState
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateSummary:
+    """One certificate a side sent, decoded, with where it sits in the chain."""
+
+    direction: str
+    index: int  # 0: the sender's own certificate, then its issuers
+    message: int  # the Certificate message's index
+    info: CertInfo | CertProblem
+    der: bytes
 
 
 @dataclass(slots=True)
@@ -32,6 +54,8 @@ class Connection:
     bytes: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0})
     extra: dict[str, Any] = field(default_factory=dict)
     keys: ConnectionKeys | None = None  # derivation, decryption, verification
+    #: each direction's bytes, kept when the session was opened with streams
+    streams: dict[str, StreamBytes] | None = None
 
     # -- what the hellos negotiated, in IANA spellings --------------------------
     @property
@@ -67,8 +91,75 @@ class Connection:
             for d in m.diagnostics:
                 buffer, offset = m.locate(d.offset)
                 out.append(
-                    Diagnostic(d.severity, d.message, offset, d.length, d.rfc, m.direction, buffer)
+                    Diagnostic(
+                        d.severity, d.message, offset, d.length, d.rfc, m.direction, buffer.name
+                    )
                 )
+        return out
+
+    # -- buffers: the bytes every span points into --------------------------------
+    def buffers(self) -> list[Buffer]:
+        """Every buffer a span of this connection can name: the two streams
+        (those kept), then each decrypted record's plaintext in stream order."""
+        out: list[Buffer] = [STREAM[d] for d in ("client", "server") if self.streams]
+        if self.keys is not None:
+            out.extend(
+                Buffer(d, off)
+                for (d, off), (_, dec) in sorted(self.keys.decryptions.items())
+                if dec.ok
+            )
+        return out
+
+    def buffer(self, buffer: Buffer | str) -> BufferData:
+        """The bytes of ``buffer`` (a :class:`Buffer` or its JSON name).
+
+        Raises ``KeyError`` for a buffer this connection does not have: a
+        stream when the session was opened without ``streams``, a record that
+        was not decrypted.
+        """
+        if isinstance(buffer, str):
+            buffer = Buffer.parse(buffer)
+        if buffer.record is None:
+            if not self.streams:
+                raise KeyError(f"the {buffer.direction} stream was not kept")
+            return stream_data(buffer, self.streams[buffer.direction])
+        found = self.keys.decryptions.get((buffer.direction, buffer.record)) if self.keys else None
+        if found is None or not found[1].ok:
+            raise KeyError(f"no decrypted record at {buffer.name}")
+        return BufferData(buffer, found[1].plaintext)
+
+    def read(self, span: Span) -> builtins.bytes:
+        """The bytes at ``span``."""
+        if span.buffer.record is None and self.streams:
+            return self.streams[span.buffer.direction].read(span.offset, span.length)
+        return self.buffer(span.buffer).read(span)
+
+    # -- the timeline of keys, and facts derived from the messages ---------------
+    def key_state(self, index: int) -> KeyState:
+        """The keys as of message ``index``: secrets so far, checks passed, the
+        keys protecting each direction, how this message's records were opened."""
+        from .timeline import key_state
+
+        return key_state(self, index)
+
+    def cost(self) -> Cost:
+        """Bytes per message, flight and direction; round trips; the chain's share."""
+        from .cost import handshake_cost
+
+        return handshake_cost(self.messages)
+
+    def certificates(self) -> list[CertificateSummary]:
+        """Every certificate sent, decoded, in the order sent."""
+        from ..keys.x509 import cert_info
+        from ..wire.messages import Certificate
+
+        out: list[CertificateSummary] = []
+        for i, m in enumerate(self.messages):
+            if isinstance(m.body, Certificate):
+                for n, entry in enumerate(m.body.entries):
+                    out.append(
+                        CertificateSummary(m.direction, n, i, cert_info(entry.der), entry.der)
+                    )
         return out
 
     @property

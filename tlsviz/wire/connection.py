@@ -37,7 +37,7 @@ from .extensions import find
 from .fields import Diagnostic, Severity
 from .hello import ClientHello, ServerHello
 from .keyexchange import ServerKeyExchange
-from .message import Message, Segment
+from .message import STREAM, Buffer, Message, Segment
 from .messages import EncryptedExtensions
 from .order import OrderChecker
 from .reassembly import HandshakeReassembler
@@ -238,7 +238,7 @@ class ConnectionDecoder:
                 rec,
                 ctype,
                 rec.fragment,
-                Segment(0, direction, rec.offset + rec.header_length, rec.length),
+                Segment(0, STREAM[direction], rec.offset + rec.header_length, rec.length),
                 False,
             )
             return
@@ -256,7 +256,7 @@ class ConnectionDecoder:
             self._discard_partial(direction, "an encrypted record")
             self._events.append(msg)
             return
-        buf = f"{direction}@{rec.offset}"
+        buf = Buffer(direction, rec.offset)
         self._content(
             direction,
             rec,

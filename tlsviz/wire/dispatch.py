@@ -15,7 +15,7 @@ from . import registry as reg
 from .fields import Diagnostic, Field, Severity
 from .hello import parse_client_hello, parse_server_hello, parse_sslv2_client_hello
 from .keyexchange import parse_client_key_exchange, parse_server_key_exchange
-from .message import Message, Segment
+from .message import STREAM, Message, Segment
 from .messages import (
     parse_certificate,
     parse_certificate_request,
@@ -214,7 +214,7 @@ def decode_sslv2_hello(rec: Record, direction: str, ctx: ParseContext) -> Messag
     with r.guard("SSLv2 ClientHello"):
         body = parse_sslv2_client_hello(r, notes)
         r.trailing("SSLv2 ClientHello")
-    seg = (Segment(0, direction, rec.offset + rec.header_length, len(raw)),)
+    seg = (Segment(0, STREAM[direction], rec.offset + rec.header_length, len(raw)),)
     return _finish(
         r, direction, "ClientHello", 22, False, raw, seg, (rec,), rec.time, body, notes, 1
     )
@@ -380,7 +380,7 @@ def decode_encrypted(rec: Record, direction: str, ctx: ParseContext) -> Message:
             r.rest(
                 "encrypted_data", "encrypted.data", fmt=lambda b: f"{len(b)} bytes of ciphertext"
             )
-    seg = (Segment(0, direction, rec.offset + rec.header_length, n),)
+    seg = (Segment(0, STREAM[direction], rec.offset + rec.header_length, n),)
     return _finish(
         r, direction, "Encrypted", rec.content_type, True, data, seg, (rec,), rec.time, None, []
     )

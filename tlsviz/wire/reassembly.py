@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .message import Segment
+from .message import Buffer, Segment
 from .records import Record
 
 #: RFC 8446 §4: a handshake message header is a type byte and a 24-bit length.
@@ -59,7 +59,9 @@ class HandshakeReassembler:
         self._records.clear()
         return data, segs, recs
 
-    def feed(self, fragment: bytes, buffer: str, offset: int, record: Record) -> list[RawHandshake]:
+    def feed(
+        self, fragment: bytes, buffer: Buffer, offset: int, record: Record
+    ) -> list[RawHandshake]:
         """Add one record's handshake bytes (``offset`` is where ``fragment[0]``
         is in ``buffer``); return the messages completed by it."""
         out: list[RawHandshake] = []
@@ -102,7 +104,7 @@ class HandshakeReassembler:
         length = int.from_bytes(self._buf[1:4], "big")
         return min(available, HEADER_LEN + length - have)
 
-    def _append(self, chunk: bytes, buffer: str, offset: int, record: Record) -> None:
+    def _append(self, chunk: bytes, buffer: Buffer, offset: int, record: Record) -> None:
         start = len(self._buf)
         segs = self._segments
         if segs and segs[-1].buffer == buffer and segs[-1].offset + segs[-1].length == offset:
