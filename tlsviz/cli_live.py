@@ -124,6 +124,9 @@ def add_parsers(sub: Any) -> None:
         ("--fields", "show every message's field tree"),
         ("--explain", "field trees with explanations"),
         ("--json", "print the decode --json document"),
+        # the printout below is all demo shows until the explorer exists; then
+        # --text keeps it on a terminal (scripts and tests pass it already)
+        ("--text", "print the handshake as text (the default for now)"),
     )
     d.set_defaults(func=cmd_demo)
 
