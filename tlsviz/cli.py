@@ -11,21 +11,14 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from . import __version__
 
-if TYPE_CHECKING:  # pathlib and json are imported where used: a summary needs neither
-    from pathlib import Path
-
-#: The bundled capture that ``tlsviz decode`` opens when given no file.
+#: The bundled capture that ``tlsviz decode`` opens when given no file, named
+#: here for the help text without importing :mod:`.bundled` (pathlib,
+#: dataclasses) at every start; a test holds it equal to bundled.DEFAULT_CAPTURE.
 DEFAULT_CAPTURE = "tls13-aes128gcm.pcap"
-
-
-def captures_dir() -> Path:
-    from .bundled import captures_root
-
-    return captures_root()
 
 
 class UserError(Exception):
@@ -143,7 +136,9 @@ def _silence_stdout() -> None:
 
 def _resolve_capture(arg: str | None) -> str:
     if arg is None:
-        path = captures_dir() / DEFAULT_CAPTURE
+        from .bundled import capture_path
+
+        path = capture_path(DEFAULT_CAPTURE)
         if not path.exists():
             raise UserError(f"the bundled capture {path} is missing; give a capture file.")
         return str(path)
