@@ -92,3 +92,19 @@ def test_summary_loads_neither_the_decoder_nor_crypto() -> None:
             "dataclasses",
         }
         assert not heavy & loaded, (jobs, heavy & loaded)
+
+
+def test_bundled_and_python_m_tlsviz_stay_light() -> None:
+    """Finding the bundled captures and lessons (what the home screen and the
+    lessons ask first) and ``python -m tlsviz --version`` load none of the
+    third-party packages."""
+    loaded = _loaded_after(
+        "import tlsviz.bundled as b\n"
+        "b.captures_root(); b.lessons_root(); b.bundled_captures()\n"
+        "import runpy, contextlib, io, sys\n"
+        "sys.argv = ['tlsviz', '--version']\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    runpy.run_module('tlsviz', run_name='__main__')\n"
+    )
+    assert "tlsviz.cli" in loaded and "tlsviz.bundled" in loaded
+    assert not {m.split(".")[0] for m in loaded} & {"textual", "scapy", "cryptography"}

@@ -10,6 +10,9 @@ import pytest
 
 from tests.conftest import ROOT
 
+#: What ruff checks (mypy --strict checks tlsviz/, as configured in pyproject.toml).
+PATHS = ("tlsviz", "tests", "captures", "setup.py")
+
 
 def _tool(name: str) -> list[str]:
     if shutil.which(name) is None and not (ROOT / ".venv" / "bin" / name).exists():
@@ -22,7 +25,7 @@ def _tool(name: str) -> list[str]:
 
 def test_ruff_check() -> None:
     proc = subprocess.run(
-        [*_tool("ruff"), "check", "tlsviz", "tests", "captures", "--output-format", "concise"],
+        [*_tool("ruff"), "check", *PATHS, "--output-format", "concise"],
         cwd=ROOT,
         capture_output=True,
         text=True,
