@@ -149,6 +149,55 @@ def open_capture(
     return session
 
 
+def open_connection(
+    path: str | os.PathLike[str],
+    conn_id: int,
+    material: KeyMaterial | None = None,
+    *,
+    streams: bool = True,
+) -> Connection | None:
+    """Decode only the connection opened by packet ``conn_id`` (its ``id``).
+
+    Every other connection is dropped as soon as it opens, so the memory-mapped
+    reader skips its packets: a connection of a huge capture opens without
+    decoding the rest.  The reading stops when that connection is complete.
+    """
+    from .session.builder import TimelineBuilder
+
+    material = material if material is not None else KeyMaterial()
+    reader = CaptureReader(os.fspath(path), fast=True)
+    builder = TimelineBuilder(ignore=reader.ignore, material=material, streams=streams)
+    wanted: int | None = None
+    last = 0.0
+    try:
+        for ev in reader:
+            if isinstance(ev, StreamOpened):
+                if ev.packet != conn_id or wanted is not None:
+                    reader.ignore(ev.conn)
+                    continue
+                wanted = ev.conn
+                builder.opened(
+                    ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet
+                )
+            elif isinstance(ev, StreamData):
+                if ev.conn == wanted:
+                    builder.data(ev.conn, ev.direction, ev.data, ev.time)
+                    last = ev.time
+            elif isinstance(ev, StreamGap):
+                if ev.conn == wanted:
+                    builder.gap(ev.conn, ev.direction, ev.length, ev.time)
+            elif isinstance(ev, StreamClosed):
+                if ev.conn == wanted:
+                    done = builder.closed(ev.conn, ev.time, ev.reason)
+                    return done[0] if done else None
+            elif isinstance(ev, Secrets) and ev.kind == TLS_KEY_LOG:
+                material.keylog.add_text(ev.data, source="pcapng secrets block")
+        done = builder.finish(last)
+        return done[0] if done else None
+    finally:
+        reader.close()
+
+
 def open_bundled(name: str, *, streams: bool = True) -> CaptureSession:
     """A bundled capture (``"tls13-hrr"``) opened with the key material that ships with it."""
     from .bundled import bundled_captures

@@ -316,3 +316,8 @@ def document(
     if messages:
         out["explanations"] = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}
     return out
+
+
+def resumption_of(c: Connection) -> str | None:
+    """How the connection resumed an earlier session, for views (None: a full handshake)."""
+    return "resumed" if _resumed(c) else None
