@@ -16,6 +16,7 @@ from .explain_ext import EXTENSIONS_13
 from .explain_ext_more import EXTENSIONS_MORE
 from .explain_hello import HELLOS
 from .explain_messages import MESSAGES
+from .explain_overview import OVERVIEW
 from .explain_records import RECORDS
 from .explain_x509 import X509, X509_EXTENSION_FALLBACK
 
@@ -27,6 +28,7 @@ TABLES: tuple[dict[str, str], ...] = (
     EXTENSIONS_MORE,
     MESSAGES,
     X509,
+    OVERVIEW,
 )
 
 EXPLANATIONS: dict[str, str] = {k: v for table in TABLES for k, v in table.items()}

@@ -1,0 +1,57 @@
+"""The decrypted conversation: what client and server said, in two colours."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...session.model import Connection
+from ...wire.dispatch import text_of
+
+
+class ConversationPanel(VerticalScroll):
+    DEFAULT_CSS = """
+    ConversationPanel { padding: 0 1; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="conversation-body")
+
+    def show(self, conn: Connection, index: int) -> None:
+        self.query_one("#conversation-body", Static).update(render_conversation(conn, index))
+
+
+def render_conversation(conn: Connection, index: int) -> RenderableType:
+    parts: list[RenderableType] = []
+    hidden = 0
+    for i, m in enumerate(conn.messages):
+        if m.type == "Encrypted" and m.content_type == 23:
+            hidden += 1
+            continue
+        if m.type != "ApplicationData":
+            continue
+        color = "cyan" if m.direction == "client" else "magenta"
+        head = Text(
+            f"{'▶' if i == index else ' '} {i + 1} {m.direction} · {len(m.raw)} bytes"
+            + (" (decrypted)" if m.encrypted else " (sent in the clear)"),
+            style=f"bold {color}",
+        )
+        text = text_of(m.raw)
+        body = Text(
+            text if text is not None else m.raw[:256].hex(" ") + (" …" if len(m.raw) > 256 else ""),
+            style=color,
+        )
+        parts.extend([head, body])
+    if hidden:
+        parts.append(
+            Text(
+                f"{hidden} application data record(s) could not be decrypted: "
+                "give the key log to read them.",
+                style="italic",
+            )
+        )
+    if not parts:
+        parts.append(Text("No application data was exchanged.", style="italic"))
+    return Group(*parts)
