@@ -65,7 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes for --summary (default: one per core for files over 8 MB)",
     )
-    k = d.add_argument_group("key material (any number of each)")
+    add_key_options(d)
+    d.set_defaults(func=cmd_decode)
+    from . import cli_live
+
+    cli_live.add_parsers(sub)
+    from . import cli_ui
+
+    cli_ui.add_parsers(sub)
+    return p
+
+
+def add_key_options(p: argparse.ArgumentParser) -> None:
+    """The key material options shared by ``decode`` and ``open``."""
+    k = p.add_argument_group("key material (any number of each)")
     k.add_argument(
         "--keylog",
         action="append",
@@ -95,17 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="(EC)DHE private key of one side, to derive from the shared secret",
     )
-    d.set_defaults(func=cmd_decode)
-    from . import cli_live
-
-    cli_live.add_parsers(sub)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        if argv is None and sys.stdin.isatty() and sys.stdout.isatty():
+            from .cli_ui import run_home
+
+            return run_home()
         parser.print_help()
         return 0
     try:

@@ -124,9 +124,8 @@ def add_parsers(sub: Any) -> None:
         ("--fields", "show every message's field tree"),
         ("--explain", "field trees with explanations"),
         ("--json", "print the decode --json document"),
-        # the printout below is all demo shows until the explorer exists; then
-        # --text keeps it on a terminal (scripts and tests pass it already)
-        ("--text", "print the handshake as text (the default for now)"),
+        # on a terminal demo opens the explorer; --text keeps the printout
+        ("--text", "print the handshake as text instead of opening the explorer"),
     )
     d.set_defaults(func=cmd_demo)
 
@@ -295,6 +294,11 @@ def _warn_not_resumed(args: argparse.Namespace, shakes: list[Handshake]) -> None
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from .cli import build_parser
 
+    text = args.text or args.json or args.fields or args.explain
+    if not text and out is sys.stdout and sys.stdout.isatty() and sys.stdin.isatty():
+        from .cli_ui import run_demo_explorer
+
+        return run_demo_explorer(args)
     recording, shakes, name = _embedded(args)
     path = _save(recording, args, name)
     _report(sys.stderr if args.json else out, shakes, recording, path)
