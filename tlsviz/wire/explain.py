@@ -125,9 +125,9 @@ def _length_text(key: str) -> str:
 def _raw_extension_text(name: str) -> str:
     which = f"extension {name}" if name.startswith("0x") else f"the {name} extension"
     return (
-        f"The data of {which}, an extension this decoder keeps as raw bytes. A peer that does "
-        "not know an extension skips it by its length, which is how TLS gains new features "
-        "without breaking older software (RFC 8446 §4.2)."
+        f"The data of {which}, an extension this decoder keeps as raw bytes. A server that "
+        "does not know an extension offered in a ClientHello skips it by its length, which is "
+        "how TLS gains new features without breaking older software (RFC 8446 §4.2)."
     )
 
 
