@@ -35,7 +35,7 @@ from tlsviz.wire.dispatch import (
     decode_unknown_content,
     record_header_fields,
 )
-from tlsviz.wire.explain import EXPLANATIONS, TABLES, explanation, length_subject
+from tlsviz.wire.explain import EXPLANATIONS, TABLES, explanation, length_subject, message_key
 from tlsviz.wire.extensions import DRAFT_KEY_SHARE, PARSERS
 from tlsviz.wire.fields import Field, Severity, walk_fields
 from tlsviz.wire.hello import DOWNGRADE_TLS12, HRR_RANDOM
@@ -696,13 +696,14 @@ def test_decode_explain_prints_an_explanation_under_each_field(
     blocks = sum(
         1 for i, line in enumerate(lines) if " | " in line and (i == 0 or " | " not in lines[i - 1])
     )
-    fields = 0  # each kind of field is explained once per message
+    fields = 0  # each kind of field is explained once per message, and each message once
     for conn in open_capture(path):
         for m in conn.messages:
             keys = {f.key for f in walk_fields(m.fields) if f.key}
             if m.records:
                 keys |= {f.key for f in record_header_fields(m.records[0]) if f.key}
-            fields += len(keys)
+            assert explanation(message_key(m.type)) is not None, m.type
+            fields += len(keys) + 1
     assert blocks == fields
     text = "\n".join(lines)
     assert "supported_versions" in text and "middlebox compatibility mode" in text
