@@ -157,8 +157,8 @@ MESSAGES: dict[str, str] = {
         "The generator g of the Diffie-Hellman group, usually 2 (RFC 5246 §7.4.3)."
     ),
     "server_key_exchange.dh_ys": (
-        "The server's ephemeral public value Ys = g^x mod p; x stays secret and is discarded "
-        "after the handshake (RFC 5246 §7.4.3)."
+        "The server's ephemeral Diffie-Hellman public value Ys = g^x mod p; x stays secret and "
+        "is discarded after the handshake (RFC 5246 §7.4.3)."
     ),
     "server_key_exchange.rsa_params": (
         "A temporary RSA key, sent only with the old export suites, whose keys were limited to "
