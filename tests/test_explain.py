@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import base64
 import io
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -707,3 +708,38 @@ def test_decode_explain_prints_an_explanation_under_each_field(
     assert blocks == fields
     text = "\n".join(lines)
     assert "supported_versions" in text and "middlebox compatibility mode" in text
+
+
+def test_decode_explain_shows_how_each_record_was_protected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TLS 1.3: nonce, additional data, inner content type and padding under each
+    decrypted message, the same values the keys layer used (the JSON's decryption)."""
+    path = CAPTURES / "tls13-aes128gcm.pcap"
+    keys = ["--keylog", str(path.with_suffix(".keys"))]
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    assert main(["decode", "--explain", str(path), *keys]) == 0
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    assert main(["decode", "--json", str(path), *keys]) == 0
+    (conn,) = json.loads(out.getvalue())["connections"]
+    ee = next(m for m in conn["messages"] if m["type"] == "EncryptedExtensions")
+    dec = ee["records"][0]["decryption"]
+    block = text[text.index("<- server: EncryptedExtensions") :]
+    block = block[: block.index("msg_type:")]
+    assert "Record protection (handshake keys):" in block
+    assert f"nonce: {dec['nonce']}" in block and f"additional_data: {dec['aad']}" in block
+    assert dec["aad"].startswith("1703030") and "inner_content_type: handshake (0x16)" in block
+    assert f"padding: {dec['padding_length']} zero bytes" in block
+    for key in ("protection.nonce", "protection.aad", "protection.inner_type", "message."):
+        why = explanation(key + ("EncryptedExtensions" if key == "message." else ""))
+        assert why is not None and " ".join(why.split()[:4]) in block, key
+    assert ee["key"] == "message.EncryptedExtensions" and ee["cleartext"] is False
+
+
+@pytest.mark.parametrize("kind", ["EncryptedExtensions", "ServerHelloDone", "EndOfEarlyData"])
+def test_messages_without_fields_of_their_own_are_explained(kind: str) -> None:
+    text = explanation(message_key(kind))
+    assert text is not None and text_problem(message_key(kind), text) is None

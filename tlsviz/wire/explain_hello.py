@@ -33,8 +33,8 @@ HELLOS: dict[str, str] = {
     "client_hello.cipher_suites": (
         "The cipher suites the client accepts, most preferred first; the server picks one. "
         "The list may also hold signalling values that are not real suites, such as "
-        "TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV or GREASE values "
-        "(RFC 8446 §4.1.2)."
+        "TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3), TLS_FALLBACK_SCSV (RFC 7507) or "
+        "GREASE values (RFC 8446 §4.1.2, RFC 8701)."
     ),
     "cipher_suite": (
         "One 2-byte cipher suite code. A TLS 1.2 suite names the whole recipe, key exchange, "

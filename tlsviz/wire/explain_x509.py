@@ -143,11 +143,13 @@ X509: dict[str, str] = {
     "x509.ext.issuerAltName": "Alternative names of the issuing CA (RFC 5280 §4.2.1.7).",
     "x509.ext.basicConstraints": (
         "Whether the certificate belongs to a CA that may sign other certificates (CA:TRUE), "
-        "and how many CAs may follow it in a chain (pathlen) (RFC 5280 §4.2.1.9)."
+        "and how many intermediate CA certificates may come below it in a chain "
+        "(pathLenConstraint) (RFC 5280 §4.2.1.9)."
     ),
     "x509.ext.keyUsage": (
         "What the key may be used for, such as digitalSignature for a TLS key that signs "
-        "handshakes or keyCertSign for a CA key (RFC 5280 §4.2.1.3)."
+        "handshakes, keyEncipherment for an RSA key that receives the premaster secret, or "
+        "keyCertSign for a CA key (RFC 5280 §4.2.1.3)."
     ),
     "x509.ext.extKeyUsage": (
         "The purposes the certificate is meant for, such as serverAuth for a TLS server or "
