@@ -1,7 +1,9 @@
 """Signature, chain and Finished checks: did each peer prove what the handshake claims?
 
 A TLS handshake authenticates the server (and optionally the client) with one
-signature, and both sides with a MAC over everything they saw:
+signature (with RSA key exchange, by decrypting the pre-master secret instead,
+which shows only in a correct Finished), and both sides with a MAC over
+everything they saw:
 
 * TLS 1.3 CertificateVerify (RFC 8446 §4.4.3) signs a padded *transcript hash*;
 * TLS 1.0-1.2 CertificateVerify (RFC 5246 §7.4.8) signs the raw handshake
