@@ -462,6 +462,13 @@ SUITES: dict[str, Suite] = {
               "AES-128-CCM-8", "AEAD", "ECDHE-ECDSA"),
         Suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", 0x009E, "DHE-RSA-AES128-GCM-SHA256", "1.2",
               "AES-128-GCM", "AEAD", "DHE-RSA"),
+        Suite("TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 0x0033, "DHE-RSA-AES128-SHA", "1.2",
+              "AES-128-CBC", "SHA1", "DHE-RSA"),
+        # NULL encryption: records are plaintext plus a MAC (OpenSSL needs security level 0)
+        Suite("TLS_ECDHE_RSA_WITH_NULL_SHA", 0xC010, "ECDHE-RSA-NULL-SHA@SECLEVEL=0", "1.2",
+              "NULL", "SHA1", "ECDHE-RSA"),
+        Suite("TLS_RSA_WITH_NULL_SHA256", 0x003B, "NULL-SHA256@SECLEVEL=0", "1.2",
+              "NULL", "SHA256", "RSA"),
     )
 }  # fmt: skip
 SUITE_BY_CODE: dict[int, Suite] = {s.code: s for s in SUITES.values()}
@@ -590,6 +597,7 @@ class Scenario:
     alpn: tuple[str, ...] = ()
     sni: str | None = "localhost"
     etm: bool = True
+    ems: bool = True  # False: the client does not offer extended_master_secret (RFC 7627)
     tickets: int = 1  # TLS 1.3 NewSessionTickets sent by an openssl server
     restrict_client: bool = False
     description: str = ""
@@ -639,6 +647,8 @@ def gnutls_priority(sc: Scenario, *, server: bool) -> str:
         parts += ["-GROUP-ALL", *(f"+{g.gnutls}" for g in _groups(groups))]
     if not sc.etm:
         parts.append("%NO_ETM")
+    if not sc.ems:
+        parts.append("%NO_SESSION_HASH")
     return ":".join(parts)
 
 
@@ -815,6 +825,19 @@ def _gnutls_client_argv(sc: Scenario, pki: Pki, port: int) -> list[str]:
     return argv
 
 
+def _no_ems_config(work: Path) -> Path:
+    """An OpenSSL configuration whose default context does not offer
+    extended_master_secret (``SSL_OP_NO_EXTENDED_MASTER_SECRET``; s_client has no
+    option for it)."""
+    conf = work / "no-ems.cnf"
+    conf.write_text(
+        "openssl_conf = openssl_init\n[openssl_init]\nssl_conf = ssl_module\n"
+        "[ssl_module]\nsystem_default = tlsviz_defaults\n"
+        "[tlsviz_defaults]\nOptions = -ExtendedMasterSecret\n"
+    )
+    return conf
+
+
 def _converse(proc: _Proc, exchange: Exchange, timeout: float) -> int:
     """Play ``exchange`` through the client's stdin/stdout and wait for it to exit."""
     for send, expect in exchange.steps:
@@ -887,6 +910,8 @@ def run_peers(
             env: dict[str, str] = {}
             if sc.client == "openssl":
                 argv = _openssl_client_argv(sc, pki, port, keylog, work / "session.pem", index)
+                if not sc.ems:
+                    env["OPENSSL_CONF"] = str(_no_ems_config(work))
             else:
                 argv = _gnutls_client_argv(sc, pki, port)
                 env["SSLKEYLOGFILE"] = str(keylog)

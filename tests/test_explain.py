@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import base64
 import io
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,7 +36,7 @@ from tlsviz.wire.dispatch import (
     decode_unknown_content,
     record_header_fields,
 )
-from tlsviz.wire.explain import EXPLANATIONS, TABLES, explanation, length_subject
+from tlsviz.wire.explain import EXPLANATIONS, TABLES, explanation, length_subject, message_key
 from tlsviz.wire.extensions import DRAFT_KEY_SHARE, PARSERS
 from tlsviz.wire.fields import Field, Severity, walk_fields
 from tlsviz.wire.hello import DOWNGRADE_TLS12, HRR_RANDOM
@@ -696,13 +697,49 @@ def test_decode_explain_prints_an_explanation_under_each_field(
     blocks = sum(
         1 for i, line in enumerate(lines) if " | " in line and (i == 0 or " | " not in lines[i - 1])
     )
-    fields = 0  # each kind of field is explained once per message
+    fields = 0  # each kind of field is explained once per message, and each message once
     for conn in open_capture(path):
         for m in conn.messages:
             keys = {f.key for f in walk_fields(m.fields) if f.key}
             if m.records:
                 keys |= {f.key for f in record_header_fields(m.records[0]) if f.key}
-            fields += len(keys)
+            assert explanation(message_key(m.type)) is not None, m.type
+            fields += len(keys) + 1
     assert blocks == fields
     text = "\n".join(lines)
     assert "supported_versions" in text and "middlebox compatibility mode" in text
+
+
+def test_decode_explain_shows_how_each_record_was_protected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TLS 1.3: nonce, additional data, inner content type and padding under each
+    decrypted message, the same values the keys layer used (the JSON's decryption)."""
+    path = CAPTURES / "tls13-aes128gcm.pcap"
+    keys = ["--keylog", str(path.with_suffix(".keys"))]
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    assert main(["decode", "--explain", str(path), *keys]) == 0
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    assert main(["decode", "--json", str(path), *keys]) == 0
+    (conn,) = json.loads(out.getvalue())["connections"]
+    ee = next(m for m in conn["messages"] if m["type"] == "EncryptedExtensions")
+    dec = ee["records"][0]["decryption"]
+    block = text[text.index("<- server: EncryptedExtensions") :]
+    block = block[: block.index("msg_type:")]
+    assert "Record protection (handshake keys):" in block
+    assert f"nonce: {dec['nonce']}" in block and f"additional_data: {dec['aad']}" in block
+    assert dec["aad"].startswith("1703030") and "inner_content_type: handshake (0x16)" in block
+    assert f"padding: {dec['padding_length']} zero bytes" in block
+    for key in ("protection.nonce", "protection.aad", "protection.inner_type", "message."):
+        why = explanation(key + ("EncryptedExtensions" if key == "message." else ""))
+        assert why is not None and " ".join(why.split()[:4]) in block, key
+    assert ee["key"] == "message.EncryptedExtensions" and ee["cleartext"] is False
+
+
+@pytest.mark.parametrize("kind", ["EncryptedExtensions", "ServerHelloDone", "EndOfEarlyData"])
+def test_messages_without_fields_of_their_own_are_explained(kind: str) -> None:
+    text = explanation(message_key(kind))
+    assert text is not None and text_problem(message_key(kind), text) is None

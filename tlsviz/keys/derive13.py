@@ -58,6 +58,53 @@ class Tls13Deriver(StepRecorder):
         self.hash_name = normalize_hash_name(hash_name)
         self.hash_len = hash_len(self.hash_name)
         self.label_prefix = label_prefix
+        #: a HelloRetryRequest came first: the transcript starts with message_hash
+        self.after_hrr = False
+
+    def _record(
+        self,
+        name: str,
+        operation: str,
+        value: bytes,
+        inputs: tuple[str, ...] = (),
+        *,
+        label: str | None = None,
+        context: bytes | None = None,
+        rfc: str = "",
+        keylog_label: str | None = None,
+        explain: str = "",
+    ) -> bytes:
+        """Record a step; labelled expansions also spell out their HkdfLabel (§7.1)."""
+        if operation in ("HKDF-Expand-Label", "Derive-Secret") and label is not None:
+            text = self._hkdf_label_text(label, context, len(value))
+            if operation == "Derive-Secret":
+                lead = "Derive-Secret is HKDF-Expand-Label with a transcript hash as context:"
+                text = f"{lead} {text}"
+            explain = (explain + " " + text).strip()
+        return super()._record(
+            name,
+            operation,
+            value,
+            inputs,
+            label=label,
+            context=context,
+            rfc=rfc,
+            keylog_label=keylog_label,
+            explain=explain,
+        )
+
+    def _hkdf_label_text(self, label: str, context: bytes | None, length: int) -> str:
+        """The HkdfLabel of one expansion in words: RFC 8446 §7.1 builds HKDF-Expand's
+        info from the output length (2 bytes), the label with the "tls13 " prefix and
+        the context (each after a 1-byte length)."""
+        full = self.label_prefix + label
+        n = len(context) if context else 0
+        ctx = f"{n:02x} then the {n}-byte context" if n else "00 (no context)"
+        return (
+            f"HKDF-Expand-Label: HKDF-Expand whose info is the HkdfLabel {length:04x} "
+            f'(the {length}-byte output length) | {len(full):02x} "{full}" | {ctx} '
+            "(RFC 8446 §7.1)."
+        )
 
     # -- helpers -----------------------------------------------------------
 
@@ -75,11 +122,22 @@ class Tls13Deriver(StepRecorder):
         )
 
     def _transcript(self, transcript: str, value: bytes) -> str:
+        explain = "Hash of the handshake messages so far; it ties each secret to this handshake."
+        if self.after_hrr and transcript.startswith("ClientHello.."):
+            # RFC 8446 §4.4.1: after a HelloRetryRequest, ClientHello1 is replaced.
+            transcript = "message_hash" + transcript.removeprefix("ClientHello")
+        if transcript.startswith("message_hash"):
+            explain = (
+                "Hash of the handshake messages so far. After a HelloRetryRequest they begin "
+                "with message_hash, a synthetic message (type 254) holding the hash of the first "
+                "ClientHello, then the HelloRetryRequest and the second ClientHello "
+                "(RFC 8446 §4.4.1)."
+            )
         return self._input(
             f"transcript_hash:{transcript}",
             value,
             operation="Transcript-Hash",
-            explain="Hash of the handshake messages so far; it ties each secret to this handshake.",
+            explain=explain,
         )
 
     def _derive(
@@ -129,15 +187,31 @@ class Tls13Deriver(StepRecorder):
 
     # -- derivations from a given secret ----------------------------------
 
-    def psk_binder(self, binder_key: bytes, partial_client_hello_hash: bytes) -> bytes:
-        """The PSK binder: HMAC(finished_key(binder_key), Hash(truncated ClientHello)).
+    def psk_binder(
+        self, binder_key: bytes, partial_client_hello_hash: bytes, *, transcript: str | None = None
+    ) -> bytes:
+        """The PSK binder: HMAC(finished_key(binder_key), Transcript-Hash(truncated ClientHello)).
 
         RFC 8446 §4.2.11.2: the binder is computed like a Finished over the
-        ClientHello up to (not including) the binders list.
+        transcript up to the ClientHello cut before its binders list.  After a
+        HelloRetryRequest that transcript starts with message_hash and the HRR:
+        ``transcript`` then names it (``"message_hash..ClientHello(truncated)"``).
         """
-        key = self.finished_key(binder_key, name="binder_finished_key")
+        rfc = "RFC 8446 §4.2.11.2"
+        key = self.finished_key(
+            binder_key,
+            name="binder_finished_key",
+            rfc=rfc,
+            explain="binder_key expanded as a Finished key is, keying the binder's HMAC.",
+        )
         return self.finished_verify_data(
-            key, partial_client_hello_hash, name="psk_binder", transcript="ClientHello(truncated)"
+            key,
+            partial_client_hello_hash,
+            name="psk_binder",
+            transcript=transcript or "ClientHello(truncated)",
+            rfc=rfc,
+            explain="The binder: an HMAC over the transcript hash up to the ClientHello cut "
+            "before its binders list; it proves the client holds the PSK.",
         )
 
     def ticket_psk(self, resumption_master_secret: bytes, nonce: bytes) -> bytes:
@@ -185,14 +259,22 @@ class Tls13Deriver(StepRecorder):
                     label=label,
                     context=b"",
                     rfc="RFC 8446 §7.3",
-                    explain="The AEAD key for this direction."
+                    explain="The AEAD key of this direction's records in this epoch."
                     if what == "key"
-                    else "Combined with the record sequence number to form each nonce.",
+                    else "Each record's nonce is this IV XOR the 64-bit record sequence number, "
+                    "left-padded with zeros (RFC 8446 §5.3).",
                 )
             )
         return TrafficKeys(parts[0], parts[1])
 
-    def finished_key(self, secret: bytes, *, name: str | None = None) -> bytes:
+    def finished_key(
+        self,
+        secret: bytes,
+        *,
+        name: str | None = None,
+        rfc: str = "RFC 8446 §4.4.4",
+        explain: str = "A MAC key used only for the Finished message.",
+    ) -> bytes:
         """finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (§4.4.4)."""
         source = self._name_of(secret, "base_key")
         if name is None:
@@ -207,8 +289,8 @@ class Tls13Deriver(StepRecorder):
             (source,),
             label="finished",
             context=b"",
-            rfc="RFC 8446 §4.4.4",
-            explain="A MAC key used only for the Finished message.",
+            rfc=rfc,
+            explain=explain,
         )
 
     def finished_verify_data(
@@ -218,6 +300,8 @@ class Tls13Deriver(StepRecorder):
         *,
         name: str | None = None,
         transcript: str = "handshake",
+        rfc: str = "RFC 8446 §4.4.4",
+        explain: str = "Proves the sender saw the same handshake and holds the keys.",
     ) -> bytes:
         """verify_data = HMAC(finished_key, Transcript-Hash(...)) (RFC 8446 §4.4.4)."""
         source = self._name_of(finished_key, "finished_key")
@@ -230,8 +314,8 @@ class Tls13Deriver(StepRecorder):
             hmac_digest(self.hash_name, finished_key, transcript_hash),
             (source, ctx),
             context=transcript_hash,
-            rfc="RFC 8446 §4.4.4",
-            explain="Proves the sender saw the same handshake and holds the keys.",
+            rfc=rfc,
+            explain=explain,
         )
 
     def next_generation(

@@ -248,14 +248,21 @@ class Tls12Flow:
         logged = self.keys.keylog("CLIENT_RANDOM", hs.client_random)
         if logged is not None:
             self.keys.source = "the key log"
+            explain = "Taken from the key log (CLIENT_RANDOM line) written by a peer."
+            label, rfc = "master secret", ks._rfc("master")
+            if hs.ems:
+                # RFC 7627 §4: the peers computed it over the session hash.
+                label, rfc = "extended master secret", "RFC 7627 §4"
+                explain += " " + _EMS_FROM_LOG
             hs.master = ks.add_step(
                 Step(
                     "master_secret",
                     "Input",
                     logged,
+                    label=label if ks.family != "ssl3" else None,
                     keylog_label="CLIENT_RANDOM",
-                    rfc="RFC 5246 §8.1",
-                    explain="Taken from the key log (CLIENT_RANDOM line) written by a peer.",
+                    rfc=rfc,
+                    explain=explain,
                 )
             ).value
             return
@@ -309,14 +316,14 @@ class Tls12Flow:
             return None
         if kx == "PSK" and material.psks:
             self._pms_source = "the given PSK"
-            return ks.psk(material.psks[0])
+            return ks.psk(material.psks[0], kx=kx)
         if kx == "RSA_PSK" and material.psks and cke.encrypted_pms is not None:
             # RFC 4279 §4: other_secret is the RSA-encrypted 48-byte secret.
             for key in material.rsa_keys:
                 res = ks.rsa(key, cke.encrypted_pms, expected_version=hs.ch.legacy_version)
                 if res.ok and res.premaster is not None:
                     self._pms_source = "the given PSK"
-                    return ks.psk(material.psks[0], res.premaster)
+                    return ks.psk(material.psks[0], res.premaster, kx=kx)
             return None
         if (
             kx in ("ECDHE", "ECDHE_PSK")
@@ -340,7 +347,7 @@ class Tls12Flow:
                     self._pms_source = "the given ephemeral key"
                     if kx == "ECDHE_PSK":
                         self._pms_source = "the given PSK"
-                        return ks.psk(material.psks[0], other) if material.psks else None
+                        return ks.psk(material.psks[0], other, kx=kx) if material.psks else None
                     return other
         return None
 
@@ -365,6 +372,13 @@ class Tls12Flow:
         done = len(hs.finished) == 2 and hs.master is not None and hs.sh is not None
         if done and hs.sh is not None and hs.master is not None and hs.sh.session_id:
             self.keys.material.sessions12[hs.sh.session_id] = (hs.master, self.keys.connection)
+
+
+_EMS_FROM_LOG = (
+    "extended_master_secret was negotiated, so the peers computed it from the label "
+    "'extended master secret' and the session hash (ClientHello up to and including "
+    "ClientKeyExchange), not from the randoms."
+)
 
 
 def _epoch(index: int) -> str:

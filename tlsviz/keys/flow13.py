@@ -200,15 +200,19 @@ class Tls13Flow:
 
     def _check_binder(self, ks: KeySchedule13, index: int) -> None:
         """RFC 8446 §4.2.11.2: the binder is an HMAC over the transcript up to
-        the ClientHello truncated before its binders list."""
+        the ClientHello truncated before its binders list; after a
+        HelloRetryRequest that transcript starts with message_hash and the HRR."""
         offer = self.ch.psk if self.ch is not None else None
         binder_key = ks.value("binder_key")
         if offer is None or binder_key is None or index >= len(offer.binders):
             return
         prefix = self.ch_prefix + self.ch_raw[: offer.binders_offset]
-        expected = ks.psk_binder(binder_key, digest(ks.hash_name, prefix))
+        transcript = "message_hash..ClientHello(truncated)" if self.ch_prefix else None
+        expected = ks.psk_binder(binder_key, digest(ks.hash_name, prefix), transcript=transcript)
         self.keys.check(
-            verify_finished("PSK binder", expected, offer.binders[index], "RFC 8446 §4.2.11.2")
+            verify_finished(
+                "PSK binder", expected, offer.binders[index], "RFC 8446 §4.2.11.2", binder=True
+            )
         )
 
     def _server_hello(self, msg: Message, sh: ServerHello) -> None:
@@ -245,22 +249,25 @@ class Tls13Flow:
             self.keys.add_schedule(0, self.ks, self.client_random)
         ks = self.ks
         assert ks is not None
+        ks.after_hrr = self.hrr
         self.suite = suite
+        if not reuse and psk is not None and needs_psk:
+            # The early secret and the binder need the PSK alone, even when the
+            # (EC)DHE part of the handshake is known only from the key log.
+            ks.add_step(
+                Step(
+                    "psk",
+                    "Input",
+                    psk,
+                    rfc="RFC 8446 §7.1",
+                    explain="The pre-shared key this handshake "
+                    + ("uses (an external PSK)." if external else "resumes with."),
+                )
+            )
+            ks.early(psk, external=external)
+            if self.ch.psk is not None and sh.psk_selected is not None:
+                self._check_binder(ks, sh.psk_selected)
         if (psk is not None or not needs_psk) and (shared is not None or not needs_dhe):
-            if not reuse:
-                if psk is not None:
-                    ks.add_step(
-                        Step(
-                            "psk",
-                            "Input",
-                            psk,
-                            rfc="RFC 8446 §7.1",
-                            explain="The pre-shared key this handshake resumes with.",
-                        )
-                    )
-                ks.early(psk, external=external)
-                if psk is not None and self.ch.psk is not None and sh.psk_selected is not None:
-                    self._check_binder(ks, sh.psk_selected)
             if shared is not None:
                 ks.add_step(shared)
             hs = ks.handshake(shared.value if shared else None, self._hash())
@@ -363,7 +370,7 @@ class Tls13Flow:
                 "ECDHE",
                 value,
                 (f"{side}_private_key", f"{other}_key_share"),
-                rfc="RFC 8446 §7.4",
+                rfc="RFC 8446 §7.4.2",
                 explain=f"{reg.group_name(entry.group)}: the {side}'s private key "
                 f"combined with the {other}'s public key share.",
             )

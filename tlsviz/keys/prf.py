@@ -134,7 +134,7 @@ def master_secret(
 ) -> bytes:
     """master_secret = PRF(pre_master, "master secret", client_random + server_random)[0..47].
 
-    RFC 5246 §8.1 (RFC 2246 §8.1 for TLS 1.0/1.1; RFC 6101 §6.1 for SSL 3.0).
+    RFC 5246 §8.1 (RFC 2246/4346 §8.1 for TLS 1.0/1.1; RFC 6101 §6.1 for SSL 3.0).
     """
     if prf_family(version) == "ssl3":
         return ssl3_master_secret(pre_master, client_random, server_random)

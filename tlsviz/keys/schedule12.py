@@ -26,15 +26,46 @@ from .suites import SuiteLike
 
 __all__ = ["KeySchedule12"]
 
+_EMS_EXPLAIN = (
+    "With extended_master_secret negotiated the master secret is the PRF of the pre-master "
+    "secret, the label 'extended master secret' and the session hash (the hash of every "
+    "handshake message from ClientHello up to and including ClientKeyExchange) instead of "
+    "the two randoms: this defeats the triple-handshake attack."
+)
+
 _VERSION_NAMES = {0x0300: "SSL 3.0", 0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2"}
-# Where each computation is defined, by PRF family (TLS 1.1, RFC 4346, repeats RFC 2246).
+# Where each computation is defined.  TLS 1.0 and 1.1 share the PRF, but each has its
+# own RFC (2246, 4346; DTLS 1.0 derives as TLS 1.1 does); the section numbers agree.
 _RFC_SECTIONS = {
-    "master": {"ssl3": "RFC 6101 §6.1", "tls10": "RFC 2246 §8.1", "tls12": "RFC 5246 §8.1"},
-    "key_block": {"ssl3": "RFC 6101 §6.2.2", "tls10": "RFC 2246 §6.3", "tls12": "RFC 5246 §6.3"},
-    "finished": {"ssl3": "RFC 6101 §5.6.9", "tls10": "RFC 2246 §7.4.9", "tls12": "RFC 5246 §7.4.9"},
-    "rsa": {"ssl3": "RFC 6101 §5.6.7.1", "tls10": "RFC 2246 §7.4.7.1",
-            "tls12": "RFC 5246 §7.4.7.1"},
-}  # fmt: skip
+    "master": {"ssl3": "RFC 6101 §6.1", "tls12": "§8.1"},
+    "key_block": {"ssl3": "RFC 6101 §6.2.2", "tls12": "§6.3"},
+    "finished": {"ssl3": "RFC 6101 §5.6.9", "tls12": "§7.4.9"},
+    "rsa": {"ssl3": "RFC 6101 §5.6.7.1", "tls12": "§7.4.7.1"},
+}
+_TLS_RFCS = {0x0301: "RFC 2246", 0x0302: "RFC 4346", 0xFEFF: "RFC 4346", 0x0100: "RFC 4346"}
+
+#: What the inputs of the schedule are, in words.
+_INPUTS = {
+    "client_random": "The 32-byte random of the ClientHello.",
+    "server_random": "The 32-byte random of the ServerHello.",
+    "peer_key_share": "The peer's ephemeral ECDH public key, as it crossed the wire.",
+    "encrypted": "The encrypted pre-master secret, as the ClientKeyExchange carried it.",
+    "psk": "The pre-shared key given to tlsviz.",
+    "other_secret": "The secret the key exchange added to the PSK.",
+    "session_hash": "The session hash: the hash of every handshake message from ClientHello up "
+    "to and including ClientKeyExchange (RFC 7627 §3; MD5 and SHA-1 side by side before TLS "
+    "1.2).",
+}
+
+#: What each slice of the key block is for (RFC 5246 §6.3).
+_SLICES = {
+    "client_write_mac_key": "The key of the HMAC on every record the client sends.",
+    "server_write_mac_key": "The key of the HMAC on every record the server sends.",
+    "client_write_key": "The cipher key of the records the client sends.",
+    "server_write_key": "The cipher key of the records the server sends.",
+    "client_write_iv": "",
+    "server_write_iv": "",
+}
 
 
 class KeySchedule12(StepRecorder):
@@ -54,7 +85,14 @@ class KeySchedule12(StepRecorder):
 
     def _rfc(self, what: str) -> str:
         """The section defining ``what`` in the RFC of this version."""
-        return _RFC_SECTIONS[what][self.family]
+        if self.family == "ssl3":
+            return _RFC_SECTIONS[what]["ssl3"]
+        return f"{_TLS_RFCS.get(self.version, 'RFC 5246')} {_RFC_SECTIONS[what]['tls12']}"
+
+    @property
+    def explicit_iv(self) -> bool:
+        """Does each CBC record carry its own IV?  From TLS 1.1 on (RFC 4346 §6.2.3.2)."""
+        return self.version not in (0x0300, 0x0301)
 
     @property
     def _prf_op(self) -> str:
@@ -91,7 +129,7 @@ class KeySchedule12(StepRecorder):
     ) -> bytes:
         """Pre-master = ECDH(own private key, peer share) (RFC 8422 §5.10)."""
         value = ecdhe_shared_secret(group, private_key, peer_public)
-        self._input("peer_key_share", peer_public)
+        self._input("peer_key_share", peer_public, explain=_INPUTS["peer_key_share"])
         return self.pre_master_secret(
             value,
             operation="ECDHE",
@@ -108,10 +146,11 @@ class KeySchedule12(StepRecorder):
         value = dhe_shared_secret(p, g, private_value, peer_public, strip_leading_zeros=True)
         return self.pre_master_secret(
             value,
-            operation="ECDHE",
+            operation="DHE",
             inputs=("dh_p", "dh_g", "private_key", "peer_public"),
             rfc="RFC 5246 §8.1.2",
-            explain="Finite-field Diffie-Hellman; TLS 1.2 drops leading zero bytes of the result.",
+            explain="Finite-field Diffie-Hellman: the peer's public value raised to the own "
+            "private exponent, modulo p; TLS 1.0-1.2 drop the leading zero bytes of the result.",
         )
 
     def rsa(
@@ -129,7 +168,7 @@ class KeySchedule12(StepRecorder):
             private_key, encrypted_pms, expected_version=expected_version
         )
         if result.premaster is not None and result.ok:
-            self._input("encrypted_pre_master", encrypted_pms)
+            self._input("encrypted_pre_master", encrypted_pms, explain=_INPUTS["encrypted"])
             self.pre_master_secret(
                 result.premaster,
                 operation="RSA-Decrypt",
@@ -137,31 +176,49 @@ class KeySchedule12(StepRecorder):
                 rfc=self._rfc("rsa"),
                 keylog_label="RSA",
                 context=encrypted_pms[:8],
-                explain="The client chose 48 random bytes and encrypted them to the server's "
-                "RSA key; whoever holds that key can read them, even years later.",
+                explain="48 bytes the client made: its offered version (ClientHello.client_version"
+                f", here 0x{result.premaster[:2].hex()}) then 46 random bytes, encrypted to the "
+                "server's RSA key. The version defeats rollback; whoever holds the key can read "
+                "the secret, even years later.",
             )
         return result
 
-    def psk(self, psk: bytes, other_secret: bytes | None = None) -> bytes:
-        """Pre-master for (DHE-/ECDHE-/RSA-)PSK suites (RFC 4279 §2-§4, RFC 5489)."""
-        self._input("psk", psk)
+    def psk(self, psk: bytes, other_secret: bytes | None = None, *, kx: str = "PSK") -> bytes:
+        """Pre-master for (DHE-/ECDHE-/RSA-)PSK suites (RFC 4279 §2-§4, RFC 5489).
+
+        ``kx`` names the key exchange (``PSK``, ``DHE_PSK``, ``RSA_PSK``,
+        ``ECDHE_PSK``) so that the step cites the section defining its other_secret.
+        """
+        self._input("psk", psk, explain=_INPUTS["psk"])
         inputs = ("psk",) if other_secret is None else ("other_secret", "psk")
         if other_secret is not None:
-            self._input("other_secret", other_secret)
+            self._input("other_secret", other_secret, explain=_INPUTS["other_secret"])
+        rfc = {"DHE_PSK": "RFC 4279 §3", "RSA_PSK": "RFC 4279 §4", "ECDHE_PSK": "RFC 5489 §2"}
+        other = {
+            "DHE_PSK": "the Diffie-Hellman result",
+            "RSA_PSK": "the 48-byte secret the client encrypted to the server's RSA key",
+            "ECDHE_PSK": "the ECDH result",
+        }
+        what = (
+            "as many zero bytes as the PSK is long"
+            if other_secret is None
+            else other.get(kx, "the key exchange result")
+        )
         return self.pre_master_secret(
             psk_premaster(psk, other_secret),
             operation="PSK-Premaster",
             inputs=inputs,
-            rfc="RFC 4279 §2" if other_secret is None else "RFC 4279 §3, RFC 5489 §2",
-            explain="Length-prefixed other_secret followed by the length-prefixed PSK.",
+            rfc="RFC 4279 §2" if other_secret is None else rfc.get(kx, "RFC 4279 §3"),
+            explain=f"The length-prefixed other_secret ({what}) followed by the "
+            "length-prefixed PSK.",
         )
 
     # -- master secret and keys --------------------------------------------
 
     def master_secret(self, pre_master: bytes, client_random: bytes, server_random: bytes) -> bytes:
         """master_secret = PRF(pre_master, "master secret", client_random + server_random)."""
-        self._input("client_random", client_random)
-        self._input("server_random", server_random)
+        self._input("client_random", client_random, explain=_INPUTS["client_random"])
+        self._input("server_random", server_random, explain=_INPUTS["server_random"])
         pms_name = "pre_master_secret"
         if self.value(pms_name) != pre_master:
             self.pre_master_secret(pre_master)
@@ -187,6 +244,7 @@ class KeySchedule12(StepRecorder):
             "transcript_hash:ClientHello..ClientKeyExchange",
             session_hash_value,
             operation="Transcript-Hash",
+            explain=_INPUTS["session_hash"],
         )
         if self.value("pre_master_secret") != pre_master:
             self.pre_master_secret(pre_master)
@@ -201,8 +259,7 @@ class KeySchedule12(StepRecorder):
             context=session_hash_value,
             rfc="RFC 7627 §4",
             keylog_label="CLIENT_RANDOM",
-            explain="Binds the master secret to the whole handshake so far, not only to the "
-            "randoms (this defeats the triple-handshake attack).",
+            explain=_EMS_EXPLAIN,
         )
         return self.master
 
@@ -219,11 +276,13 @@ class KeySchedule12(StepRecorder):
 
         RFC 5246 §6.3; ``iv_len`` is the CBC block size (used by SSL 3.0/TLS 1.0
         as the first IV), the implicit AEAD salt (4) or ChaCha20's 12-byte IV.
+        :meth:`key_block_for_suite` passes 0 for CBC from TLS 1.1 on, whose key
+        block holds no IV.
         """
         if self.value("master_secret") != master:
             self._input("master_secret", master, explain="The master secret from the key log.")
-        self._input("client_random", client_random)
-        self._input("server_random", server_random)
+        self._input("client_random", client_random, explain=_INPUTS["client_random"])
+        self._input("server_random", server_random, explain=_INPUTS["server_random"])
         length = _prf.key_block_length(mac_len, key_len, iv_len)
         block = self._record(
             "key_block",
@@ -235,7 +294,8 @@ class KeySchedule12(StepRecorder):
             label=None if self.family == "ssl3" else "key expansion",
             context=server_random + client_random,
             rfc=self._rfc("key_block"),
-            explain="As many pseudorandom bytes as the cipher suite needs, cut into keys below.",
+            explain="As many pseudorandom bytes as the cipher suite needs, cut in a fixed order "
+            "into MAC keys, cipher keys and (for SSL 3.0/TLS 1.0 CBC and the AEAD ciphers) IVs.",
         )
         parts = _prf.split_key_block(block, mac_len, key_len, iv_len)
         for name in (
@@ -253,17 +313,47 @@ class KeySchedule12(StepRecorder):
                     "Split",
                     value,
                     ("key_block",),
-                    rfc=self._rfc("key_block"),
-                    explain="A slice of the key block, in the order the RFC fixes.",
+                    rfc=self._iv_rfc(iv_len) if name.endswith("_iv") else self._rfc("key_block"),
+                    explain=_SLICES[name] or self._iv_explain(name, iv_len),
                 )
         return parts
+
+    def _iv_rfc(self, iv_len: int) -> str:
+        if iv_len == 4:
+            return "RFC 5288 §3"
+        if iv_len == 12 and self.explicit_iv:
+            return "RFC 7905 §2"
+        return self._rfc("key_block")
+
+    def _iv_explain(self, name: str, iv_len: int) -> str:
+        side = name.split("_", 1)[0]
+        if iv_len == 4:
+            return (
+                f"The implicit, secret part (salt) of the {side}'s AEAD nonce; each record "
+                "sends the other 8 bytes (RFC 5288 §3, RFC 6655 §3)."
+            )
+        if iv_len == 12 and self.explicit_iv:
+            return (
+                f"The {side}'s 12-byte nonce base, combined (XOR) with each record's sequence "
+                "number (RFC 7905 §2)."
+            )
+        return (
+            f"The IV of the {side}'s first CBC record; every later record uses the last "
+            "ciphertext block of the one before it."
+        )
 
     def key_block_for_suite(
         self, master: bytes, client_random: bytes, server_random: bytes, suite: SuiteLike
     ) -> _prf.KeyBlock:
-        """:meth:`key_block` with the sizes of a registry ``SuiteInfo`` (or alike)."""
+        """:meth:`key_block` with the sizes of a registry ``SuiteInfo`` (or alike).
+
+        From TLS 1.1 on a CBC record carries its own IV, so the key block holds
+        none (RFC 4346 §6.3; RFC 5246 §6.3 takes IVs only for AEAD ciphers with
+        an implicit nonce part).
+        """
+        iv_len = 0 if suite.mode == "cbc" and self.explicit_iv else suite.iv_len
         return self.key_block(
-            master, client_random, server_random, suite.mac_len, suite.key_len, suite.iv_len
+            master, client_random, server_random, suite.mac_len, suite.key_len, iv_len
         )
 
     def finished(self, master: bytes, sender: str, handshake_messages: bytes) -> bytes:
@@ -281,7 +371,13 @@ class KeySchedule12(StepRecorder):
             if self.family != "ssl3"
             else None,
             rfc=self._rfc("finished"),
-            explain="Proves both sides saw the same handshake and derived the same master secret.",
+            explain=f"The PRF of the master secret, the label '{label}' and the hash of every "
+            "handshake message before this Finished (ChangeCipherSpec is not one): a match "
+            "proves the sender saw the same handshake and holds the same master secret."
+            if self.family != "ssl3"
+            else "Hashes of the master secret, 'CLNT' or 'SRVR' and every handshake message "
+            "before this Finished: a match proves the sender saw the same handshake and holds "
+            "the same master secret.",
         )
 
     @property

@@ -31,7 +31,8 @@ OPERATIONS: tuple[str, ...] = (
     "HKDF-Expand-Label",  # RFC 8446 §7.1
     "Derive-Secret",  # RFC 8446 §7.1
     "HMAC",  # Finished / binder MAC, RFC 8446 §4.4.4
-    "ECDHE",  # (EC)DH shared secret
+    "ECDHE",  # elliptic-curve (EC)DH shared secret, RFC 8422 §5.10 / RFC 8446 §7.4.2
+    "DHE",  # finite-field Diffie-Hellman shared secret, RFC 5246 §8.1.2 / RFC 8446 §7.4.1
     "RSA-Decrypt",  # RSA-encrypted pre-master secret, RFC 5246 §7.4.7.1
     "PSK-Premaster",  # RFC 4279 pre-master construction
     "PRF",  # TLS 1.0-1.2 PRF, RFC 2246 §5 / RFC 5246 §5

@@ -1,7 +1,9 @@
 """Signature, chain and Finished checks: did each peer prove what the handshake claims?
 
 A TLS handshake authenticates the server (and optionally the client) with one
-signature, and both sides with a MAC over everything they saw:
+signature (with RSA key exchange, by decrypting the pre-master secret instead,
+which shows only in a correct Finished), and both sides with a MAC over
+everything they saw:
 
 * TLS 1.3 CertificateVerify (RFC 8446 §4.4.3) signs a padded *transcript hash*;
 * TLS 1.0-1.2 CertificateVerify (RFC 5246 §7.4.8) signs the raw handshake
@@ -283,6 +285,11 @@ _SAY = {
     "transcript: both sides saw the same handshake and hold the same keys.",
     "fin_bad": "The received verify_data {got} differs from the expected {want}: the handshake "
     "messages or the derived keys differ from what the sender used.",
+    "binder_none": "No expected binder was computed (the PSK is unknown), so it cannot be checked.",
+    "binder_ok": "The binder ({n} bytes) equals the HMAC computed from the PSK over the "
+    "transcript up to the truncated ClientHello: the client holds this PSK.",
+    "binder_bad": "The binder {got} differs from the expected {want}: the client used another "
+    "PSK, or the ClientHello differs from what it hashed.",
 }
 
 
@@ -352,7 +359,10 @@ def verify_certificate_verify13(
         which = "pkcs1_13" if spec.kind == "rsa_pkcs1" else "old_13"
         return Check(name, False, _SAY[which].format(side=side, how=_scheme_text(spec)), rfc)
     data = b"\x20" * 64 + f"TLS 1.3, {side} CertificateVerify".encode() + b"\x00"
-    what = "the handshake transcript hash"
+    what = (
+        f"64 spaces, the context string 'TLS 1.3, {side} CertificateVerify', a zero byte and "
+        "the transcript hash up to and including its Certificate"
+    )
     job = _Job(name, f"The {side}", what, rfc, cert_der, bytes(signature), data + transcript_hash)
     return _run(job, scheme, tls13=True, legacy=False)
 
@@ -452,18 +462,23 @@ def verify_chain(ders: Sequence[bytes]) -> list[Check]:
     return out
 
 
-def verify_finished(name: str, expected: bytes, received: bytes, rfc: str) -> Check:
+def verify_finished(
+    name: str, expected: bytes, received: bytes, rfc: str, *, binder: bool = False
+) -> Check:
     """Compare a received Finished verify_data with the value computed from the transcript.
 
     Finished (RFC 8446 §4.4.4, RFC 5246 §7.4.9) is a MAC over the whole handshake
     under a key only the two endpoints know, so equality proves both saw the same
-    messages and derived the same secrets.  The comparison is constant-time
+    messages and derived the same secrets.  A PSK binder (``binder``, RFC 8446
+    §4.2.11.2) is computed the same way but proves something else: that the
+    client holds the PSK.  The comparison is constant-time
     (``hmac.compare_digest``), as a real endpoint's must be.
     """
     expected, received = bytes(expected), bytes(received)
+    kind = "binder" if binder else "fin"
     if not expected:
-        return Check(name, None, _SAY["fin_none"], rfc)
+        return Check(name, None, _SAY[f"{kind}_none"], rfc)
     if hmac.compare_digest(expected, received):
-        return Check(name, True, _SAY["fin_ok"].format(n=len(received)), rfc)
+        return Check(name, True, _SAY[f"{kind}_ok"].format(n=len(received)), rfc)
     got = received.hex() or "(empty)"
-    return Check(name, False, _SAY["fin_bad"].format(got=got, want=expected.hex()), rfc)
+    return Check(name, False, _SAY[f"{kind}_bad"].format(got=got, want=expected.hex()), rfc)

@@ -15,7 +15,7 @@ from .. import __version__
 from ..keys.record import RecordDecryption
 from ..keys.x509 import cert_info
 from ..wire.dispatch import record_header_fields, text_of
-from ..wire.explain import explanation
+from ..wire.explain import explanation, message_key
 from ..wire.fields import Field, json_value
 from ..wire.message import Message
 from ..wire.messages import Certificate
@@ -114,12 +114,17 @@ def message_json(
     from ..wire import registry as reg
 
     dec = decryptions or {}
+    key = message_key(m.type)
+    if keys is not None:
+        keys.add(key)
 
     out: dict[str, Any] = {
         "direction": m.direction,
         "type": m.type,
         "content_type": reg.content_type_name(m.content_type),
         "encrypted": m.encrypted,
+        "cleartext": m.cleartext,
+        "key": key,
         "offset": m.offset,
         "length": m.length,
         "time": m.time,

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 from ..keys.x509 import CertProblem, cert_info
 from ..wire.dispatch import record_header_fields, text_of
-from ..wire.explain import explanation
+from ..wire.explain import explanation, message_key
 from ..wire.fields import Field
 from ..wire.message import Message
 from ..wire.messages import Certificate
 from .model import Connection
+from .protection import protection_fields
 
 INDENT = "    "
 
@@ -36,7 +37,8 @@ def render_connection(
 ) -> Iterator[str]:
     yield connection_header(c)
     for m in c.messages:
-        yield from render_message(m, explain=explain, fields=fields)
+        protection = protection_fields(c, m) if explain and fields else ("", ())
+        yield from render_message(m, explain=explain, fields=fields, protection=protection)
     yield from render_keys(c, steps=fields)
     diags = c.all_diagnostics()
     repeats: dict[tuple[str, str | None, str], int] = {}
@@ -89,9 +91,22 @@ def _preview(data: bytes, limit: int = 70) -> str:
     return repr(text)
 
 
-def render_message(m: Message, *, explain: bool = False, fields: bool = True) -> Iterator[str]:
+def render_message(
+    m: Message,
+    *,
+    explain: bool = False,
+    fields: bool = True,
+    protection: tuple[str, tuple[Field, ...]] = ("", ()),
+) -> Iterator[str]:
+    """One message: its header line, notes, record header, record protection
+    (``protection``: a title and fields, see :mod:`tlsviz.session.protection`)
+    and field tree; with ``explain`` an explanation under each kind of field."""
     arrow = "->" if m.direction == "client" else "<-"
-    flags = " (decrypted)" if m.encrypted and m.type != "Encrypted" else ""
+    flags = ""
+    if m.cleartext:
+        flags = " (sent in the clear)"
+    elif m.encrypted and m.type != "Encrypted":
+        flags = " (decrypted)"
     when = f", t={m.time:.6f}" if m.time is not None else ""
     yield (
         f"  {arrow} {m.direction}: {m.type}{flags}  [{m.buffer} offset {m.offset}, "
@@ -99,6 +114,8 @@ def render_message(m: Message, *, explain: bool = False, fields: bool = True) ->
     )
     if not fields:
         return
+    if explain and (about := explanation(message_key(m.type))):
+        yield from _wrap(about, INDENT + "| ")
     for note in m.notes:
         yield from _wrap(f"note: {note}", INDENT)
     seen: set[str] | None = set() if explain else None
@@ -106,6 +123,11 @@ def render_message(m: Message, *, explain: bool = False, fields: bool = True) ->
         label = "SSLv2 record header" if rec.sslv2 else "Record header"
         yield f"{INDENT}{label} (stream offset {rec.offset}):"
         for f in record_header_fields(rec):
+            yield from _field(f, 2, seen)
+    title, parts = protection
+    if parts:
+        yield f"{INDENT}{title}:"
+        for f in parts:
             yield from _field(f, 2, seen)
     if len(m.records) > 1:
         yield f"{INDENT}(reassembled from {len(m.records)} records)"

@@ -246,6 +246,8 @@ class ConnectionDecoder:
             return
         dec = self.decryptors[direction]
         result = dec(rec) if dec is not None else None
+        if self._cleartext(direction, rec, result):
+            return
         if result is None or not result.ok:
             msg = decode_encrypted(rec, direction, ctx)
             if result is not None and result.error:
@@ -265,6 +267,69 @@ class ConnectionDecoder:
             Segment(0, buf, 0, len(result.plaintext)),
             True,
         )
+
+    def _cleartext_suite(self) -> reg.SuiteInfo | None:
+        """The negotiated suite if its records encrypt nothing (RFC 5246 §6.2.3.1:
+        with the NULL cipher a record is the content followed by its MAC), and the
+        content is not compressed either; None otherwise."""
+        suite, sh = self.neg.suite, self.neg.server_hello
+        if suite is None or suite.tls13 or suite.scsv or suite.mode != "null":
+            return None
+        if sh is None or sh.compression_method != 0:
+            return None
+        return suite
+
+    def _cleartext(self, direction: str, rec: Record, result: Decrypted | None) -> bool:
+        """Decode a NULL-cipher record as the plaintext it is, with or without keys.
+
+        Without keys the MAC is not checked; with keys ``result`` says whether it
+        verified.  The message's bytes are the stream's own bytes, since nothing
+        was encrypted.  False when the record is not of such a suite.
+        """
+        suite = self._cleartext_suite()
+        if suite is None:
+            return False
+        n = len(rec.fragment) - suite.mac_len
+        if n < 0 or (result is not None and result.ok and result.plaintext != rec.fragment[:n]):
+            return False
+        mac = f"{suite.mac_len}-byte MAC" if suite.mac_len else "no MAC"
+        if result is None:
+            check = "Its MAC was not checked: no keys were given."
+        elif result.ok:
+            check = "Its MAC verifies with the MAC key derived for this direction."
+        else:
+            check = "Its MAC does NOT verify with the derived MAC key."
+        note = (
+            f"Sent in the clear: {suite.name} encrypts nothing, so this record carried the "
+            f"content as plaintext followed by a {mac}, which protects integrity only; anyone "
+            f"on the path can read it (RFC 5246 §6.2.3.1). {check}"
+        )
+        extra: tuple[Diagnostic, ...] = ()
+        if result is not None and not result.ok:
+            why = getattr(result.detail, "error", None) or result.error
+            extra = (
+                Diagnostic(
+                    Severity.WARNING,
+                    f"the MAC of this cleartext record does not verify: {why}",
+                    0,
+                    0,
+                    "RFC 5246 §6.2.3.1",
+                    direction,
+                ),
+            )
+        start = len(self._events)
+        seg = Segment(0, STREAM[direction], rec.offset + rec.header_length, n)
+        self._content(direction, rec, rec.content_type, rec.fragment[:n], seg, True)
+        for i in range(start, len(self._events)):
+            ev = self._events[i]
+            if isinstance(ev, Message):
+                self._events[i] = _with(
+                    ev,
+                    cleartext=True,
+                    notes=(*ev.notes, note),
+                    diagnostics=(*ev.diagnostics, *extra),
+                )
+        return True
 
     def _handshake_done(self, direction: str) -> bool:
         return self.order.finished.get(direction, False)

@@ -242,10 +242,17 @@ def decode_ccs(
             r.rest("unparsed", "unparsed")
         body = ChangeCipherSpec(value)
     if ctx.tls13:
+        when = (
+            "a server sends it right after its ServerHello or HelloRetryRequest"
+            if direction == "server"
+            else "a client sends it right before its second flight, or right after a "
+            "ClientHello offering 0-RTT"
+        )
         notes.append(
-            "In TLS 1.3 this ChangeCipherSpec does nothing: it is sent only so that "
-            "middleboxes expecting a TLS 1.2 handshake let the connection through "
-            "(RFC 8446 Appendix D.4)."
+            "In TLS 1.3 this ChangeCipherSpec does nothing and is never encrypted: it belongs "
+            f"to the optional middlebox compatibility mode, in which {when}, so that "
+            "middleboxes expecting a TLS 1.2 handshake let the connection through; the "
+            "receiver drops it (RFC 8446 §5, Appendix D.4)."
         )
     return _finish(
         r, direction, "ChangeCipherSpec", 20, encrypted, data, seg, (rec,), rec.time, body, notes

@@ -4,8 +4,9 @@ The explorer shows them beside the field tree, ``decode --explain`` prints
 them, the lessons quote them.  Keys are the ``key`` of each :class:`Field`.
 
 The texts live in topic modules (``explain_records``, ``explain_hello``,
-``explain_ext``, ``explain_ext_more``, ``explain_messages``, ``explain_x509``)
-and are merged into :data:`EXPLANATIONS` here.  :func:`explanation` adds the
+``explain_ext``, ``explain_ext_more``, ``explain_messages``, ``explain_x509``,
+and ``explain_types`` for whole messages and record protection) and are merged
+into :data:`EXPLANATIONS` here.  :func:`explanation` adds the
 generic fallbacks: length prefixes, extensions kept as raw bytes, GREASE, and
 certificate extensions without their own entry.
 """
@@ -16,8 +17,8 @@ from .explain_ext import EXTENSIONS_13
 from .explain_ext_more import EXTENSIONS_MORE
 from .explain_hello import HELLOS
 from .explain_messages import MESSAGES
-from .explain_overview import OVERVIEW
 from .explain_records import RECORDS
+from .explain_types import MESSAGE_TYPES, PROTECTION
 from .explain_x509 import X509, X509_EXTENSION_FALLBACK
 
 #: The topic tables in the order they are merged; a key is in exactly one of them.
@@ -28,7 +29,8 @@ TABLES: tuple[dict[str, str], ...] = (
     EXTENSIONS_MORE,
     MESSAGES,
     X509,
-    OVERVIEW,
+    MESSAGE_TYPES,
+    PROTECTION,
 )
 
 EXPLANATIONS: dict[str, str] = {k: v for table in TABLES for k, v in table.items()}
@@ -127,10 +129,15 @@ def _length_text(key: str) -> str:
 def _raw_extension_text(name: str) -> str:
     which = f"extension {name}" if name.startswith("0x") else f"the {name} extension"
     return (
-        f"The data of {which}, an extension this decoder keeps as raw bytes. A peer that does "
-        "not know an extension skips it by its length, which is how TLS gains new features "
-        "without breaking older software (RFC 8446 §4.2)."
+        f"The data of {which}, an extension this decoder keeps as raw bytes. A server that "
+        "does not know an extension offered in a ClientHello skips it by its length, which is "
+        "how TLS gains new features without breaking older software (RFC 8446 §4.2)."
     )
+
+
+def message_key(type_name: str) -> str:
+    """The explanation key of a whole message: ``message.<type>``."""
+    return f"message.{type_name}"
 
 
 def explanation(key: str) -> str | None:

@@ -20,8 +20,8 @@ EXTENSIONS_13: dict[str, str] = {
         "TLS 1.2; browsers add a GREASE value too (RFC 8446 §4.2.1)."
     ),
     "ext.supported_versions.item": (
-        "One offered version: 0x0304 is TLS 1.3, 0x0303 TLS 1.2; 0x7fXX marks a TLS 1.3 draft "
-        "(RFC 8446 §4.2.1)."
+        "One offered version: 0x0304 is TLS 1.3, 0x0303 TLS 1.2 (RFC 8446 §4.2.1); 0x7fXX is "
+        "how the TLS 1.3 drafts numbered themselves (0x7f17 for draft 23)."
     ),
     "ext.supported_versions.selected": (
         "The version the server chose, in a ServerHello or HelloRetryRequest. This, not the "
@@ -49,8 +49,9 @@ EXTENSIONS_13: dict[str, str] = {
         "(RFC 8446 §4.2.8)."
     ),
     "ext.key_share.key_exchange_length": (
-        "Size of the public key in bytes, fixed by the group: 32 for x25519, 65 for secp256r1, "
-        "1216 for a client's X25519MLKEM768 share (RFC 8446 §4.2.8.2)."
+        "Size of the public key in bytes, fixed by the group: 32 for x25519, 65 for secp256r1 "
+        "(RFC 8446 §4.2.8.2), 1216 for a client's X25519MLKEM768 share "
+        "(draft-ietf-tls-ecdhe-mlkem)."
     ),
     "ext.key_share.key_exchange": (
         "The ephemeral public key: a Diffie-Hellman value or elliptic-curve point created for "
@@ -96,9 +97,11 @@ EXTENSIONS_13: dict[str, str] = {
         "One binder per offered identity, in the same order (RFC 8446 §4.2.11.2)."
     ),
     "ext.pre_shared_key.binder": (
-        "An HMAC over the ClientHello up to this list, keyed with a value derived from the PSK. "
-        "It proves that the client really knows the PSK, not just its identity, and ties the "
-        "key to this particular ClientHello (RFC 8446 §4.2.11.2)."
+        "An HMAC, keyed with a value derived from the PSK, over the transcript hash of this "
+        "ClientHello cut off before the binders list; after a HelloRetryRequest that transcript "
+        "starts with message_hash (standing for the first ClientHello) and the "
+        "HelloRetryRequest. It proves that the client really holds the PSK, not just its "
+        "identity, and ties the key to this handshake (RFC 8446 §4.2.11.2)."
     ),
     "ext.pre_shared_key.selected_identity": (
         "In the ServerHello: the zero-based index of the offered identity the server accepted. "
@@ -119,14 +122,16 @@ EXTENSIONS_13: dict[str, str] = {
     ),
     # -- early_data and cookie (RFC 8446 §4.2.10, §4.2.2) -------------------------------
     "ext.early_data": (
-        "0-RTT: empty in a ClientHello, it says application data follows right away, encrypted "
-        "with the PSK; empty in EncryptedExtensions, it says the server accepted that data. "
-        "Early data has no protection against replay, so only harmless requests should use it "
-        "(RFC 8446 §4.2.10)."
+        "0-RTT: empty in a ClientHello, it says application data follows at once, protected "
+        "with keys from client_early_traffic_secret (derived from the PSK and this ClientHello); "
+        "empty in EncryptedExtensions, it says the server accepted it (RFC 8446 §4.2.10). TLS "
+        "cannot stop an attacker from replaying early data to another connection: servers "
+        "narrow the window (single-use tickets, ClientHello recording, ticket age checks, "
+        "RFC 8446 §8), and only requests that are safe to repeat should travel in it."
     ),
     "ext.early_data.max_early_data_size": (
         "In a NewSessionTicket: the most 0-RTT data, in bytes, the client may send when "
-        "resuming with this ticket (RFC 8446 §4.6.1)."
+        "resuming with this ticket (RFC 8446 §4.2.10, §4.6.1)."
     ),
     "ext.cookie": (
         "Data a server puts in a HelloRetryRequest, which the client must copy into its second "

@@ -10,10 +10,11 @@ from __future__ import annotations
 EXTENSIONS_MORE: dict[str, str] = {
     # -- security fixes for TLS 1.2 and older --------------------------------------------
     "ext.extended_master_secret": (
-        "Empty: both sides derive the master secret from a hash of the whole handshake instead "
-        "of only the two randoms and the premaster secret. This fixes the triple-handshake "
-        "attack (2014), in which an attacker made two different connections end up with the "
-        "same master secret; TLS 1.3 has this built in (RFC 7627)."
+        "Empty: both sides compute the master secret with the label 'extended master secret' "
+        "over the session hash, the hash of the handshake from ClientHello up to and including "
+        "ClientKeyExchange, instead of over the two randoms (RFC 7627 §3, §4). This defeats "
+        "the triple-handshake attack (2014), in which an attacker made two different "
+        "connections end up with the same master secret; TLS 1.3 has this built in."
     ),
     "ext.encrypt_then_mac": (
         "Empty: for CBC cipher suites, encrypt first and compute the MAC over the ciphertext. "
@@ -47,8 +48,9 @@ EXTENSIONS_MORE: dict[str, str] = {
         "have to buffer 16 KB records; each side announces its own limit (RFC 8449)."
     ),
     "ext.record_size_limit.value": (
-        "The limit in bytes, at least 64. In TLS 1.3 it counts the inner content type byte and "
-        "padding too, so the largest useful value there is 2^14 + 1 (RFC 8449 §4)."
+        "The limit in bytes of a record's plaintext, at least 64. In TLS 1.3 it counts the "
+        "inner content type byte and padding too, so the largest value there is 2^14 + 1, and "
+        "2^14 before TLS 1.3 (RFC 8449 §4)."
     ),
     "ext.padding": (
         "Filler that makes the ClientHello longer. Some servers and load balancers broke on "
@@ -95,15 +97,15 @@ EXTENSIONS_MORE: dict[str, str] = {
         "that this certificate has not been revoked (RFC 8446 §4.4.2.1, RFC 6960)."
     ),
     "ext.signed_certificate_timestamp": (
-        "Certificate Transparency: signed promises (SCTs) from public logs that the server's "
-        "certificate has been recorded there, so a wrongly issued certificate cannot stay "
-        "secret. The client asks with an empty extension, the server answers with the list "
-        "(RFC 6962 §3.3)."
+        "Certificate Transparency: signed certificate timestamps (SCTs), each a public log's "
+        "promise to add the server's certificate to the log within its maximum merge delay, "
+        "so a wrongly issued certificate cannot stay secret (RFC 6962 §3). The client asks with "
+        "an empty extension, the server answers with the list (RFC 6962 §3.3)."
     ),
     "ext.sct.list": "The signed certificate timestamps, one per log (RFC 6962 §3.3).",
     "ext.sct.entry": (
-        "One SCT: a log's signed statement that it received the certificate at a given time "
-        "(RFC 6962 §3.2)."
+        "One SCT: a log's signed promise that the certificate it received at the given time "
+        "will appear in the log within the maximum merge delay (RFC 6962 §3, §3.2)."
     ),
     "ext.sct.version": "The SCT format version; v1 (0) is the only one here (RFC 6962 §3.2).",
     "ext.sct.log_id": (

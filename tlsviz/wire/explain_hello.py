@@ -19,20 +19,22 @@ HELLOS: dict[str, str] = {
     "client_hello.random": (
         "32 bytes from the client's random number generator. They are mixed into every key of "
         "the connection, so each connection gets fresh keys and a recorded handshake cannot be "
-        "replayed; old clients put the current time in the first 4 bytes (RFC 8446 §4.1.2)."
+        "replayed (RFC 8446 §4.1.2). TLS 1.2 and older defined the first 4 bytes as the "
+        "sender's clock, gmt_unix_time (RFC 5246 §7.4.1.2), which many implementations "
+        "later filled with random bytes too."
     ),
     "client_hello.session_id": (
-        "In TLS 1.2 the id of an earlier session the client wants to resume, or empty. TLS 1.3 "
-        "resumes with pre-shared keys instead, but a client in middlebox compatibility mode "
-        "fills this legacy_session_id with 32 random bytes and the server echoes them, so the "
-        "exchange looks like a TLS 1.2 resumption to middleboxes (RFC 8446 §4.1.2, "
-        "Appendix D.4)."
+        "In TLS 1.2 the id of an earlier session the client wants to resume, or empty. A TLS "
+        "1.3 client resumes with pre-shared keys instead and puts here the id of a cached TLS "
+        "1.2 session if it holds one, otherwise 32 fresh random bytes in middlebox "
+        "compatibility mode (the server echoes them, so the exchange resembles a TLS 1.2 "
+        "resumption), or nothing (RFC 8446 §4.1.2, Appendix D.4)."
     ),
     "client_hello.cipher_suites": (
         "The cipher suites the client accepts, most preferred first; the server picks one. "
         "The list may also hold signalling values that are not real suites, such as "
-        "TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV or GREASE values "
-        "(RFC 8446 §4.1.2)."
+        "TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3), TLS_FALLBACK_SCSV (RFC 7507) or "
+        "GREASE values (RFC 8446 §4.1.2, RFC 8701)."
     ),
     "cipher_suite": (
         "One 2-byte cipher suite code. A TLS 1.2 suite names the whole recipe, key exchange, "
@@ -52,16 +54,18 @@ HELLOS: dict[str, str] = {
     ),
     # -- ServerHello and HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4) --------------------
     "server_hello.legacy_version": (
-        "Up to TLS 1.2 the version the server chose. A TLS 1.3 server always writes 0x0303 "
-        "(TLS 1.2) here and states the version it really chose in the supported_versions "
-        "extension; a client that finds that extension ignores this field (RFC 8446 §4.1.3)."
+        "Up to TLS 1.2 the version the server chose (RFC 5246 §7.4.1.3). A TLS 1.3 server "
+        "always writes 0x0303 (TLS 1.2) here and states the version it really chose in the "
+        "supported_versions extension; a client that finds that extension must ignore this "
+        "field (RFC 8446 §4.1.3, §4.2.1)."
     ),
     "server_hello.random": (
         "32 random bytes from the server, mixed into the keys like the client's. A "
         "HelloRetryRequest is a ServerHello whose random is the fixed SHA-256 of "
-        "'HelloRetryRequest'; and a TLS 1.3 server that ends up on TLS 1.2 or older writes the "
-        "downgrade sentinel DOWNGRD\\x01 or DOWNGRD\\x00 into the last 8 bytes, so a TLS 1.3 "
-        "client can detect an attacker forcing an older version (RFC 8446 §4.1.3)."
+        "'HelloRetryRequest'. The last 8 bytes may carry a downgrade sentinel: DOWNGRD\\x01 when "
+        "a TLS 1.3 server negotiates TLS 1.2, DOWNGRD\\x00 when a TLS 1.3 server (or, as "
+        "recommended, a TLS 1.2 one) negotiates TLS 1.1 or below, so a client that supports "
+        "the newer version can catch an attacker forcing an older one (RFC 8446 §4.1.3)."
     ),
     "server_hello.session_id": (
         "In TLS 1.2 the session id: a new id, the client's own id when the server agrees to "
@@ -81,9 +85,9 @@ HELLOS: dict[str, str] = {
     # -- the extension framing (RFC 8446 §4.2, RFC 5246 §7.4.1.4) -----------------------
     "extensions": (
         "The list of extensions. Almost everything added to TLS since 2003 travels here, and "
-        "TLS 1.3 negotiates its version, groups, keys and resumption this way; a peer skips "
-        "extensions it does not know, which lets new features spread without breaking old "
-        "software (RFC 8446 §4.2)."
+        "TLS 1.3 negotiates its version, groups, keys and resumption this way; a server skips "
+        "ClientHello extensions it does not know, which lets new features spread without "
+        "breaking old software (RFC 8446 §4.2)."
     ),
     "extension": (
         "One extension: a 2-byte type, a 2-byte length and the data, whose format depends on "
@@ -92,16 +96,19 @@ HELLOS: dict[str, str] = {
     ),
     "extension.type": (
         "The extension's code from the IANA registry, such as 0 for server_name or 51 for "
-        "key_share. Unknown codes must be ignored, a rule GREASE keeps tested by sending "
-        "made-up ones (RFC 8446 §4.2, RFC 8701)."
+        "key_share. A server ignores codes it does not know in a ClientHello, a rule GREASE "
+        "keeps exercised by sending made-up ones (RFC 8701); but an endpoint that receives an "
+        "extension it never asked for must abort with unsupported_extension (RFC 8446 §4.2)."
     ),
     "extension.length": (
-        "Length in bytes of the extension's data. Thanks to it a receiver can skip an extension "
-        "it does not understand and go on with the next one (RFC 8446 §4.2)."
+        "Length in bytes of the extension's data. Thanks to it a server can step over a "
+        "ClientHello extension it does not understand and go on with the next one "
+        "(RFC 8446 §4.2)."
     ),
     "ext.raw": (
         "The data of an extension that this decoder does not break down, kept byte for byte. "
-        "Peers that do not know an extension skip it the same way, by its length."
+        "A server that does not know a ClientHello extension steps over it the same way, by "
+        "its length."
     ),
     "ext.unexpected_data": (
         "Bytes inside an extension that should have been empty in this message. The "

@@ -60,17 +60,20 @@ MESSAGES: dict[str, str] = {
         "(RFC 8446 §4.4.3)."
     ),
     "certificate_verify.signature": (
-        "A signature over the hash of the handshake so far, made with the private key of the "
-        "certificate just sent. A certificate is public and anyone can copy it; this signature "
-        "proves that the sender possesses the matching private key (RFC 8446 §4.4.3, "
-        "RFC 5246 §7.4.8)."
+        "A signature with the private key of the certificate just sent: anyone can copy a "
+        "certificate, but this proves the sender possesses the matching key. In TLS 1.3 the "
+        "signed bytes are 64 spaces (0x20), the context string 'TLS 1.3, server "
+        "CertificateVerify' (or 'client'), a zero byte and the transcript hash up to the "
+        "Certificate (RFC 8446 §4.4.3); in TLS 1.2 the client signs all handshake messages so "
+        "far (RFC 5246 §7.4.8)."
     ),
     "finished.verify_data": (
         "A MAC over the transcript, the hash of every handshake message so far: an HMAC in TLS "
-        "1.3, a 12-byte PRF output in TLS 1.2, keyed with a secret from this handshake. If an "
-        "attacker changed any message, such as removing strong cipher suites, the values differ "
-        "and the handshake fails; a match also shows both sides derived the same keys "
-        "(RFC 8446 §4.4.4)."
+        "1.3, a 12-byte PRF output in TLS 1.2, keyed with a secret from this handshake "
+        "(RFC 8446 §4.4.4, RFC 5246 §7.4.9). If an attacker changed any message, such as "
+        "removing strong cipher suites, the values differ and the handshake fails; a match also "
+        "shows both sides derived the same keys. Only handshake messages count: "
+        "ChangeCipherSpec, alerts and record headers are not part of the transcript."
     ),
     # -- NewSessionTicket (RFC 8446 §4.6.1, RFC 5077 §3.3) ------------------------------
     "new_session_ticket.lifetime": (
@@ -145,20 +148,22 @@ MESSAGES: dict[str, str] = {
         "generator g and the server's public value Ys (RFC 5246 §7.4.3)."
     ),
     "server_key_exchange.dh_p": (
-        "The prime modulus p of the Diffie-Hellman group. Its size sets the strength; primes of "
-        "1024 bits and less can be broken by well-funded attackers, as Logjam (2015) showed "
-        "(RFC 5246 §7.4.3)."
+        "The prime modulus p of the Diffie-Hellman group; its size sets the strength "
+        "(RFC 5246 §7.4.3). Logjam (2015) broke the 512-bit export groups in practice and "
+        "estimated that a nation-state could do the same for a widely shared 1024-bit prime; "
+        "RFC 7919 names groups of 2048 bits and more."
     ),
     "server_key_exchange.dh_g": (
         "The generator g of the Diffie-Hellman group, usually 2 (RFC 5246 §7.4.3)."
     ),
     "server_key_exchange.dh_ys": (
-        "The server's ephemeral public value Ys = g^x mod p; x stays secret and is discarded "
-        "after the handshake (RFC 5246 §7.4.3)."
+        "The server's ephemeral Diffie-Hellman public value Ys = g^x mod p; x stays secret and "
+        "is discarded after the handshake (RFC 5246 §7.4.3)."
     ),
     "server_key_exchange.rsa_params": (
-        "A temporary RSA key, used only by the old export suites, which were limited to 512 "
-        "bits and fell to the FREAK attack (2015) (RFC 2246 §7.4.3)."
+        "A temporary RSA key, sent only with the old export suites, whose keys were limited to "
+        "512 bits (RFC 2246 §7.4.3). The FREAK attack (2015) made clients that had not offered "
+        "an export suite accept such a key, which could then be factored within hours."
     ),
     "server_key_exchange.rsa_modulus": (
         "The modulus of the temporary export RSA key (RFC 2246 §7.4.3)."
@@ -178,8 +183,9 @@ MESSAGES: dict[str, str] = {
     "server_key_exchange.srp_b": "The server's SRP public value B (RFC 5054 §2.5.3).",
     "server_key_exchange.psk_identity_hint": (
         "A hint from the server to help the client choose which pre-shared key to use; often "
-        "empty. PSK suites need no certificates at all, which suits constrained IoT devices "
-        "provisioned with a shared key (RFC 4279 §2)."
+        "empty (RFC 4279 §2). Plain PSK and (EC)DHE_PSK suites need no certificates, which "
+        "suits constrained IoT devices provisioned with a shared key; RSA_PSK suites also "
+        "authenticate the server with a certificate (RFC 4279 §4)."
     ),
     "server_key_exchange.raw": (
         "The body of a ServerKeyExchange this decoder cannot break down, because its format "
@@ -207,15 +213,18 @@ MESSAGES: dict[str, str] = {
         "The client's ephemeral Diffie-Hellman public value Yc = g^y mod p (RFC 5246 §7.4.7.2)."
     ),
     "client_key_exchange.encrypted_pre_master_secret": (
-        "RSA key exchange: the client picks the 48-byte premaster secret and encrypts it with "
-        "the RSA key of the server's certificate. There is no forward secrecy: whoever gets "
-        "that private key later can decrypt every recorded session, which is why TLS 1.3 "
-        "dropped RSA key exchange (RFC 5246 §7.4.7.1)."
+        "RSA key exchange: the 48-byte premaster secret, the client's offered version (2 bytes, "
+        "against rollback) then 46 random bytes, encrypted with PKCS#1 v1.5 to the server's "
+        "certificate key (RFC 5246 §7.4.7.1). A server must treat a bad padding or version "
+        "exactly like a good one, or it becomes a Bleichenbacher (ROBOT) oracle. There is no "
+        "forward secrecy: whoever gets that private key later can decrypt every recorded "
+        "session, which is why TLS 1.3 dropped RSA key exchange."
     ),
     "client_key_exchange.psk_identity": (
-        "Which pre-shared key the client uses, named in clear. PSK suites authenticate both "
-        "sides with a shared secret instead of certificates, which suits constrained IoT "
-        "devices (RFC 4279 §2)."
+        "Which pre-shared key the client uses, named in clear (RFC 4279 §2). Plain PSK suites "
+        "authenticate both sides with the shared secret instead of certificates, which suits "
+        "constrained IoT devices; RSA_PSK suites add the server's certificate and an "
+        "RSA-encrypted secret (RFC 4279 §4)."
     ),
     "client_key_exchange.srp_a": "The client's SRP public value A (RFC 5054 §2.5.4).",
     "client_key_exchange.raw": (

@@ -11,15 +11,19 @@ RECORDS: dict[str, str] = {
     # -- record header (RFC 8446 §5.1, RFC 5246 §6.2.1) ---------------------------------
     "record.content_type": (
         "Which protocol the record carries: change_cipher_spec (20), alert (21), handshake (22), "
-        "application_data (23) or heartbeat (24). Once TLS 1.3 encryption starts, every record "
-        "claims to be application_data on the outside and the true type travels inside the "
-        "encrypted part, so an observer cannot tell handshake messages from data (RFC 8446 §5.2)."
+        "application_data (23) or heartbeat (24). Once TLS 1.3 encryption starts, every "
+        "protected record claims to be application_data on the outside and the true type "
+        "travels inside the encrypted part, so an observer cannot tell handshake messages from "
+        "data (RFC 8446 §5.2). The exception is the compatibility ChangeCipherSpec, which stays "
+        "an unencrypted record of type 20 (RFC 8446 §5)."
     ),
     "record.version": (
-        "The legacy record version, which nobody uses to negotiate anything. It is stuck at "
-        "0x0303 (TLS 1.2), or 0x0301 (TLS 1.0) in a client's first record, for compatibility "
-        "with servers and middleboxes that dropped records carrying numbers they did not "
-        "expect; TLS 1.3 receivers ignore it and the hellos settle the version (RFC 8446 §5.1)."
+        "The record's protocol version, never used to negotiate anything. In TLS 1.0 to 1.2 it "
+        "carries the negotiated version once the ServerHello is out, though a client's first "
+        "record may show a lower one such as 0x0301 (RFC 5246 §6.2.1, Appendix E.1). TLS 1.3 "
+        "freezes it at 0x0303 (TLS 1.2), or 0x0301 in an initial ClientHello, for "
+        "compatibility with middleboxes that drop unexpected numbers, and receivers ignore it "
+        "(RFC 8446 §5.1)."
     ),
     "record.length": (
         "How many bytes follow the 5-byte record header. The contents of one record may not "
@@ -30,7 +34,7 @@ RECORDS: dict[str, str] = {
     "record.unknown_content": (
         "The body of a record whose content type this decoder does not know. Unknown content "
         "types are a protocol error in TLS, so such bytes usually mean the stream is not TLS or "
-        "the capture lost its place (RFC 8446 §5.1)."
+        "the capture lost its place (RFC 8446 §5)."
     ),
     # -- the handshake header (RFC 8446 §4, RFC 5246 §7.4) -------------------------------
     "handshake.msg_type": (
@@ -52,10 +56,12 @@ RECORDS: dict[str, str] = {
     # -- ChangeCipherSpec (RFC 5246 §7.1, RFC 8446 Appendix D.4) -------------------------
     "ccs.type": (
         "The single byte 1 of a ChangeCipherSpec. Up to TLS 1.2 it announces that the sender's "
-        "following records are protected with the keys just negotiated. In TLS 1.3 it does "
-        "nothing: it is sent only in middlebox compatibility mode, so that the exchange looks "
-        "like a TLS 1.2 resumption to network boxes, and the receiver discards it (RFC 8446 §5, "
-        "Appendix D.4)."
+        "next records use the keys just negotiated; being its own content type, not a "
+        "handshake message, it is not in the transcript that Finished covers (RFC 5246 §7.1, "
+        "§7.4.9). In TLS 1.3 it does nothing: in the optional middlebox compatibility mode a "
+        "server sends one, unencrypted, right after its ServerHello or HelloRetryRequest and a "
+        "client right before its second flight (or after a ClientHello offering 0-RTT), and the "
+        "receiver drops it (RFC 8446 §5, Appendix D.4)."
     ),
     # -- alerts (RFC 8446 §6, RFC 5246 §7.2) ---------------------------------------------
     "alert.level": (
@@ -72,8 +78,8 @@ RECORDS: dict[str, str] = {
     # -- application data ----------------------------------------------------------------
     "application_data": (
         "The bytes of the protocol running on top of TLS, such as an HTTP request or an MQTT "
-        "packet, shown after decryption. TLS carries them without looking inside; protecting "
-        "them is the point of the whole handshake."
+        "packet. TLS carries them without looking inside; protecting them is the point of the "
+        "whole handshake (RFC 8446 §5, RFC 5246 §10)."
     ),
     # -- records that are still encrypted (RFC 8446 §5.2, RFC 5246 §6.2.3) --------------
     "encrypted.data": (
@@ -85,7 +91,8 @@ RECORDS: dict[str, str] = {
         "8 bytes sent in front of every TLS 1.2 AES-GCM or AES-CCM record: the per-record part of "
         "the nonce, joined with 4 secret bytes from the key block to make the 12-byte AEAD nonce. "
         "A nonce must never repeat under the same key; TLS 1.3 and ChaCha20-Poly1305 derive it "
-        "from the record sequence number instead and send nothing (RFC 5288 §3, RFC 8446 §5.3)."
+        "from the record sequence number instead and send nothing (RFC 5288 §3, RFC 6655 §3, "
+        "RFC 7905 §2, RFC 8446 §5.3)."
     ),
     "encrypted.tag": (
         "The AEAD authentication tag, usually 16 bytes (8 for the CCM_8 suites). It is a "
@@ -95,15 +102,16 @@ RECORDS: dict[str, str] = {
     ),
     "encrypted.iv": (
         "The initialization vector of a CBC-mode record, one cipher block sent in clear before "
-        "the ciphertext. Since TLS 1.1 every record carries a fresh random IV; TLS 1.0 reused the "
-        "last ciphertext block of the previous record, which was predictable and enabled the "
-        "BEAST attack (RFC 5246 §6.2.3.2)."
+        "the ciphertext. Since TLS 1.1 every record carries its own unpredictable IV and the "
+        "key block holds none (RFC 4346 §6.2.3.2, §6.3); TLS 1.0 took the first IV from the key "
+        "block and then the last ciphertext block of the previous record, which an attacker "
+        "could predict: the BEAST attack (2011)."
     ),
     "encrypted.cbc_data": (
         "CBC ciphertext: the data, a MAC and padding up to a whole number of blocks, encrypted "
-        "together (with encrypt_then_mac the MAC comes after the ciphertext instead). The order "
-        "'MAC, then encrypt' is what made padding-oracle attacks such as Lucky Thirteen possible "
-        "(RFC 5246 §6.2.3.2)."
+        "together (with encrypt_then_mac the MAC comes after the ciphertext instead, RFC 7366). "
+        "The order 'MAC, then encrypt' is what made padding-oracle attacks such as Lucky "
+        "Thirteen possible (RFC 5246 §6.2.3.2)."
     ),
     # -- heartbeat (RFC 6520) ------------------------------------------------------------
     "heartbeat.type": (
@@ -131,8 +139,9 @@ RECORDS: dict[str, str] = {
         "servers could still answer; SSL 2.0 itself is forbidden since 2011 (RFC 6176)."
     ),
     "sslv2.msg_type": (
-        "The SSL 2.0 message type; 1 means CLIENT-HELLO, the only SSL 2.0 message a TLS server "
-        "still has to recognise (RFC 5246 Appendix E.2)."
+        "The SSL 2.0 message type; 1 means CLIENT-HELLO, the only message ever sent in this "
+        "form to a TLS server. A TLS 1.0-1.2 server may accept it (RFC 5246 Appendix E.2); RFC "
+        "8446 forbids sending it and recommends against accepting it (Appendix D.5)."
     ),
     "sslv2.version": (
         "The highest protocol version the client supports, such as 0x0301 for TLS 1.0: although "

@@ -55,7 +55,7 @@ X509: dict[str, str] = {
     ),
     "x509.issuer": (
         "The distinguished name of the CA that signed this certificate; it must equal the "
-        "subject of the next certificate up the chain (RFC 5280 §4.1.2.4)."
+        "subject of the next certificate up the chain (RFC 5280 §4.1.2.4, §6.1.3)."
     ),
     "x509.subject": (
         "The distinguished name of the key's owner. For TLS servers the host names that count "
@@ -80,12 +80,16 @@ X509: dict[str, str] = {
     ),
     "x509.notBefore": "The first moment the certificate is valid (RFC 5280 §4.1.2.5).",
     "x509.notAfter": (
-        "The last moment the certificate is valid. Publicly trusted TLS certificates may live "
-        "about a year at most, and that limit keeps shrinking (RFC 5280 §4.1.2.5)."
+        "The last moment the certificate is valid (RFC 5280 §4.1.2.5). How long a publicly "
+        "trusted TLS certificate may live is set by the CA/Browser Forum's Baseline "
+        "Requirements, not by the RFC: at most 200 days for those issued since March 2026, "
+        "100 days from March 2027 and 47 days from March 2029."
     ),
     "x509.subjectPublicKeyInfo": (
-        "The public key this certificate vouches for, with its algorithm. The peer proves it "
-        "holds the matching private key by signing the handshake (RFC 5280 §4.1.2.7)."
+        "The public key this certificate vouches for, with its algorithm (RFC 5280 §4.1.2.7). "
+        "The holder proves it has the matching private key by signing (CertificateVerify, or a "
+        "TLS 1.2 ServerKeyExchange), or with RSA key exchange by decrypting the premaster "
+        "secret, which only shows in a correct Finished."
     ),
     "x509.algorithm": (
         "An algorithm identifier, given by an object identifier: the key type (rsaEncryption, "
@@ -139,11 +143,13 @@ X509: dict[str, str] = {
     "x509.ext.issuerAltName": "Alternative names of the issuing CA (RFC 5280 §4.2.1.7).",
     "x509.ext.basicConstraints": (
         "Whether the certificate belongs to a CA that may sign other certificates (CA:TRUE), "
-        "and how many CAs may follow it in a chain (pathlen) (RFC 5280 §4.2.1.9)."
+        "and how many intermediate CA certificates may come below it in a chain "
+        "(pathLenConstraint) (RFC 5280 §4.2.1.9)."
     ),
     "x509.ext.keyUsage": (
         "What the key may be used for, such as digitalSignature for a TLS key that signs "
-        "handshakes or keyCertSign for a CA key (RFC 5280 §4.2.1.3)."
+        "handshakes, keyEncipherment for an RSA key that receives the premaster secret, or "
+        "keyCertSign for a CA key (RFC 5280 §4.2.1.3)."
     ),
     "x509.ext.extKeyUsage": (
         "The purposes the certificate is meant for, such as serverAuth for a TLS server or "
@@ -174,8 +180,9 @@ X509: dict[str, str] = {
         "may or may not use (RFC 5280 §4.2.1.10)."
     ),
     "x509.ext.ct_precert_scts": (
-        "Signed certificate timestamps embedded in the certificate: proof from Certificate "
-        "Transparency logs that it was published before issue (RFC 6962 §3.3)."
+        "Signed certificate timestamps embedded in the certificate: promises, obtained before "
+        "issue for its precertificate, from Certificate Transparency logs that it will appear "
+        "in them within the maximum merge delay (RFC 6962 §3.1, §3.3)."
     ),
     "x509.ext.ct_precert_poison": (
         "Marks a precertificate, a copy submitted to Certificate Transparency logs that no "

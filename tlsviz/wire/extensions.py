@@ -228,7 +228,9 @@ def parse_alpn(r: Reader, msg: str) -> Any:
         node.value = names
         node.display = ", ".join(names)
     if msg != CH and len(names) != 1:
-        r.note("the server must select exactly one ALPN protocol", node.offset, 0)
+        r.note(
+            "the server must select exactly one ALPN protocol", node.offset, 0, rfc="RFC 7301 §3.1"
+        )
     return names
 
 

@@ -5,7 +5,7 @@ with the teaching points attached: TLS 1.3 freezes ``legacy_version`` at TLS
 1.2 and moves the real version into ``supported_versions``; a TLS 1.3 server
 echoes the client's session id for middlebox compatibility; a
 HelloRetryRequest is a ServerHello with a fixed random; downgrade sentinels in
-ServerHello.random reveal a TLS 1.3 server negotiating an older version.
+ServerHello.random reveal a server that could have negotiated a newer version.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from .reader import DecodeError, Reader
 HRR_RANDOM = hashlib.sha256(b"HelloRetryRequest").digest()
 
 #: RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3
-#: server negotiates TLS 1.2 (…01) or TLS 1.1 and below (…00).
+#: server negotiates TLS 1.2 (…01), or a TLS 1.3 (MUST) or TLS 1.2 (SHOULD)
+#: server negotiates TLS 1.1 or below (…00).
 DOWNGRADE_TLS12 = b"DOWNGRD\x01"
 DOWNGRADE_TLS11 = b"DOWNGRD\x00"
 
@@ -168,8 +169,10 @@ def parse_client_hello(r: Reader, notes: list[str]) -> ClientHello:
         )
         if len(session_id) == 32:
             notes.append(
-                "The 32-byte legacy_session_id is a random value: TLS 1.3 no longer uses "
-                "session ids, it is sent only so that middleboxes see a familiar handshake."
+                "TLS 1.3 does not resume by session id: this 32-byte legacy_session_id is "
+                "either a cached TLS 1.2 session the client could still resume with an older "
+                "server, or random bytes of middlebox compatibility mode that the server "
+                "echoes (RFC 8446 §4.1.2)."
             )
     if 0x5600 in suites:
         notes.append("TLS_FALLBACK_SCSV: the client is retrying with a lower version (RFC 7507).")
@@ -201,21 +204,34 @@ def parse_server_hello(r: Reader, notes: list[str]) -> ServerHello:
     if is_hrr:
         group = hello.selected_group
         notes.append(
-            "This ServerHello is a HelloRetryRequest: its random is the fixed "
-            "SHA-256 of 'HelloRetryRequest'. The server wants a new ClientHello"
+            "This ServerHello is a HelloRetryRequest: its random is the fixed SHA-256 of "
+            "'HelloRetryRequest' (RFC 8446 §4.1.3). The server wants a new ClientHello"
             + (f" with a key share for {reg.group_name(group)}." if group is not None else ".")
+        )
+        notes.append(
+            "From here on the transcript no longer holds the first ClientHello: it starts with "
+            "message_hash, a synthetic handshake message (type 254) carrying the hash of that "
+            "ClientHello, followed by this HelloRetryRequest, so that a stateless server need "
+            "keep only that hash, in the cookie (RFC 8446 §4.4.1)."
         )
     elif negotiated == 0x0304 or (negotiated >> 8) == 0x7F:
         notes.append(
             "legacy_version says TLS 1.2 but supported_versions selects "
-            f"{reg.version_name(negotiated)}: TLS 1.3 negotiates its version in an extension."
+            f"{reg.version_name(negotiated)}: TLS 1.3 negotiates its version in an extension "
+            "(RFC 8446 §4.2.1)."
         )
     tail = random[24:]
-    if not is_hrr and tail in (DOWNGRADE_TLS12, DOWNGRADE_TLS11):
-        which = "TLS 1.2" if tail == DOWNGRADE_TLS12 else "TLS 1.1 or below"
+    if not is_hrr and tail == DOWNGRADE_TLS12:
         notes.append(
-            f"The random ends with the downgrade sentinel for {which}: this server supports "
-            "TLS 1.3, so a client that also does must abort (RFC 8446 §4.1.3)."
+            "The random ends with the downgrade sentinel DOWNGRD\\x01: a TLS 1.3 server "
+            "negotiated TLS 1.2, so a client that supports TLS 1.3 must abort "
+            "(RFC 8446 §4.1.3)."
+        )
+    elif not is_hrr and tail == DOWNGRADE_TLS11:
+        notes.append(
+            "The random ends with the downgrade sentinel DOWNGRD\\x00: a server supporting "
+            "TLS 1.2 or 1.3 negotiated TLS 1.1 or below, so a client that supports TLS 1.3 "
+            "must abort, and a TLS 1.2 client should (RFC 8446 §4.1.3)."
         )
     return hello
 
@@ -226,7 +242,7 @@ def _hrr_random_display(data: bytes) -> str:
     if data[24:] == DOWNGRADE_TLS12:
         return f"{data.hex()} (ends with DOWNGRD 01: TLS 1.2 downgrade sentinel)"
     if data[24:] == DOWNGRADE_TLS11:
-        return f"{data.hex()} (ends with DOWNGRD 00: TLS 1.1 downgrade sentinel)"
+        return f"{data.hex()} (ends with DOWNGRD 00: TLS 1.1-or-below downgrade sentinel)"
     return data.hex()
 
 

@@ -110,6 +110,9 @@ class Message:
     records: tuple[Record, ...] = ()
     handshake_type: int | None = None
     notes: tuple[str, ...] = field(default=())
+    #: carried by a protected record that encrypts nothing (a NULL-cipher suite):
+    #: the bytes crossed the wire as plaintext plus a MAC
+    cleartext: bool = False
 
     @property
     def length(self) -> int:
