@@ -85,7 +85,12 @@ def cmd_open(args: argparse.Namespace, out: TextIO) -> int:
 
     keylog = args.keylog[0] if args.keylog else None
     source = Source(os.path.basename(args.capture), args.capture, material, keylog=keylog)
-    return _run(source, args, open_id=args.connection)
+    preload = None
+    if not source.big:
+        from .ui.sources import Preload
+
+        preload = Preload(source)  # reads while the interface starts
+    return _run(source, args, open_id=args.connection, preload=preload)
 
 
 def _check_live(source: Any) -> None:
@@ -112,10 +117,11 @@ def _run(
     args: argparse.Namespace | None = None,
     open_id: int | None = None,
     demo: dict[str, Any] | None = None,
+    preload: Any = None,
 ) -> int:
     from .ui.app import TlsvizApp
 
-    app = TlsvizApp(source, theme=_theme(args), demo=demo, open_id=open_id)
+    app = TlsvizApp(source, theme=_theme(args), demo=demo, open_id=open_id, preload=preload)
     app.run()
     return 0
 

@@ -48,8 +48,10 @@ class TlsvizApp(App[None]):
         theme: str | None = None,
         demo: dict[str, Any] | None = None,
         open_id: int | None = None,
+        preload: Any = None,
     ) -> None:
         super().__init__()
+        self.preload = preload
         for t in THEMES:
             self.register_theme(t)
         self.theme = theme or "textual-dark"
@@ -65,7 +67,15 @@ class TlsvizApp(App[None]):
         self.started = time.monotonic()
 
     # -- start ----------------------------------------------------------------------
+    def trace(self, event: str) -> None:
+        """With TLSVIZ_TRACE=FILE, note when start-up milestones happen (benchmarks)."""
+        path = os.environ.get("TLSVIZ_TRACE")
+        if path:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(f"{time.time():.6f} {event}\n")
+
     def on_mount(self) -> None:
+        self.trace("app mounted")
         if self.demo is not None:
             from .screens.connections import ConnectionsScreen
 
@@ -76,9 +86,9 @@ class TlsvizApp(App[None]):
 
             self.push_screen(HomeScreen())
         else:
-            self.open_source(self.source)
+            self.open_source(self.source, self.preload)
 
-    def open_source(self, source: Source) -> None:
+    def open_source(self, source: Source, preload: Any = None) -> None:
         """Read a capture (or follow a live one) and show its connections."""
         from .recent import remember
         from .screens.connections import ConnectionsScreen
@@ -90,8 +100,18 @@ class TlsvizApp(App[None]):
         self.loading_done = False
         if source.kind == "file" and source.path:
             remember(source.path, source.keylog)
+        if preload is not None and preload.done.is_set() and preload.error is None:
+            # read while the interface started: open the explorer straight away
+            for conn in preload.connections:
+                self.connections[conn.id] = conn
+            if len(self.connections) == 1 and self.open_id is None:
+                self.loading_done = True
+                self._show(next(iter(self.connections.values())), replace=False)
+                return
         self.push_screen(ConnectionsScreen())
-        if source.kind == "live":
+        if preload is not None:
+            self.wait_preload(preload)
+        elif source.kind == "live":
             self.follow_live(source)
         elif source.big:
             self.load_rows(source)
@@ -106,6 +126,16 @@ class TlsvizApp(App[None]):
         notes: list[str] = []
         load_file(source, lambda c: self.call_from_thread(self._add_connection, c), notes)
         self.call_from_thread(self._loaded, notes)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="reading")
+    def wait_preload(self, preload: Any) -> None:
+        preload.done.wait()
+        if preload.error is not None:
+            raise preload.error
+        for conn in preload.connections:
+            if conn.id not in self.connections:
+                self.call_from_thread(self._add_connection, conn)
+        self.call_from_thread(self._loaded, preload.notes)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load", name="summarising")
     def load_rows(self, source: Source) -> None:

@@ -81,6 +81,31 @@ def load_file(
     return count
 
 
+class Preload:
+    """Decode a small capture in a thread started before the UI: the interface
+    starts (imports, terminal set-up) while the capture is being read, and the
+    first screen can be the explorer itself."""
+
+    def __init__(self, source: Source) -> None:
+        import threading
+
+        self.source = source
+        self.connections: list[Connection] = []
+        self.notes: list[str] = []
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tlsviz-preload", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            load_file(self.source, self.connections.append, self.notes)
+        except BaseException as err:  # handed to the UI, which shows one sentence
+            self.error = err
+        finally:
+            self.done.set()
+
+
 def load_rows(
     source: Source,
     on_row: Callable[[dict[str, Any]], None],

@@ -7,61 +7,37 @@ full only when it is opened.
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.widgets import Footer, ProgressBar, Static
 
 from ...session.model import Connection
+from ..widgets.connection_table import ConnectionTable
 
-COLUMNS = ("#", "client", "server", "SNI", "version", "suite", "keys", "resumed", "msgs")
-
-
-def _status_cell(status: str | None) -> Text:
-    if status is None:
-        return Text("—", style="dim")
-    style = {"verified": "green", "partial": "yellow", "mismatch": "bold red"}.get(status, "dim")
-    mark = {"verified": "✔ ", "partial": "◐ ", "mismatch": "✘ "}.get(status, "")
-    return Text(mark + status, style=style)
+STATUS = {"verified": "✔ verified", "partial": "◐ partial", "mismatch": "✘ mismatch"}
 
 
-def row_of_connection(c: Connection) -> tuple[Any, ...]:
+def row_of_connection(c: Connection) -> tuple[str, ...]:
     from ...session.export import resumption_of
 
-    status = c.keys.status()[0] if c.keys is not None else None
-    resumed = resumption_of(c)
-    return (
-        c.id,
-        c.client,
-        c.server,
-        c.sni or "",
-        c.version or "?",
-        (c.cipher_suite or "").removeprefix("TLS_"),
-        _status_cell(status),
-        resumed or "",
-        len(c.messages),
-    )
+    status = c.keys.status()[0] if c.keys is not None else "—"
+    return (str(c.id), c.client, c.server, c.sni or "", c.version or "?",
+            (c.cipher_suite or "").removeprefix("TLS_"), STATUS.get(status, status),
+            resumption_of(c) or "", str(len(c.messages)))  # fmt: skip
 
 
-def row_of_summary(r: dict[str, Any]) -> tuple[Any, ...]:
+def row_of_summary(r: dict[str, Any]) -> tuple[str, ...]:
     keys = r.get("keys") or {}
     status = keys.get("status") if isinstance(keys, dict) else None
-    resumed = r.get("resumption") or ("yes" if r.get("resumed") else "")
-    return (
-        r["id"],
-        r.get("client", ""),
-        r.get("server", ""),
-        r.get("sni") or "",
-        r.get("version") or "?",
-        (r.get("cipher_suite") or "").removeprefix("TLS_"),
-        _status_cell(status),
-        resumed,
-        "",
-    )
+    resumed = r.get("resumption") or ("resumed" if r.get("resumed") else "")
+    return (str(r["id"]), r.get("client", ""), r.get("server", ""), r.get("sni") or "",
+            r.get("version") or "?", (r.get("cipher_suite") or "").removeprefix("TLS_"),
+            STATUS.get(status or "", status or "—"), resumed, "")  # fmt: skip
 
 
 class ConnectionsScreen(Screen[None]):
@@ -76,37 +52,25 @@ class ConnectionsScreen(Screen[None]):
         super().__init__()
         self.waiting = waiting
         self.show_existing = show_existing
-        self._count = 0
         self._label = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="connections-header")
         yield ProgressBar(id="connections-progress", show_eta=False)
-        yield DataTable(id="connections-table", cursor_type="row", zebra_stripes=True)
+        yield ConnectionTable(id="connections-table")
         yield Footer()
 
-    def _table(self) -> DataTable[Any]:
-        """The table, with its columns (rows can arrive before this screen is mounted)."""
-        table: DataTable[Any] = self.query_one(DataTable)
-        if not table.columns:
-            for c in COLUMNS:
-                table.add_column(c, key=c)
-        return table
-
     def on_mount(self) -> None:
-        table = self._table()
         app: Any = self.app
         source = app.source
-        label = source.label if source is not None else ""
-        self._label = label
-        self._count = getattr(self, "_count", 0)
+        self._label = source.label if source is not None else ""
         self.query_one("#connections-progress", ProgressBar).display = bool(
             source is not None and source.big
         )
         if self.waiting:
             self._set_header(f"[b]tlsviz[/b] · {self.waiting}")
         else:
-            self._set_header(f"[b]tlsviz[/b] · {label} · reading…")
+            self._set_header(f"[b]tlsviz[/b] · {self._label} · reading…")
         if self.show_existing:
             if app.rows:
                 self.add_rows(app.rows, 0)
@@ -115,71 +79,51 @@ class ConnectionsScreen(Screen[None]):
                     self.add_connection(c)
             if app.loading_done:
                 self.done()
-        table.focus()
+        self.query_one(ConnectionTable).focus()
+
+    @property
+    def count(self) -> int:
+        return len(self.query_one(ConnectionTable))
 
     def _set_header(self, text: str) -> None:
         self.query_one("#connections-header", Static).update(text)
 
     def add_connection(self, c: Connection) -> None:
-        table = self._table()
-        if str(c.id) in table.rows:
-            return
-        table.add_row(*row_of_connection(c), key=str(c.id))
-        self._count += 1
-        self._set_header(
-            f"[b]tlsviz[/b] · {self._label} · {self._count} TLS connection"
-            f"{'s' if self._count != 1 else ''} so far…"
-        )
+        self.query_one(ConnectionTable).add(c.id, row_of_connection(c))
+        n = self.count
+        self._set_header(f"[b]tlsviz[/b] · {self._label} · {n} TLS connection"
+                         f"{'s' if n != 1 else ''} so far…")  # fmt: skip
 
     def add_rows(self, rows: list[dict[str, Any]], progress: int) -> None:
-        table = self._table()
-        for r in rows:
-            key = str(r["id"])
-            if key not in table.rows:
-                table.add_row(*row_of_summary(r), key=key)
-                self._count += 1
+        self.query_one(ConnectionTable).extend([(r["id"], row_of_summary(r)) for r in rows])
         app: Any = self.app
         source = app.source
         if source is not None and source.big and source.path:
-            import os
-
             bar = self.query_one("#connections-progress", ProgressBar)
             bar.update(total=max(1, os.path.getsize(source.path)), progress=progress)
-        self._set_header(
-            f"[b]tlsviz[/b] · {self._label} · {self._count:,} TLS connections "
-            "so far… (enter opens one)"
-        )
+        self._set_header(f"[b]tlsviz[/b] · {self._label} · {self.count:,} TLS connections "
+                         "so far… (enter opens one)")  # fmt: skip
 
     def done(self) -> None:
         bar = self.query_one("#connections-progress", ProgressBar)
         if bar.display:
             bar.update(progress=bar.total or 1)
-        n = self._count
+        n = self.count
         if n == 0:
-            self._set_header(
-                f"[b]tlsviz[/b] · {self._label} · no TLS connection was found in this capture."
-            )
+            self._set_header(f"[b]tlsviz[/b] · {self._label} · no TLS connection was found in "
+                             "this capture.")  # fmt: skip
         else:
-            self._set_header(
-                f"[b]tlsviz[/b] · {self._label} · {n:,} TLS connection"
-                f"{'s' if n != 1 else ''} · enter opens one"
-            )
+            self._set_header(f"[b]tlsviz[/b] · {self._label} · {n:,} TLS connection"
+                             f"{'s' if n != 1 else ''} · enter opens one")  # fmt: skip
 
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        self._open(event.row_key.value)
+    @on(ConnectionTable.Chosen)
+    def _chosen(self, event: ConnectionTable.Chosen) -> None:
+        event.stop()
+        app: Any = self.app
+        app.open_connection(event.conn_id)
 
     def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-            self._open(key.value)
-
-    def _open(self, key: str | None) -> None:
-        if key is None:
-            return
-        app: Any = self.app
-        app.open_connection(int(key))
+        self.query_one(ConnectionTable).action_choose()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -140,6 +140,9 @@ class ExplorerScreen(Screen[None]):
         self.query_one(Ladder).show(self.conn, self.pos.message)
         self._show_message(self.pos.message, self.pos.fields_by_message.get(self.pos.message))
         self.query_one(Ladder).focus()
+        app: Any = self.app
+        app.trace("explorer mounted")
+        self.call_after_refresh(app.trace, "explorer drawn")
 
     def on_resize(self) -> None:
         self._apply_size()
