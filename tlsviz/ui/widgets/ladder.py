@@ -97,7 +97,9 @@ class Ladder(OptionList):
         heading = Text("client".ljust(width - 6) + "server", style="bold")
         options.append(Option(heading, disabled=True))
         for i, m in enumerate(conn.messages):
-            if prev_dir == "server" and m.direction == "client":
+            handshake_rtt = cost.round_trips is None or rtt < cost.round_trips
+            if prev_dir == "server" and m.direction == "client" and handshake_rtt:
+                # only the round trips of the handshake itself are counted
                 rtt += 1
                 done = f"round trip {rtt} done" if width >= 28 else f"RTT {rtt}"
                 options.append(Option(_rule(done, width), disabled=True))

@@ -1,0 +1,66 @@
+"""How the explorer looks, at fixed sizes, on bundled captures (pytest-textual-snapshot).
+
+Update after an intended change of looks with ``pytest tests/test_ui_snapshots.py
+--snapshot-update`` and look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tlsviz.ui.app import TlsvizApp
+from tlsviz.ui.sources import bundled_source
+
+
+def _explorer(name: str, message: int, key: str | None = None, view: str | None = None) -> Any:
+    async def run_before(pilot: Any) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        pilot.app.screen.go_to(message, key)
+        if view:
+            await pilot.press(view)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.fixture(autouse=True)
+def _no_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+
+
+def test_tls13_key_share_large(snap_compare: Any) -> None:
+    app = TlsvizApp(bundled_source("tls13-aes128gcm"))
+    assert snap_compare(
+        app,
+        terminal_size=(160, 45),
+        run_before=_explorer("tls13-aes128gcm", 1, "ext.key_share.key_exchange"),
+    )
+
+
+def test_tls13_small_terminal(snap_compare: Any) -> None:
+    app = TlsvizApp(bundled_source("tls13-aes128gcm"))
+    assert snap_compare(
+        app,
+        terminal_size=(80, 24),
+        run_before=_explorer("tls13-aes128gcm", 1, "server_hello.random"),
+    )
+
+
+def test_tls12_record_pane(snap_compare: Any) -> None:
+    app = TlsvizApp(bundled_source("tls12-ecdhe-rsa-aes128gcm"))
+    assert snap_compare(
+        app,
+        terminal_size=(120, 40),
+        run_before=_explorer("tls12-ecdhe-rsa-aes128gcm", 9, None, "r"),
+    )
+
+
+def test_hrr_keys_pane_high_contrast(snap_compare: Any) -> None:
+    app = TlsvizApp(bundled_source("tls13-hrr"), theme="tlsviz-high-contrast")
+    assert snap_compare(
+        app, terminal_size=(120, 40), run_before=_explorer("tls13-hrr", 4, None, "k")
+    )
