@@ -80,6 +80,18 @@ class EphemeralKey:
         """The NamedGroup code point (RFC 8446 §4.2.7)."""
         return ECDHE_GROUPS[self.group]
 
+    def private_bytes_raw(self) -> bytes:
+        """The raw private key (X25519/X448, RFC 7748) or big-endian scalar (NIST curves)."""
+        key = self.private
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            size = (key.curve.key_size + 7) // 8
+            return key.private_numbers().private_value.to_bytes(size, "big")
+        return key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
