@@ -27,7 +27,7 @@ from .exchange import embedded_steps
 from .glassbox_config import ConfigError, Material, peer_config, prepare
 from .glassbox_net import run_listen, run_target
 from .glassbox_sides import OurSide, Side, SslSide, pump
-from .record import Conversation, Recording, keylog_into
+from .record import Conversation, RecordError, Recording, keylog_into
 from .tlsopts import Handshake, OptionError
 
 __all__ = ["GlassboxOptions", "GlassboxRun", "run_glassbox"]
@@ -68,6 +68,11 @@ class GlassboxOptions:
     cafile: str | None = None  # more CAs for a real server's certificate
     insecure: bool = False  # do not refuse a real server's certificate
     timeout: float = 10.0
+    #: told one sentence when the run waits (where ``listen`` listens)
+    announce: Callable[[str], None] | None = None
+    #: write the throwaway CA certificate (PEM) here before starting, for a real
+    #: client to trust (curl --cacert, openssl s_client -CAfile)
+    ca_out: str | None = None
 
 
 @dataclass(slots=True)
@@ -89,6 +94,12 @@ def run_glassbox(opts: GlassboxOptions) -> GlassboxRun:
         material = prepare(opts)
     except ConfigError as err:
         raise OptionError(str(err)) from None
+    if opts.ca_out:
+        try:
+            with open(opts.ca_out, "wb") as f:
+                f.write(material.pki.ca_cert)
+        except OSError as err:
+            raise RecordError(f"Cannot write {opts.ca_out}: {err.strerror}.") from None
     run = GlassboxRun(Recording())
     if material.entropy.seeded:
         ent = material.entropy
@@ -214,7 +225,8 @@ def _collect(opts: GlassboxOptions, run: GlassboxRun, client: Side, server: Side
     culprit = next((s for s in ours if s.peer.config.experiment), ours[0])
     other = server if culprit is client else client
     if culprit.alerts_received:
-        reaction = f"answered with a {culprit.alerts_received[0]} alert"
+        first = culprit.alerts_received[0]
+        reaction = f"answered with {'an' if first[0] in 'aeiou' else 'a'} {first} alert"
     elif not ok:
         reaction = f"stopped: {run.failed}"
     else:

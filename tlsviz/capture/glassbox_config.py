@@ -69,6 +69,7 @@ class Material:
     peers: list[Side] = field(default_factory=list)  # tlsviz's ends, for their secrets
     #: the side that misbehaves in an experiment ("client"/"server"), or None
     experiment: str | None = None
+    contexts: dict[str, ssl.SSLContext] = field(default_factory=dict)
 
     def der(self, pem: bytes) -> bytes:
         return x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
@@ -83,7 +84,13 @@ class Material:
         return Identity((self.der(cert),), private)
 
     def ssl_context(self, role: str, keylog: str) -> ssl.SSLContext:
-        """OpenSSL's end, in this process (Python's ``ssl``)."""
+        """OpenSSL's end, in this process (Python's ``ssl``): one context per
+        role and run, so that a second connection can resume the first."""
+        if role not in self.contexts:
+            self.contexts[role] = self._ssl_context(role, keylog)
+        return self.contexts[role]
+
+    def _ssl_context(self, role: str, keylog: str) -> ssl.SSLContext:
         o, p = self.opts, self.pki
         server = role == "server"
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server else ssl.PROTOCOL_TLS_CLIENT)

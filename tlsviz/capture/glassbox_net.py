@@ -81,6 +81,9 @@ def run_listen(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
     except OSError as err:
         raise RecordError(f"Cannot listen on {Endpoint(host, port)}: {err.strerror}.") from None
     with listener:
+        bound = listener.getsockname()[:2]
+        if opts.announce is not None:
+            opts.announce(f"waiting for one client on {Endpoint(bound[0], bound[1])}.")
         listener.settimeout(opts.timeout)
         try:
             sock, addr = listener.accept()
@@ -89,7 +92,7 @@ def run_listen(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
                 f"No client connected to {Endpoint(host, port)} within {opts.timeout:g} s."
             ) from None
     start = time.time()
-    conv = Conversation((addr[0], addr[1]), (host, port), start, start)
+    conv = Conversation((addr[0], addr[1]), (bound[0], bound[1]), start, start)
     run.recording.connections.append(conv)
     server = Server(peer_config(opts, m, "server"))
     side = OurSide(server)

@@ -336,6 +336,16 @@ def load_ephemeral_keys(path: str | os.PathLike[str]) -> list[EphemeralKey]:
         raise MaterialError(
             f"{_cap(name)} holds no X25519, X448 or P-256/384/521 private key (only {kinds})."
         )
+    from .peer_secrets import looks_like_peer_secrets, parse_peer_secrets
+
+    if looks_like_peer_secrets(data.decode("utf-8", "replace")):
+        # what `tlsviz record --secrets-out` writes (tlsviz.keys.peer_secrets)
+        found = parse_peer_secrets(data.decode("utf-8", "replace"), name)
+        if found.problems:
+            raise MaterialError(f"{_cap(name)}: {found.problems[0]}.")
+        if not found.ephemeral:
+            raise MaterialError(f"{_cap(name)} holds no EPHEMERAL_KEY line.")
+        return found.ephemeral
     _not_a_key(data, name)
     if b"-----BEGIN" in data:
         raise MaterialError(f"{_cap(name)} holds no private key that can be read.")

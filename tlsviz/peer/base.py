@@ -44,6 +44,11 @@ __all__ = ["Handler", "PeerAlert", "PeerBase"]
 Handler = Callable[[bytes], None]
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "a decrypt_error", "an unknown_ca"."""
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 class PeerBase:
     """State and plumbing shared by :class:`~tlsviz.peer.client.Client` and
     :class:`~tlsviz.peer.server.Server`."""
@@ -188,7 +193,7 @@ class PeerBase:
         if self.state == "handshake":
             self._events.append(
                 HandshakeFailed(
-                    f"the {self.other} ended the handshake with a {reg.alert_name(desc)} alert",
+                    f"the {self.other} ended the handshake with {_a(reg.alert_name(desc))} alert",
                     None,
                     by_peer=True,
                 )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -78,6 +79,17 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return False
 
 
+def _load_anchor(der: bytes) -> x509.Certificate | None:
+    """A trusted CA certificate; a system store may hold some that ``cryptography``
+    frowns upon (a negative serial number): those are skipped quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return x509.load_der_x509_certificate(der)
+        except ValueError:
+            return None
+
+
 def check_chain(
     chain: Sequence[bytes], trust: Sequence[bytes], name: str | None, now: float
 ) -> Verdict:
@@ -90,7 +102,6 @@ def check_chain(
         return Verdict(AlertDescription.certificate_required, "no certificate was sent")
     try:
         certs = [x509.load_der_x509_certificate(der) for der in chain]
-        anchors = [x509.load_der_x509_certificate(der) for der in trust]
     except ValueError as err:
         return Verdict(AlertDescription.bad_certificate, f"a certificate does not decode: {err}")
     when = datetime.datetime.fromtimestamp(now, datetime.UTC)
@@ -118,10 +129,11 @@ def check_chain(
                 f"the chain is broken: {why if not ok else 'an issuer is not a CA'}",
             )
     last, last_der = certs[-1], chain[-1]
-    for anchor, anchor_der in zip(anchors, trust, strict=True):
+    for anchor_der in trust:
         if last_der == anchor_der:
             return Verdict(None, "the chain ends at a trusted CA")
-        if last.issuer == anchor.subject and _is_ca(anchor):
+        anchor = _load_anchor(anchor_der)
+        if anchor is not None and last.issuer == anchor.subject and _is_ca(anchor):
             ok, _ = verify_signed_by(last_der, anchor_der)
             if ok:
                 return Verdict(None, "the chain leads to a trusted CA")
