@@ -151,6 +151,8 @@ def options(args: argparse.Namespace) -> GlassboxOptions:
         seed=args.seed,
         experiment=args.experiment,
         cafile=args.cafile,
+        client_cert=args.client_cert,
+        client_key=args.client_key,
         insecure=args.insecure,
         timeout=timeout,
         announce=_announce,
@@ -168,7 +170,9 @@ def record_glassbox(args: argparse.Namespace, out: TextIO) -> int:
     from .capture.record import RecordError
     from .capture.tlsopts import OptionError
 
-    for name in ("client_cert", "client_key", "head"):
+    if args.client_key and not args.client_cert:
+        raise _error("--client-key needs --client-cert.")
+    for name in ("head",):
         if getattr(args, name, None):
             raise _error(f"--{name.replace('_', '-')} does not apply to tlsviz's own peer.")
     opts = options(args)

@@ -66,6 +66,8 @@ class GlassboxOptions:
     seed: int | None = None
     experiment: str | None = None
     cafile: str | None = None  # more CAs for a real server's certificate
+    client_cert: str | None = None  # tlsviz's client certificate for a real server (PEM)
+    client_key: str | None = None  # ... and its private key (PEM)
     insecure: bool = False  # do not refuse a real server's certificate
     timeout: float = 10.0
     #: told one sentence when the run waits (where ``listen`` listens)
@@ -85,6 +87,9 @@ class GlassboxRun:
     findings: list[str] = field(default_factory=list)
     failed: str | None = None  # why the (last) handshake failed, if it did
     status: int = 0  # the exit status the command line should use
+    #: the real peer's own key log (Python's ssl in this process), and tlsviz's, apart
+    peer_keylog: str = ""
+    own_keylog: str = ""
 
 
 def run_glassbox(opts: GlassboxOptions) -> GlassboxRun:
@@ -253,6 +258,8 @@ def _finish(run: GlassboxRun, m: Material) -> None:
         assert isinstance(side, OurSide)
         ours += side.peer.keylog
         secrets += side.peer.secrets
+    run.peer_keylog = run.recording.keylog
+    run.own_keylog = merge_keylogs(["\n".join(ours)])
     have = {tuple(line.split()[:2]) for line in run.recording.keylog.splitlines() if line.strip()}
     extra = [line for line in ours if tuple(line.split()[:2]) not in have]
     run.recording.keylog = merge_keylogs([run.recording.keylog, "\n".join(extra)])

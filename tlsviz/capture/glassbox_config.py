@@ -219,6 +219,20 @@ def _load_cafile(path: str) -> tuple[bytes, ...]:
     return tuple(c.public_bytes(serialization.Encoding.DER) for c in certs)
 
 
+def _load_identity(cert_path: str, key_path: str) -> Identity:
+    """A client certificate chain and key from PEM files (one sentence on failure)."""
+    try:
+        with open(cert_path, "rb") as f:
+            certs = x509.load_pem_x509_certificates(f.read())
+        with open(key_path, "rb") as f:
+            key: Any = serialization.load_pem_private_key(f.read(), None)
+    except OSError as err:
+        raise ConfigError(f"{err.filename} cannot be read ({err.strerror}).") from None
+    except (ValueError, TypeError) as err:
+        raise ConfigError(f"The client certificate or key cannot be used: {err}.") from None
+    return Identity(tuple(c.public_bytes(serialization.Encoding.DER) for c in certs), key)
+
+
 def system_trust() -> tuple[bytes, ...]:
     """The system's trusted CAs (for a real server's certificate)."""
     ctx = ssl.create_default_context()
@@ -252,7 +266,9 @@ def peer_config(
     if client:
         kw["server_name"] = o.sni or (o.target[0] if o.target else "localhost")
         kw["verify_peer"] = not o.insecure
-        if o.mtls:
+        if o.client_cert:
+            kw["identity"] = _load_identity(o.client_cert, o.client_key or o.client_cert)
+        elif o.mtls:
             kw["identity"] = m.identity("client")
         if isinstance(session, Session12 | Session13):
             kw["session"] = session

@@ -71,7 +71,9 @@ def run_target(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
 
 
 def run_listen(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
-    """tlsviz's server on ``opts.listen``: one real client, one request, one reply."""
+    """tlsviz's server on ``opts.listen``: one real client (two with ``resume``,
+    the second resuming the first), one request and one reply each."""
+    from ..peer.config import ServerState
     from .glassbox import _collect, _finish
 
     assert opts.listen is not None
@@ -80,32 +82,38 @@ def run_listen(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
         listener = socket.create_server((host, port), family=_family(host))
     except OSError as err:
         raise RecordError(f"Cannot listen on {Endpoint(host, port)}: {err.strerror}.") from None
+    state = ServerState.new(m.server_entropy)
     with listener:
         bound = listener.getsockname()[:2]
         if opts.announce is not None:
-            opts.announce(f"waiting for one client on {Endpoint(bound[0], bound[1])}.")
+            opts.announce(f"waiting for a client on {Endpoint(bound[0], bound[1])}.")
         listener.settimeout(opts.timeout)
-        try:
-            sock, addr = listener.accept()
-        except TimeoutError:
-            raise RecordError(
-                f"No client connected to {Endpoint(host, port)} within {opts.timeout:g} s."
-            ) from None
-    start = time.time()
-    conv = Conversation((addr[0], addr[1]), (bound[0], bound[1]), start, start)
-    run.recording.connections.append(conv)
-    server = Server(peer_config(opts, m, "server"))
-    side = OurSide(server)
-    m.peers.append(side)
-    end = SocketEnd(sock, side, conv, time.time, opts.timeout)
-    end.run_until(lambda: side.done or side.stuck)
-    if side.done and not side.stuck:
-        end.run_until(lambda: b"\r\n\r\n" in side.received, idle=_IDLE)
-        if not side.stuck and server.state == "connected":
-            body = f"hello from tlsviz's server over {side.version} with {side.cipher}\n"
-            server.send(http1_reply(body.encode()))
-    end.close(_IDLE)
-    _collect(opts, run, RealPeer("client", side), side, conv)
+        for _ in range(2 if opts.resume else 1):
+            try:
+                sock, addr = listener.accept()
+            except TimeoutError:
+                if run.recording.connections:
+                    break  # the client did not come back: keep what was recorded
+                raise RecordError(
+                    f"No client connected to {Endpoint(host, port)} within {opts.timeout:g} s."
+                ) from None
+            start = time.time()
+            conv = Conversation((addr[0], addr[1]), (bound[0], bound[1]), start, start)
+            run.recording.connections.append(conv)
+            server = Server(peer_config(opts, m, "server", state=state))
+            side = OurSide(server)
+            m.peers.append(side)
+            end = SocketEnd(sock, side, conv, time.time, opts.timeout)
+            end.run_until(lambda s=side: s.done or s.stuck)
+            if side.done and not side.stuck:
+                end.run_until(lambda s=side: b"\r\n\r\n" in s.received, idle=_IDLE)
+                if not side.stuck and server.state == "connected":
+                    body = f"hello from tlsviz's server over {side.version} with {side.cipher}\n"
+                    server.send(http1_reply(body.encode()))
+            end.close(_IDLE)
+            _collect(opts, run, RealPeer("client", side), side, conv)
+            if run.failed is not None:
+                break
     _finish(run, m)
 
 

@@ -190,14 +190,16 @@ class PeerBase:
             return
         if desc == AlertDescription.user_canceled and level == AlertLevel.warning:
             return
-        if self.state == "handshake":
-            self._events.append(
-                HandshakeFailed(
-                    f"the {self.other} ended the handshake with {_a(reg.alert_name(desc))} alert",
-                    None,
-                    by_peer=True,
-                )
+        # a TLS 1.3 server refuses a client's certificate after the client's handshake
+        # ended: still a failed handshake for whoever reads the events
+        what = "handshake" if self.state == "handshake" else "connection"
+        self._events.append(
+            HandshakeFailed(
+                f"the {self.other} ended the {what} with {_a(reg.alert_name(desc))} alert",
+                None,
+                by_peer=True,
             )
+        )
         self.state = "failed"
         self._events.append(ConnectionClosed(False))
 

@@ -240,8 +240,10 @@ class Client(Client13Mixin, Client12Mixin):
         first = self._psks[0]
         assert first.session is not None
         self.suite = reg.SUITES[first.session.suite]
-        cets = self.ks.client_early_traffic_secret(digest(self.ks.hash_name, self._ch_raw))
+        early = self.ks.early_traffic(digest(self.ks.hash_name, self._ch_raw))
+        cets = early.client_early_traffic_secret
         self._log("CLIENT_EARLY_TRAFFIC_SECRET", cets)
+        self._log("EARLY_EXPORTER_SECRET", early.early_exporter_master_secret)
         self._log_psk("resumption", first.identity, first.psk)
         if self.config.middlebox_compat:
             self._send_compat_ccs()

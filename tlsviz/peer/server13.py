@@ -209,8 +209,10 @@ class Server13Mixin(Tls13Mixin):
         ):
             return False
         assert self.ks is not None
-        cets = self.ks.client_early_traffic_secret(digest(self.ks.hash_name, raw))
+        early = self.ks.early_traffic(digest(self.ks.hash_name, raw))
+        cets = early.client_early_traffic_secret
         self._log("CLIENT_EARLY_TRAFFIC_SECRET", cets)
+        self._log("EARLY_EXPORTER_SECRET", early.early_exporter_master_secret)
         self._read_keys("early", cets)
         return True
 

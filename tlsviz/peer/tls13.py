@@ -161,6 +161,7 @@ class Tls13Mixin(PeerBase):
         gen = self._generation[side] + 1
         self._generation[side] = gen
         self._app[side] = self.ks.next_generation(self._app[side], side=side, generation=gen)
+        self._log(f"{side.upper()}_TRAFFIC_SECRET_{gen}", self._app[side])
         epoch = f"application {gen}"
         if side == self.side:
             self._write_keys(epoch, self._app[side])
