@@ -212,7 +212,8 @@ def _collect(opts: GlassboxOptions, run: GlassboxRun, client: Side, server: Side
             )
         )  # fmt: skip
     else:
-        run.failed = client.failed or server.failed or "The handshake did not finish."
+        why = [s.failed for s in (*ours, client, server) if s.failed]
+        run.failed = why[0] if why else "The handshake did not finish."
     for side in ours:
         for problem in side.certificate_problems:
             if problem.accepted:
@@ -229,11 +230,13 @@ def _collect(opts: GlassboxOptions, run: GlassboxRun, client: Side, server: Side
         return
     culprit = next((s for s in ours if s.peer.config.experiment), ours[0])
     other = server if culprit is client else client
-    if culprit.alerts_received:
+    if exp.certificate is not None and culprit.role == "client":
+        reaction = "could not know: only the client checks the server's certificate"
+    elif culprit.alerts_received:
         first = culprit.alerts_received[0]
         reaction = f"answered with {'an' if first[0] in 'aeiou' else 'a'} {first} alert"
     elif not ok:
-        reaction = f"stopped: {run.failed}"
+        reaction = f"stopped: {(run.failed or '').rstrip('.')}"
     else:
         reaction = "went on as if nothing were wrong"
     name = other.name if other.name.startswith("the ") else f"the {other.role} ({other.name})"

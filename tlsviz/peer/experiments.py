@@ -125,6 +125,10 @@ EXPERIMENTS: dict[str, Experiment] = {
 }
 
 
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def explain(name: str, side: str, alerts: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """What happened in an experiment's connection, for ``decode``.
 
@@ -155,10 +159,10 @@ def explain(name: str, side: str, alerts: Sequence[tuple[str, str]]) -> dict[str
                 "and tlsviz's client accepted it against the rules."
             )
     elif reaction in exp.alerts:
-        verdict = f"The {other} refused it with a {reaction} alert, as the RFC asks."
+        verdict = f"The {other} refused it with {_a(reaction)} alert, as the RFC asks."
     else:
         verdict = (
-            f"The {other} refused it with a {reaction} alert (the RFC suggests "
+            f"The {other} refused it with {_a(reaction)} alert (the RFC suggests "
             f"{' or '.join(exp.alerts)})."
         )
     out["verdict"] = verdict

@@ -19,13 +19,13 @@ from ..keys.verify import verify_certificate_verify13, verify_finished
 from ..wire import registry as reg
 from ..wire.hello import HRR_RANDOM, ClientHello
 from ..wire.messages import Certificate, CertificateVerify
-from ..wire.registry import AlertDescription, ContentType, PskKeyExchangeMode
+from ..wire.registry import AlertDescription, ContentType, NamedGroup, PskKeyExchangeMode
 from ..wire.registry import ExtensionType as Ext
 from ..wire.registry import HandshakeType as HT
 from . import build
 from .config import ServerState
 from .events import ApplicationData, HandshakeComplete
-from .keyshare import make_key_pair
+from .keyshare import SUPPORTED_GROUPS, make_key_pair
 from .parse import PeerAlert, parse_message
 from .signing import choose_scheme, sign
 from .tickets import TicketState, open_ticket, seal_ticket
@@ -352,10 +352,11 @@ class Server13Mixin(Tls13Mixin):
         if not suite:
             chosen_suite = next((c for c in ch.cipher_suites if c in codes), 0x1301)
         offered_groups = set(ch.ext_value(Ext.supported_groups) or [])
-        group = next(
-            (g for g in (29, 23, 24, 30, 25) if suite or g not in offered_groups),
-            29,
-        )
+        # brainpool first: clients hardly ever offer it in TLS 1.3
+        candidates = (NamedGroup.brainpoolP256r1tls13, *SUPPORTED_GROUPS)
+        group = next((g for g in candidates if suite or g not in offered_groups), candidates[0])
+        if suite:
+            group = next((s.group for s in ch.key_shares if s.group in SUPPORTED_GROUPS), 29)
         pair = make_key_pair(group, self.entropy, f"server {reg.group_name(group)} key")
         exts = [build.ext_supported_versions_server(TLS13), build.ext_key_share_server(group, pair.public)]
         hello = build.server_hello(self.server_random, ch.session_id, chosen_suite, exts)
