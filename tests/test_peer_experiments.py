@@ -61,7 +61,10 @@ def test_experiment_against_openssl(tmp_path: Path, name: str, side: str) -> Non
     assert exp["reaction"] == expected, exp
     if expected is not None:
         assert run.failed is not None and run.status == 0  # an experiment is recorded, exit 0
-        assert f"with {'an' if expected[0] in 'aeiou' else 'a'} {expected} alert, as the RFC asks" in str(exp["verdict"])
+        assert (
+            f"with {'an' if expected[0] in 'aeiou' else 'a'} {expected} alert, as the RFC asks"
+            in str(exp["verdict"])
+        )
         assert any(expected in f for f in run.findings), run.findings
     else:
         assert run.failed is None

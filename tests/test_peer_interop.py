@@ -118,7 +118,9 @@ def test_client_against_openssl_s_server(
         assert conns[0].neg.hello_retry is not None and conns[0].group == "x25519"
     if opts.get("early_data"):
         assert "The server accepted the 0-RTT data." in run.findings
-        early = [s for s in conns[1].keys.step_reports() if s.step.name == "client_early_traffic_secret"]
+        early = [
+            s for s in conns[1].keys.step_reports() if s.step.name == "client_early_traffic_secret"
+        ]
         assert early and early[0].match is True
 
 
@@ -157,7 +159,9 @@ CLIENT_VS_GNUTLS: list[tuple[str, str, dict[str, Any]]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("priority", "opts"), [pytest.param(p, o, id=i) for i, p, o in CLIENT_VS_GNUTLS])
+@pytest.mark.parametrize(
+    ("priority", "opts"), [pytest.param(p, o, id=i) for i, p, o in CLIENT_VS_GNUTLS]
+)
 def test_client_against_gnutls_serv(
     tmp_path: Path, pkis: dict[str, PkiFiles], priority: str, opts: dict[str, Any]
 ) -> None:
@@ -195,8 +199,12 @@ SERVER_VS_S_CLIENT: list[tuple[str, list[str], dict[str, Any]]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("args", "opts"), [pytest.param(a, o, id=i) for i, a, o in SERVER_VS_S_CLIENT])
-def test_server_against_openssl_s_client(tmp_path: Path, args: list[str], opts: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("args", "opts"), [pytest.param(a, o, id=i) for i, a, o in SERVER_VS_S_CLIENT]
+)
+def test_server_against_openssl_s_client(
+    tmp_path: Path, args: list[str], opts: dict[str, Any]
+) -> None:
     need("openssl")
     run, outputs = glassbox_listen(tmp_path, [[*S_CLIENT, *args]], **opts)
     assert "HTTP/1.1 200 OK" in outputs[0], outputs[0]
@@ -223,7 +231,9 @@ def test_server_mtls_psk_and_resumption_with_s_client(tmp_path: Path) -> None:
             mtls=True, seed=5,
         )  # fmt: skip
         assert "HTTP/1.1 200 OK" in out[0], out[0]
-        conns = decode_checks(_recorded(run, work, "mtls.pcapng"), (work / "s_client.keys").read_text())
+        conns = decode_checks(
+            _recorded(run, work, "mtls.pcapng"), (work / "s_client.keys").read_text()
+        )
         assert {c.name: c.ok for c in conns[0].keys.checks}["client CertificateVerify"] is True
     psk = ["-psk", PSK_HEX, "-psk_identity", PSK_ID]
     run, out = glassbox_listen(work, [[*S_CLIENT, "-tls1_3", *psk]], psk=bytes.fromhex(PSK_HEX))
@@ -245,7 +255,9 @@ def test_server_mtls_psk_and_resumption_with_s_client(tmp_path: Path) -> None:
         resume=True, early_data=True,
     )  # fmt: skip
     assert "Reused, TLSv1.3" in out[1] and "Early data was accepted" in out[1], out[1]
-    conns = decode_checks(_recorded(run, work, "resume.pcapng"), (work / "s_client.keys").read_text(), 2)
+    conns = decode_checks(
+        _recorded(run, work, "resume.pcapng"), (work / "s_client.keys").read_text(), 2
+    )
     assert conns[1].keys.resumed_from == conns[0].id
 
 
@@ -253,7 +265,11 @@ def test_server_against_gnutls_cli(tmp_path: Path) -> None:
     need("gnutls-cli")
     cli = ["gnutls-cli", "-p", "{port}", "--x509cafile", "{ca}", "localhost"]
     keys = tmp_path / "gnutls-cli.keys"
-    for priority in ("NORMAL", "NORMAL:-VERS-ALL:+VERS-TLS1.2", "NORMAL:-GROUP-ALL:+GROUP-SECP384R1"):
+    for priority in (
+        "NORMAL",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2",
+        "NORMAL:-GROUP-ALL:+GROUP-SECP384R1",
+    ):
         keys.unlink(missing_ok=True)
         run, out = glassbox_listen(
             tmp_path, [[*cli, "--priority", priority]], env={"SSLKEYLOGFILE": str(keys)}

@@ -174,8 +174,10 @@ def test_recording_opens_in_tshark_and_secrets_travel(tmp_path: Path) -> None:
     if shutil.which("tshark") is None or shutil.which("editcap") is None:
         pytest.skip("tshark and editcap are needed")
     rec, keys, secrets = tmp_path / "r.pcapng", tmp_path / "k.log", tmp_path / "s.txt"
-    code, _, err = _cli("record", "--client", "tlsviz", "--server", "tlsviz", "--tls1.2",
-                        "-o", str(rec), "--keylog-out", str(keys), "--secrets-out", str(secrets))  # fmt: skip
+    code, _, err = _cli(
+        "record", "--client", "tlsviz", "--server", "tlsviz", "--tls1.2", "-o", str(rec),
+        "--keylog-out", str(keys), "--secrets-out", str(secrets),
+    )  # fmt: skip
     assert code == 0, err
     shark = subprocess.run(["tshark", "-r", str(rec), "-Y", "http"], capture_output=True,
                            text=True, timeout=60)  # fmt: skip
@@ -198,10 +200,14 @@ def test_record_options_errors() -> None:
         (["record", "--listen", "1", "--client", "tlsviz"], "the server is tlsviz's"),
         (["record", "127.0.0.1:1", "--server", "tlsviz"], "leave out --server tlsviz"),
         (["record", "--client", "tlsviz", "--early-data"], "needs --resume"),
-        (["record", "--client", "tlsviz", "--cipher", "TLS_RSA_WITH_RC4_128_SHA"],
-         "does not speak"),
-        (["record", "--client", "tlsviz", "--server", "tlsviz", "--groups", "ffdhe2048"],
-         "not a group"),
+        (
+            ["record", "--client", "tlsviz", "--cipher", "TLS_RSA_WITH_RC4_128_SHA"],
+            "does not speak",
+        ),
+        (
+            ["record", "--client", "tlsviz", "--server", "tlsviz", "--groups", "ffdhe2048"],
+            "not a group",
+        ),
     ):
         code, _, err = _cli(*argv)
         assert code == 2 and words in err and "Traceback" not in err, (argv, err)

@@ -45,12 +45,24 @@ def add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, metavar="N",
                    help="reproducible randoms, keys, tickets and times: the same bytes every "
                         "run when both sides are tlsviz")  # fmt: skip
-    g.add_argument("--experiment", choices=EXPERIMENT_NAMES, metavar="NAME",
-                   help="tlsviz's side breaks a rule on purpose: " + ", ".join(EXPERIMENT_NAMES))
-    g.add_argument("--groups", action="append", metavar="LIST",
-                   help="groups tlsviz's side offers or prefers (x25519,secp256r1,secp384r1...)")
-    g.add_argument("--key-share", action="append", metavar="LIST",
-                   help="groups tlsviz's client sends key shares for at first")
+    g.add_argument(
+        "--experiment",
+        choices=EXPERIMENT_NAMES,
+        metavar="NAME",
+        help="tlsviz's side breaks a rule on purpose: " + ", ".join(EXPERIMENT_NAMES),
+    )
+    g.add_argument(
+        "--groups",
+        action="append",
+        metavar="LIST",
+        help="groups tlsviz's side offers or prefers (x25519,secp256r1,secp384r1...)",
+    )
+    g.add_argument(
+        "--key-share",
+        action="append",
+        metavar="LIST",
+        help="groups tlsviz's client sends key shares for at first",
+    )
     g.add_argument("--server-groups", action="append", metavar="LIST",
                    help="the only groups the server accepts (a HelloRetryRequest shows when the "
                         "client's key share is not among them)")  # fmt: skip
@@ -69,8 +81,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ca-out", metavar="FILE",
                    help="write the throwaway CA certificate here first, for a real client to "
                         "trust (curl --cacert FILE)")  # fmt: skip
-    g.add_argument("--secrets-out", metavar="FILE",
-                   help="also write tlsviz's ephemeral keys (decode --ephemeral-key reads them)")
+    g.add_argument(
+        "--secrets-out",
+        metavar="FILE",
+        help="also write tlsviz's ephemeral keys (decode --ephemeral-key reads them)",
+    )
 
 
 def is_glassbox(args: argparse.Namespace) -> bool:

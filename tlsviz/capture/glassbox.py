@@ -179,7 +179,7 @@ def _converse(opts: GlassboxOptions, client: Side, server: Side, conv: Conversat
         return
     for side in (client, server):
         if opts.key_update and isinstance(side, OurSide) and side.peer.version == 0x0304:
-            side.peer.key_update(request=True)  # type: ignore[union-attr]
+            side.peer.key_update(request=True)
             pump(client, server, conv, tick, lambda: False)
             break
     body = f"hello from tlsviz over {client.version} with {client.cipher}\n".encode()
@@ -187,13 +187,18 @@ def _converse(opts: GlassboxOptions, client: Side, server: Side, conv: Conversat
         sender, receiver = (client, server) if direction == "client" else (server, client)
         want = len(receiver.received) + len(data)
         sender.send_app(data)
-        pump(client, server, conv, tick, lambda r=receiver, w=want: len(r.received) >= w)
+        pump(client, server, conv, tick, _received(receiver, want))
     client.close()
     pump(client, server, conv, tick, lambda: False)
     server.close()
     pump(client, server, conv, tick, lambda: False)
     conv.close("client", "fin", tick())
     conv.close("server", "fin", tick())
+
+
+def _received(side: Side, count: int) -> Callable[[], bool]:
+    """A condition for :func:`pump`: ``side`` has received ``count`` bytes in all."""
+    return lambda: len(side.received) >= count
 
 
 def _collect(opts: GlassboxOptions, run: GlassboxRun, client: Side, server: Side,

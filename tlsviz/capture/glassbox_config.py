@@ -125,11 +125,11 @@ def _group(name: str) -> int:
         if reg.group_name(code) == name.strip().lower().replace("p-256", "secp256r1"):
             return code
     aliases = {"p-256": 23, "p256": 23, "prime256v1": 23, "p-384": 24, "p384": 24, "p-521": 25}
-    code = aliases.get(name.strip().lower())
-    if code is None:
+    alias = aliases.get(name.strip().lower())
+    if alias is None:
         names = ", ".join(reg.group_name(g) for g in SUPPORTED_GROUPS)
         raise ConfigError(f"'{name}' is not a group tlsviz's peer supports ({names}).")
-    return code
+    return alias
 
 
 def _groups(names: tuple[str, ...]) -> tuple[int, ...] | None:
@@ -146,7 +146,7 @@ def _suite(name: str, version: str | None) -> int:
             f"tlsviz's peer does not speak {info.name} (it runs AEAD suites: TLS 1.3, "
             "ECDHE-ECDSA/ECDHE-RSA and PSK with AES-GCM, AES-CCM or ChaCha20-Poly1305)."
         )
-    if version == "1.2" and info.tls13 or version == "1.3" and not info.tls13:
+    if (version == "1.2" and info.tls13) or (version == "1.3" and not info.tls13):
         raise ConfigError(f"{info.name} does not go with --tls{version}.")
     return info.code
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..peer.client import Client
@@ -47,7 +48,7 @@ def run_target(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
         side = OurSide(client)
         m.peers.append(side)
         end = SocketEnd(sock, side, conv, time.time, opts.timeout)
-        outcome = end.run_until(lambda s=side: s.done or s.stuck)
+        outcome = end.run_until(_settled(side))
         if side.done and not side.stuck:
             if opts.key_update and client.version == 0x0304:
                 client.key_update(request=True)
@@ -104,9 +105,9 @@ def run_listen(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
             side = OurSide(server)
             m.peers.append(side)
             end = SocketEnd(sock, side, conv, time.time, opts.timeout)
-            end.run_until(lambda s=side: s.done or s.stuck)
+            end.run_until(_settled(side))
             if side.done and not side.stuck:
-                end.run_until(lambda s=side: b"\r\n\r\n" in s.received, idle=_IDLE)
+                end.run_until(_request_in(side), idle=_IDLE)
                 if not side.stuck and server.state == "connected":
                     body = f"hello from tlsviz's server over {side.version} with {side.cipher}\n"
                     server.send(http1_reply(body.encode()))
@@ -115,6 +116,15 @@ def run_listen(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
             if run.failed is not None:
                 break
     _finish(run, m)
+
+
+def _settled(side: OurSide) -> Callable[[], bool]:
+    return lambda: side.done or side.stuck
+
+
+def _request_in(side: OurSide) -> Callable[[], bool]:
+    """The end of an HTTP request's head has arrived (RFC 9112 §2.1)."""
+    return lambda: b"\r\n\r\n" in side.received
 
 
 def _family(host: str) -> socket.AddressFamily:

@@ -184,7 +184,9 @@ class SslSide(Side):
             self.obj.unwrap()
 
 
-def pump(client: Side, server: Side, conv: Conversation, clock: Clock, until: Callable[[], bool]) -> None:
+def pump(
+    client: Side, server: Side, conv: Conversation, clock: Clock, until: Callable[[], bool]
+) -> None:
     """Carry bytes both ways, recording them, until ``until()`` or nothing moves."""
     for _ in range(_ROUNDS):
         moved = False

@@ -161,9 +161,9 @@ def _sign(builder: x509.CertificateBuilder, key: PrivateKey) -> x509.Certificate
     return builder.sign(key, hashes.SHA256())
 
 
-def _ca(name: str, keys: _Keys, validity: tuple[datetime.datetime, datetime.datetime]) -> tuple[
-    x509.Certificate, PrivateKey
-]:
+def _ca(
+    name: str, keys: _Keys, validity: tuple[datetime.datetime, datetime.datetime]
+) -> tuple[x509.Certificate, PrivateKey]:
     # A seeded CA is EC even for RSA leaves: its key comes from the seed too.
     ca_key = keys.make(name, "ec" if keys.kind == "rsa" and keys.entropy else None)
     ca_name = _name(name)
@@ -227,9 +227,9 @@ def make_pki(
         issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     )
 
-    def leaf(cn: str, usage: x509.ObjectIdentifier, san: str | None, flawed: bool) -> tuple[
-        bytes, bytes
-    ]:
+    def leaf(
+        cn: str, usage: x509.ObjectIdentifier, san: str | None, flawed: bool
+    ) -> tuple[bytes, bytes]:
         key = keys.make(cn)
         when = _EXPIRED if flawed and flaw == "expired" else validity
         builder = (

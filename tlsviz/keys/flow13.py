@@ -380,7 +380,7 @@ class Tls13Flow:
                     explain=f"The {side}'s {reg.group_name(entry.group)} private key, made for "
                     "this handshake only and known here because its owner recorded it.",
                 ),
-                Step(f"{other}_key_share", "Input", peer, explain=f"The {other}'s public key share."),
+                Step(f"{other}_key_share", "Input", peer, explain=f"The {other}'s key share."),
             ]
             return Step(
                 "shared_secret",

@@ -340,12 +340,12 @@ def load_ephemeral_keys(path: str | os.PathLike[str]) -> list[EphemeralKey]:
 
     if looks_like_peer_secrets(data.decode("utf-8", "replace")):
         # what `tlsviz record --secrets-out` writes (tlsviz.keys.peer_secrets)
-        found = parse_peer_secrets(data.decode("utf-8", "replace"), name)
-        if found.problems:
-            raise MaterialError(f"{_cap(name)}: {found.problems[0]}.")
-        if not found.ephemeral:
+        peer = parse_peer_secrets(data.decode("utf-8", "replace"), name)
+        if peer.problems:
+            raise MaterialError(f"{_cap(name)}: {peer.problems[0]}.")
+        if not peer.ephemeral:
             raise MaterialError(f"{_cap(name)} holds no EPHEMERAL_KEY line.")
-        return found.ephemeral
+        return peer.ephemeral
     _not_a_key(data, name)
     if b"-----BEGIN" in data:
         raise MaterialError(f"{_cap(name)} holds no private key that can be read.")

@@ -105,7 +105,8 @@ def _hex(value: str) -> bytes | None:
 
 def parse_peer_secrets(text: str, origin: str = "") -> PeerSecrets:
     """Read the block's text; never raises (bad lines land in ``problems``)."""
-    from .material import ECDHE_GROUPS, EphemeralKey, _ephemeral, _from_scalar
+    from .material import EphemeralKey, _ephemeral, _from_scalar
+    from .premaster import ECDHE_GROUPS
 
     out = PeerSecrets()
     for number, raw in enumerate(text.splitlines(), 1):

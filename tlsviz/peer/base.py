@@ -247,7 +247,9 @@ class PeerBase:
 
     def _log_experiment(self) -> None:
         if self.config.experiment is not None:
-            self.secrets.append(experiment_line(self.client_random, self.side, self.config.experiment))
+            self.secrets.append(
+                experiment_line(self.client_random, self.side, self.config.experiment)
+            )
 
     def _finished_data(self, verify_data: bytes) -> bytes:
         """The experiment "wrong-finished" flips the last bit of our verify_data."""

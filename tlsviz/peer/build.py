@@ -166,7 +166,9 @@ def pre_shared_key_identities(identities: Sequence[tuple[bytes, int]]) -> bytes:
     return vec(b"".join(vec(ident, 2) + u32(age) for ident, age in identities), 2)
 
 
-def ext_pre_shared_key_client(identities: Sequence[tuple[bytes, int]], binders: Sequence[bytes]) -> bytes:
+def ext_pre_shared_key_client(
+    identities: Sequence[tuple[bytes, int]], binders: Sequence[bytes]
+) -> bytes:
     """RFC 8446 §4.2.11: must be the last extension of the ClientHello."""
     body = pre_shared_key_identities(identities) + vec(b"".join(vec(b, 1) for b in binders), 2)
     return ext(Ext.pre_shared_key, body)
@@ -199,7 +201,11 @@ def client_hello(
 
 
 def server_hello(
-    random: bytes, session_id: bytes, suite: int, exts: Sequence[bytes], legacy_version: int = 0x0303
+    random: bytes,
+    session_id: bytes,
+    suite: int,
+    exts: Sequence[bytes],
+    legacy_version: int = 0x0303,
 ) -> bytes:
     """RFC 8446 §4.1.3 (also a HelloRetryRequest, with its special random)."""
     body = u16(legacy_version) + random + vec(session_id, 1) + u16(suite) + u8(0)

@@ -23,7 +23,7 @@ from ..keys.digests import digest
 from ..keys.schedule13 import KeySchedule13
 from ..keys.steps import Step
 from ..wire import registry as reg
-from ..wire.hello import DOWNGRADE_TLS11, DOWNGRADE_TLS12, HRR_RANDOM, ServerHello
+from ..wire.hello import DOWNGRADE_TLS11, DOWNGRADE_TLS12, ServerHello
 from ..wire.registry import AlertDescription, ContentType, NamedGroup
 from ..wire.registry import CipherSuite as CS
 from ..wire.registry import ExtensionType as Ext
@@ -109,7 +109,11 @@ class Client(Client13Mixin, Client12Mixin):
             versions, suites = (_TLS11,), _TLS11_SUITES
         if not suites:
             raise ValueError("no cipher suite the client can offer for these versions")
-        self._offered_versions, self._offered_suites, self._offered_groups = versions, suites, groups
+        self._offered_versions, self._offered_suites, self._offered_groups = (
+            versions,
+            suites,
+            groups,
+        )
         session = cfg.session
         if isinstance(session, Session12) and TLS12 in versions:
             # RFC 5077 §3.4: with a ticket, a fresh id the server echoes if it accepts
@@ -138,11 +142,10 @@ class Client(Client13Mixin, Client12Mixin):
         cfg = self.config
         out: list[OfferedPsk] = []
         s = cfg.session
-        if isinstance(s, Session13) and (info := reg.SUITES.get(s.suite)) is not None:
-            if info.code in self._offered_suites:
-                # RFC 8446 §4.2.11.1: the age in ms plus age_add, modulo 2^32
-                age = (round((self.entropy.now() - s.received) * 1000) + s.age_add) % (1 << 32)
-                out.append(OfferedPsk(s.ticket, s.psk, False, s.hash_name, age, s))
+        if isinstance(s, Session13) and s.suite in self._offered_suites:
+            # RFC 8446 §4.2.11.1: the age in ms plus age_add, modulo 2^32
+            age = (round((self.entropy.now() - s.received) * 1000) + s.age_add) % (1 << 32)
+            out.append(OfferedPsk(s.ticket, s.psk, False, s.hash_name, age, s))
         if cfg.psk is not None:
             out.append(OfferedPsk(cfg.psk.identity, cfg.psk.key, True, cfg.psk.hash_name, 0))
         return out
@@ -176,7 +179,9 @@ class Client(Client13Mixin, Client12Mixin):
             if self._cookie is not None:
                 exts.append(build.ext_cookie(self._cookie))
             exts.append(build.ext_psk_modes(cfg.psk_modes))
-            exts.append(build.ext_key_share_client([(g, p.public) for g, p in self._shares.items()]))
+            exts.append(
+                build.ext_key_share_client([(g, p.public) for g, p in self._shares.items()])
+            )
             if self._psks and cfg.early_data and self._early_allowed() and not self._hrr:
                 exts.append(build.ext_early_data())
         return exts
@@ -270,12 +275,12 @@ class Client(Client13Mixin, Client12Mixin):
                 "the server accepted TLS 1.1, which tlsviz's peer does not speak",
             )
         # RFC 8446 §4.1.3: a TLS 1.3 server negotiating less marks its random
-        if TLS13 in self._offered_versions and version != TLS13:
-            if sh.random[24:] in (DOWNGRADE_TLS12, DOWNGRADE_TLS11):
-                raise PeerAlert(
-                    AlertDescription.illegal_parameter,
-                    "the server's random carries the downgrade sentinel",
-                )
+        downgraded = sh.random[24:] in (DOWNGRADE_TLS12, DOWNGRADE_TLS11)
+        if TLS13 in self._offered_versions and version != TLS13 and downgraded:
+            raise PeerAlert(
+                AlertDescription.illegal_parameter,
+                "the server's random carries the downgrade sentinel",
+            )
         if sh.cipher_suite not in self._offered_suites:
             raise PeerAlert(
                 AlertDescription.illegal_parameter,

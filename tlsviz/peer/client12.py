@@ -61,11 +61,7 @@ class Client12Mixin(Tls12Mixin, Tls13Mixin):
         self.alpn = alpn
         self._ticket_promised = sh.ext(Ext.session_ticket) is not None
         session = self.config.session
-        if (
-            isinstance(session, Session12)
-            and sh.session_id
-            and sh.session_id == self._session_id
-        ):
+        if isinstance(session, Session12) and sh.session_id and sh.session_id == self._session_id:
             self._resume12(session)
             return
         if self.suite.kx == "PSK":
@@ -216,4 +212,3 @@ class Client12Mixin(Tls12Mixin, Tls13Mixin):
             HandshakeComplete(TLS12, self.suite.code, self.group, self.alpn, self.resumed,
                               client_certificate=client_cert)
         )  # fmt: skip
-

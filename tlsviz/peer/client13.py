@@ -57,7 +57,9 @@ def accept_certificate(peer: Tls13Mixin, chain: tuple[bytes, ...], name: str | N
     assert verdict.alert is not None
     peer._events.append(CertificateProblem(verdict.problem, verdict.alert, accept))
     if not accept:
-        raise PeerAlert(verdict.alert, f"the {peer.other}'s certificate is refused: {verdict.problem}")
+        raise PeerAlert(
+            verdict.alert, f"the {peer.other}'s certificate is refused: {verdict.problem}"
+        )
 
 
 class Client13Mixin(Tls13Mixin):
@@ -91,7 +93,11 @@ class Client13Mixin(Tls13Mixin):
             raise PeerAlert(AlertDescription.missing_extension, "neither a PSK nor a key share")
         if entry is not None and not isinstance(entry, KeyShareEntry):
             raise PeerAlert(AlertDescription.illegal_parameter, "a malformed key share")
-        if psk is not None and entry is None and PskKeyExchangeMode.psk_ke not in self.config.psk_modes:
+        if (
+            psk is not None
+            and entry is None
+            and PskKeyExchangeMode.psk_ke not in self.config.psk_modes
+        ):
             raise PeerAlert(AlertDescription.illegal_parameter, "psk_ke was not offered")
         self.suite = suite
         self.transcript += raw
@@ -128,7 +134,9 @@ class Client13Mixin(Tls13Mixin):
         if index is None:
             return None
         if index >= len(self._psks):
-            raise PeerAlert(AlertDescription.illegal_parameter, "the server chose a PSK not offered")
+            raise PeerAlert(
+                AlertDescription.illegal_parameter, "the server chose a PSK not offered"
+            )
         psk = self._psks[index]
         if psk.hash_name != suite.prf_hash:  # RFC 8446 §4.2.11: same hash as the suite
             raise PeerAlert(AlertDescription.illegal_parameter, "the suite does not fit the PSK")
@@ -231,9 +239,7 @@ class Client13Mixin(Tls13Mixin):
         """RFC 8446 §4.4.2: the client's chain (maybe empty) and, with one, its signature."""
         identity = self.config.identity
         context = cr.context or b""
-        offered = next(
-            (e.value for e in cr.extensions if e.type == Ext.signature_algorithms), None
-        )
+        offered = next((e.value for e in cr.extensions if e.type == Ext.signature_algorithms), None)
         schemes = offered if isinstance(offered, list) else []
         scheme = choose_scheme(identity.key, schemes, tls13=True) if identity else None
         if identity is None or scheme is None:
@@ -272,4 +278,3 @@ class Client13Mixin(Tls13Mixin):
         self._events.append(SessionReady(session))
 
     _resumption_secret = b""
-

@@ -39,7 +39,9 @@ class Entropy:
     def __init__(self, seed: int | None = None, clock: Callable[[], float] | None = None) -> None:
         self.seed = seed
         self._key = (
-            hashlib.sha256(b"tlsviz seed" + str(seed).encode()).digest() if seed is not None else b""
+            hashlib.sha256(b"tlsviz seed" + str(seed).encode()).digest()
+            if seed is not None
+            else b""
         )
         self._counters: dict[str, int] = {}
         self._ticks = 0

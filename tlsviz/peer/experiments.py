@@ -69,8 +69,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         Experiment(
             "wrong-name-cert",
             "a certificate for another name",
-            "The server's certificate names another host; the client noticed and went on "
-            "anyway.",
+            "The server's certificate names another host; the client noticed and went on anyway.",
             "The server presented a certificate issued for another host name.",
             "The certificate must name the server the client wanted to reach, or anyone with a "
             "certificate for some other name could impersonate it (bad_certificate).",

@@ -81,11 +81,15 @@ def make_key_pair(group: int, entropy: Entropy, label: str) -> KeyPair:
     """A fresh key pair for ``group``; ``ValueError`` for a group the peer cannot make."""
     if group == NamedGroup.x25519:
         x = x25519.X25519PrivateKey.from_private_bytes(entropy.bytes(32, label))
-        raw = x.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        raw = x.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
         return KeyPair(group, x, raw)
     if group == NamedGroup.x448:
         y = x448.X448PrivateKey.from_private_bytes(entropy.bytes(56, label))
-        raw = y.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        raw = y.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
         return KeyPair(group, y, raw)
     curve = _CURVES.get(group)
     if curve is None:

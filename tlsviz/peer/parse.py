@@ -56,7 +56,9 @@ def parse_message(
         body = _body(r, msg_type, tls13, version, suite)
         r.trailing(name)
     except DecodeError as err:
-        raise PeerAlert(AlertDescription.decode_error, f"the {name} is malformed: {err.message}")
+        raise PeerAlert(
+            AlertDescription.decode_error, f"the {name} is malformed: {err.message}"
+        ) from None
     bad = [d for d in r.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
     if bad:
         raise PeerAlert(AlertDescription.decode_error, f"the {name} is malformed: {bad[0].message}")

@@ -48,17 +48,16 @@ class Server12Mixin(Tls12Mixin, Tls13Mixin):
     def _suite12(self, ch: ClientHello) -> reg.SuiteInfo | None:
         """The first of our suites the client offered that our key (or PSK) can serve."""
         key = self.config.identity.key if self.config.identity else None
+        ecdsa = isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey)
         for info in self.config.suite_infos():
             if info.tls13 or info.code not in ch.cipher_suites:
                 continue
-            if info.kx == "PSK":
-                if self.config.psk is not None:
-                    return info
-            elif info.auth == "RSA" and isinstance(key, rsa.RSAPrivateKey):
-                return info
-            elif info.auth == "ECDSA" and isinstance(
-                key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
-            ):
+            usable = {
+                "PSK": self.config.psk is not None,
+                "RSA": isinstance(key, rsa.RSAPrivateKey),
+                "ECDSA": ecdsa,
+            }.get(info.auth, False)
+            if usable:
                 return info
         return None
 
@@ -140,9 +139,7 @@ class Server12Mixin(Tls12Mixin, Tls13Mixin):
         if group is None:
             raise PeerAlert(AlertDescription.handshake_failure, "no curve in common")
         offered = ch.ext_value(Ext.signature_algorithms) or []
-        scheme = choose_scheme(
-            identity.key, offered, tls13=False, prefer_pkcs1=self.entropy.seeded
-        )
+        scheme = choose_scheme(identity.key, offered, tls13=False, prefer_pkcs1=self.entropy.seeded)
         if scheme is None:
             raise PeerAlert(AlertDescription.handshake_failure, "no signature scheme in common")
         self._pair12 = make_key_pair(group, self.entropy, f"server {reg.group_name(group)} key")

@@ -63,9 +63,7 @@ class Server13Mixin(Tls13Mixin):
     def _client_hello13(self, ch: ClientHello, raw: bytes) -> None:
         cfg = self.config
         exp = cfg.experiment
-        suite = next(
-            (s for s in cfg.suite_infos() if s.tls13 and s.code in ch.cipher_suites), None
-        )
+        suite = next((s for s in cfg.suite_infos() if s.tls13 and s.code in ch.cipher_suites), None)
         if exp == "unsupported-suite":
             self._answer_unoffered(ch, raw, suite=True)
             return
@@ -134,7 +132,9 @@ class Server13Mixin(Tls13Mixin):
         self._hrr_done = True
         self._hrr_suite13 = suite.code
         inner = digest(suite.prf_hash, raw)
-        self.transcript = bytearray(bytes([HT.message_hash]) + len(inner).to_bytes(3, "big") + inner)
+        self.transcript = bytearray(
+            bytes([HT.message_hash]) + len(inner).to_bytes(3, "big") + inner
+        )
         exts = [build.ext_supported_versions_server(TLS13), build.ext_key_share_hrr(group)]
         self._send_handshake(build.server_hello(HRR_RANDOM, ch.session_id, suite.code, exts))
         if self.config.middlebox_compat and ch.session_id:
@@ -145,7 +145,9 @@ class Server13Mixin(Tls13Mixin):
     def _client_hello_again(self, raw: bytes) -> None:
         ch = parse_message(raw, tls13=False)
         assert isinstance(ch, ClientHello)
-        if ch.random != self.client_random or all(s.group != self._hrr_group for s in ch.key_shares):
+        if ch.random != self.client_random or all(
+            s.group != self._hrr_group for s in ch.key_shares
+        ):
             raise PeerAlert(
                 AlertDescription.illegal_parameter,
                 "the second ClientHello does not answer the HelloRetryRequest",
@@ -205,7 +207,7 @@ class Server13Mixin(Tls13Mixin):
             or self.suite is None
             or ticket.suite != self.suite.code
             or self._hrr_done
-            or (ch.alpn[:1] or [None])[0] != ticket.alpn
+            or (ch.alpn[0] if ch.alpn else None) != ticket.alpn
         ):
             return False
         assert self.ks is not None
@@ -358,7 +360,10 @@ class Server13Mixin(Tls13Mixin):
         if suite:
             group = next((s.group for s in ch.key_shares if s.group in SUPPORTED_GROUPS), 29)
         pair = make_key_pair(group, self.entropy, f"server {reg.group_name(group)} key")
-        exts = [build.ext_supported_versions_server(TLS13), build.ext_key_share_server(group, pair.public)]
+        exts = [
+            build.ext_supported_versions_server(TLS13),
+            build.ext_key_share_server(group, pair.public),
+        ]
         hello = build.server_hello(self.server_random, ch.session_id, chosen_suite, exts)
         self._send_handshake(hello)
         self._expecting()

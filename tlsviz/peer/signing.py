@@ -55,7 +55,8 @@ def schemes_for_key(key: SigningKey, *, tls13: bool, prefer_pkcs1: bool = False)
         if tls13:  # RFC 8446 §4.2.3: the scheme names the curve
             return [own] if own is not None else []
         # TLS 1.2: the hash is free; the curve comes from the certificate
-        return [own] + [s for s in _EC_SCHEMES.values() if s != own] if own else []
+        others: list[int] = [s for s in _EC_SCHEMES.values() if s != own]
+        return [own, *others] if own is not None else []
     if tls13:
         return list(_PSS)
     return list(_PKCS1 + _PSS) if prefer_pkcs1 else list(_PSS + _PKCS1)

@@ -65,7 +65,8 @@ class Tls12Mixin(PeerBase):
             value = ks.ecdhe(pair.group, pair.private, peer_public)
         except ValueError as err:
             raise PeerAlert(
-                AlertDescription.illegal_parameter, f"the {self.other}'s ECDH point is invalid: {err}"
+                AlertDescription.illegal_parameter,
+                f"the {self.other}'s ECDH point is invalid: {err}",
             ) from None
         self.group = pair.group
         return value
@@ -85,7 +86,9 @@ class Tls12Mixin(PeerBase):
         """Write keys and IVs of both sides (RFC 5246 §6.3); read keys wait for the CCS."""
         ks = self._schedule12()
         assert self.suite is not None and self.master is not None
-        parts = ks.key_block_for_suite(self.master, self.client_random, self.server_random, self.suite)
+        parts = ks.key_block_for_suite(
+            self.master, self.client_random, self.server_random, self.suite
+        )
         own = (parts.client_write_key, parts.client_write_iv)
         peer = (parts.server_write_key, parts.server_write_iv)
         if not self.is_client:

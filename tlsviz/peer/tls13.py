@@ -76,7 +76,8 @@ class Tls13Mixin(PeerBase):
             value = pair.exchange(peer_public)
         except ValueError as err:
             raise PeerAlert(
-                AlertDescription.illegal_parameter, f"the {self.other}'s key share is invalid: {err}"
+                AlertDescription.illegal_parameter,
+                f"the {self.other}'s key share is invalid: {err}",
             ) from None
         name = reg.group_name(pair.group)
         self.ks.add_step(

@@ -137,8 +137,8 @@ def check_chain(
             ok, _ = verify_signed_by(last_der, anchor_der)
             if ok:
                 return Verdict(None, "the chain leads to a trusted CA")
-    issuer = last.issuer.rfc4514_string()
+    root = last.issuer.rfc4514_string()
     return Verdict(
         AlertDescription.unknown_ca,
-        f"the chain leads to {issuer}, which is not a CA this side trusts",
+        f"the chain leads to {root}, which is not a CA this side trusts",
     )
