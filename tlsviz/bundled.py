@@ -112,13 +112,15 @@ class BundledCapture:
 
 
 def bundled_captures() -> list[BundledCapture]:
-    """The bundled captures in the order of their manifest."""
+    """The bundled captures in the order of their manifest: the real-peer
+    captures, then those tlsviz's own peer made with a seed (``"seeded"``,
+    every secret inside the pcapng)."""
     import json
 
     root = captures_root()
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     out: list[BundledCapture] = []
-    for entry in manifest.get("captures", []):
+    for entry in [*manifest.get("captures", []), *manifest.get("seeded", [])]:
         files: dict[str, str] = entry.get("files", {})
 
         def opt(key: str, files: dict[str, str] = files) -> Path | None:
