@@ -225,12 +225,11 @@ def record_glassbox(args: argparse.Namespace, out: TextIO) -> int:
 def _save(recording: Any, args: argparse.Namespace, opts: GlassboxOptions) -> Any:
     from pathlib import Path
 
+    from .capture.glassbox import recording_name
     from .capture.record import RecordError, save_recording
 
-    name = "glassbox-" + ("listen" if opts.listen else opts.target[0] if opts.target else
-                          f"{opts.client}-{opts.server}")  # fmt: skip
     try:
-        path = save_recording(recording, args.output, name, args.keylog_out)
+        path = save_recording(recording, args.output, recording_name(opts), args.keylog_out)
         if args.secrets_out:
             Path(args.secrets_out).write_text(recording.secrets)
     except RecordError as err:

@@ -17,9 +17,11 @@ This is also the function the explorer's "new live handshake" form calls:
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..peer.config import PeerConfig, ServerState
 from ..peer.experiments import EXPERIMENTS
@@ -30,7 +32,7 @@ from .glassbox_sides import OurSide, Side, SslSide, pump
 from .record import Conversation, RecordError, Recording, keylog_into
 from .tlsopts import Handshake, OptionError
 
-__all__ = ["GlassboxOptions", "GlassboxRun", "run_glassbox"]
+__all__ = ["GlassboxOptions", "GlassboxRun", "record_to_file", "recording_name", "run_glassbox"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,34 @@ def run_glassbox(opts: GlassboxOptions) -> GlassboxRun:
     else:
         _run_in_process(opts, material, run)
     return run
+
+
+def record_to_file(
+    opts: GlassboxOptions, output: str | os.PathLike[str] | None = None
+) -> tuple[Path, GlassboxRun]:
+    """Run and save: what the explorer's "new live handshake" form calls.
+
+    The recording goes to ``output`` or a new file in the recordings folder
+    (see :func:`~.record.save_recording`); returns where, and the run (its
+    ``handshakes`` lines, ``findings``, ``failed`` and ``status``).  A failed
+    handshake is saved too.  Raises :class:`OptionError` (options that cannot
+    work together) or :class:`RecordError` (nothing recorded), each one sentence.
+    """
+    from .record import save_recording
+
+    try:
+        run = run_glassbox(opts)
+    except RecordError as err:
+        if err.recording is None:
+            raise
+        run = GlassboxRun(err.recording, failed=str(err), status=err.status)
+    return save_recording(run.recording, output, recording_name(opts)), run
+
+
+def recording_name(opts: GlassboxOptions) -> str:
+    """The name a recording gets in the recordings folder."""
+    where = opts.target[0] if opts.target else f"{opts.client}-{opts.server}"
+    return "glassbox-" + ("listen" if opts.listen else where)
 
 
 def _run_in_process(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:

@@ -3,8 +3,14 @@ certificate, made with ``cryptography`` and kept in memory.
 
 Nothing here is ever written into the project: the keys live in this process
 (and, for as long as ``ssl`` needs files to load them, in a private temporary
-folder, see :func:`pem_files`).  EC P-256 keys by default, RSA-2048 on request;
-every certificate is signed with SHA-256 and valid from an hour ago for a day.
+folder, see :func:`pem_files`).  EC P-256 keys by default, RSA-2048 or Ed25519
+on request; every certificate is signed with SHA-256 (ECDSA deterministically,
+RFC 6979) and valid from an hour ago for a day.  With a seeded
+:class:`~tlsviz.peer.entropy.Entropy` the keys come from the seed (RSA: the
+fixed keys of :mod:`.pki_fixed`) and the validity is a fixed wide window, so
+the same PKI comes out every time.  The experiments of tlsviz's peer spoil the
+server certificate on purpose: expired, issued for another name, or issued by
+a CA nobody trusts.
 
 The extensions are the ones a real deployment needs (RFC 5280 §4.2.1): the CA
 has ``basicConstraints CA:TRUE`` and ``keyUsage keyCertSign, cRLSign``; the
