@@ -31,7 +31,7 @@ class Seeded:
     name: str
     description: str
     options: tuple[str, ...]
-    seed: int = 1
+    seed: int = 1  # each its own: two captures must never share a client random
     status: str = "verified"  # what decode must say of every connection
 
 
@@ -39,19 +39,20 @@ SEEDED: list[Seeded] = [
     Seeded("glassbox-tls13", "TLS 1.3 full handshake, every key from the X25519 shared secret",
            ("--cipher", "TLS_AES_128_GCM_SHA256")),
     Seeded("glassbox-tls13-hrr", "HelloRetryRequest: the client's key share is P-256, the "
-           "server takes X25519 only", ("--key-share", "secp256r1", "--server-groups", "x25519")),
+           "server takes X25519 only", ("--key-share", "secp256r1", "--server-groups", "x25519"),
+           seed=2),
     Seeded("glassbox-tls13-resumption-0rtt", "a ticket, then a resumption with psk_dhe_ke and "
-           "0-RTT data, then a KeyUpdate", ("--resume", "--early-data", "--key-update")),
+           "0-RTT data, then a KeyUpdate", ("--resume", "--early-data", "--key-update"), seed=3),
     Seeded("glassbox-tls13-psk-ke", "external PSK only (psk_ke, no (EC)DHE, no certificate): "
            "the IoT case", ("--tls1.3", "--psk", "000102030405060708090a0b0c0d0e0f",
-                            "--psk-mode", "ke")),
+                            "--psk-mode", "ke"), seed=4),
     Seeded("glassbox-tls13-mtls-p384", "mutual TLS over secp384r1 with AES-256-GCM",
-           ("--mtls", "--groups", "secp384r1", "--cipher", "TLS_AES_256_GCM_SHA384")),
+           ("--mtls", "--groups", "secp384r1", "--cipher", "TLS_AES_256_GCM_SHA384"), seed=5),
     Seeded("glassbox-tls12-ecdhe-resumption", "TLS 1.2 ECDHE-ECDSA with extended master secret, "
-           "then a session-ID resumption", ("--tls1.2", "--resume", "--no-ticket")),
+           "then a session-ID resumption", ("--tls1.2", "--resume", "--no-ticket"), seed=6),
     Seeded("glassbox-wrong-finished", "experiment: the client's Finished has one wrong bit; "
            "the server answers decrypt_error", ("--experiment", "wrong-finished"),
-           status="mismatch"),
+           seed=7, status="mismatch"),
 ]  # fmt: skip
 
 
