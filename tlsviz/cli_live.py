@@ -87,10 +87,15 @@ def add_parsers(sub: Any) -> None:
             "Perform a real TLS handshake and record every byte: without HOST, between "
             "Python's ssl client and server inside this process (no network, no root); "
             "with HOST, as a client of that server over TCP.  The pcapng file carries the "
-            "key log, so Wireshark, tshark and tlsviz decode show it decrypted."
+            "key log, so Wireshark, tshark and tlsviz decode show it decrypted.  With "
+            "--client tlsviz, --server tlsviz or --listen, tlsviz's own TLS peer (for "
+            "teaching, never for protecting real data) takes one side or both and also "
+            "records its ephemeral private keys: decode then derives every key from the "
+            "shared secret."
         ),
-        epilog="Exit status: 0 recorded; 2 bad options or target unreachable; "
-        "3 certificate refused (recorded); 4 handshake failed (recorded).",
+        epilog="Exit status: 0 recorded (also an --experiment, whatever the peer did); "
+        "2 bad options or target unreachable; 3 certificate refused (recorded); "
+        "4 handshake failed (recorded).",
     )
     r.add_argument("target", nargs="?", metavar="HOST[:PORT]",
                    help="server to connect to (default port 443, 8883 with --mqtt)")  # fmt: skip

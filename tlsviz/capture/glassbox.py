@@ -72,6 +72,9 @@ class GlassboxOptions:
     client_key: str | None = None  # ... and its private key (PEM)
     insecure: bool = False  # do not refuse a real server's certificate
     timeout: float = 10.0
+    #: seconds of silence after which a reply counts as complete (a server that keeps
+    #: the connection open, a client that sends no request)
+    idle: float = 2.0
     #: told one sentence when the run waits (where ``listen`` listens)
     announce: Callable[[str], None] | None = None
     #: write the throwaway CA certificate (PEM) here before starting, for a real

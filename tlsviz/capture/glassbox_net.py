@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["run_listen", "run_target"]
 
-#: How long the server waits for the client's request, and for its goodbye.
-_IDLE = 2.0
-
 
 def run_target(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
     """tlsviz's client against ``opts.target``, once (twice with ``resume``)."""
@@ -54,7 +51,7 @@ def run_target(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
                 client.key_update(request=True)
             request, after = client_messages(opts.app, side.alpn, opts.sni or host, "GET")
             client.send(request)
-            end.run_until(lambda: False, idle=_IDLE)
+            end.run_until(lambda: False, idle=opts.idle)
             if after and not side.stuck and client.state == "connected":
                 client.send(after)
         elif outcome == "timeout" and side.failed is None:
@@ -107,11 +104,11 @@ def run_listen(opts: GlassboxOptions, m: Material, run: GlassboxRun) -> None:
             end = SocketEnd(sock, side, conv, time.time, opts.timeout)
             end.run_until(_settled(side))
             if side.done and not side.stuck:
-                end.run_until(_request_in(side), idle=_IDLE)
+                end.run_until(_request_in(side), idle=opts.idle)
                 if not side.stuck and server.state == "connected":
                     body = f"hello from tlsviz's server over {side.version} with {side.cipher}\n"
                     server.send(http1_reply(body.encode()))
-            end.close(_IDLE)
+            end.close(opts.idle)
             _collect(opts, run, RealPeer("client", side), side, conv)
             if run.failed is not None:
                 break
