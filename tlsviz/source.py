@@ -229,7 +229,7 @@ def open_bundled(name: str, *, streams: bool = True) -> CaptureSession:
     from .bundled import bundled_captures
     from .capture import CaptureError
 
-    for b in bundled_captures():
+    for b in bundled_captures(seeded=True):
         if name in (b.name, b.path.name):
             return open_capture(
                 b.path,
