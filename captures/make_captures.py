@@ -37,6 +37,7 @@ from captures.peers import (
     tool_version,
     verify_capture,
 )
+from captures.seeded import SEEDED, make_seeded
 
 HERE = Path(__file__).resolve().parent
 
@@ -253,15 +254,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-pki", action="store_true", help="replace the PKI under pki/")
     args = parser.parse_args(argv)
 
+    chosen = [c for c in CAPTURES if not args.only or c.scenario.name in args.only]
+    seeded = [c.name for c in SEEDED if not args.only or c.name in args.only]
+    unknown = set(args.only or ()) - {c.scenario.name for c in CAPTURES} - set(seeded)
+    if unknown:
+        raise SystemExit(f"unknown capture(s): {', '.join(sorted(unknown))}")
     missing = missing_tools(
         "openssl", "gnutls-cli", "gnutls-serv", "mosquitto", "tcpdump", "tshark", "editcap"
     )
-    if missing:
+    if missing and chosen:
         raise SystemExit(f"missing tools: {', '.join(missing)} (tshark is required to check)")
-    chosen = [c for c in CAPTURES if not args.only or c.scenario.name in args.only]
-    unknown = set(args.only or ()) - {c.scenario.name for c in CAPTURES}
-    if unknown:
-        raise SystemExit(f"unknown capture(s): {', '.join(sorted(unknown))}")
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -271,20 +273,35 @@ def main(argv: list[str] | None = None) -> int:
     }
     manifest_path = out / "manifest.json"
     entries: dict[str, dict[str, object]] = {}
+    old: dict[str, object] = {}
     if manifest_path.exists() and args.only:
-        entries = {e["name"]: e for e in json.loads(manifest_path.read_text())["captures"]}
+        old = json.loads(manifest_path.read_text())
+        entries = {e["name"]: e for e in old["captures"]}  # type: ignore[index, union-attr]
     for cap in chosen:
         entries[cap.scenario.name] = make_one(cap, out, pkis, args.pcapng)
     order = [c.scenario.name for c in CAPTURES]
     made = [entries[n] for n in order if n in entries]
     manifest = {
-        "tools": {t: tool_version(t) for t in ("openssl", "gnutls-cli", "mosquitto", "tshark")},
+        "tools": old.get("tools") if not chosen else
+        {t: tool_version(t) for t in ("openssl", "gnutls-cli", "mosquitto", "tshark")},
+        # before "captures": new real-peer captures are appended at the very end
+        "seeded": _seeded_entries(out, set(seeded), old),
         "captures": made,
-    }
+    }  # fmt: skip
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     total = sum(int(str(e["bytes"])) for e in made)
     print(f"done: {len(chosen)} capture(s) checked; all captures {total} bytes; {manifest_path}")
     return 0
+
+
+def _seeded_entries(out: Path, names: set[str], old: dict[str, object]) -> list[object]:
+    """The seeded glass-box captures (captures/seeded.py): made again if chosen, else kept."""
+    kept = {e["name"]: e for e in old.get("seeded", [])}  # type: ignore[attr-defined]
+    if names:
+        print("seeded captures (tlsviz's own client and server):")
+        for entry in make_seeded(out, names):
+            kept[str(entry["name"])] = entry
+    return [kept[c.name] for c in SEEDED if c.name in kept]
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from tests.conftest import CAPTURES
 #: a file given by name (the bundled default is found with pathlib)
 BUNDLED = CAPTURES / "tls13-aes128gcm.pcap"
 
-CORE = ("tlsviz.wire", "tlsviz.keys", "tlsviz.session", "tlsviz.lessons")
+CORE = ("tlsviz.wire", "tlsviz.keys", "tlsviz.session", "tlsviz.lessons", "tlsviz.peer")
 
 
 def _modules(package: str) -> list[str]:
@@ -54,6 +54,23 @@ def test_decode_never_imports_scapy_all() -> None:
     loaded = _loaded_after(code)
     assert "scapy.all" not in loaded and "scapy.layers.inet" not in loaded
     assert not {m for m in loaded if m.startswith("textual")}
+
+
+def test_the_peer_stays_out_of_other_commands() -> None:
+    """tlsviz's own TLS peer is imported by ``record --client/--server tlsviz``
+    only: neither building the command line nor decoding loads it, and
+    ``import tlsviz.peer`` alone costs nothing (its names load on first use)."""
+    code = (
+        "from tlsviz.cli import main, build_parser\n"
+        "import io, contextlib\n"
+        "build_parser()\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['decode', '--json'])\n"
+        "import tlsviz.peer\n"
+    )
+    loaded = _loaded_after(code)
+    assert not {m for m in loaded if m.startswith("tlsviz.peer.")}, loaded
+    assert "tlsviz.capture.glassbox" not in loaded
 
 
 def test_version() -> None:

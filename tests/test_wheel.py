@@ -50,7 +50,7 @@ _LEAKY = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUA
 def _manifest_files() -> set[str]:
     manifest = json.loads((CAPTURES / "manifest.json").read_text(encoding="utf-8"))
     names = {"manifest.json", "README.md"}
-    for entry in manifest["captures"]:
+    for entry in [*manifest["captures"], *manifest.get("seeded", [])]:
         names.update(entry["files"].values())
     return names
 

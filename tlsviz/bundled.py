@@ -111,14 +111,17 @@ class BundledCapture:
     psk: Path | None = None
 
 
-def bundled_captures() -> list[BundledCapture]:
-    """The bundled captures in the order of their manifest."""
+def bundled_captures(*, seeded: bool = False) -> list[BundledCapture]:
+    """The bundled captures in the order of their manifest; with ``seeded``
+    also, after them, those tlsviz's own peer made with a seed (the manifest's
+    ``"seeded"`` list: every secret inside the pcapng)."""
     import json
 
     root = captures_root()
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     out: list[BundledCapture] = []
-    for entry in manifest.get("captures", []):
+    more = manifest.get("seeded", []) if seeded else []
+    for entry in [*manifest.get("captures", []), *more]:
         files: dict[str, str] = entry.get("files", {})
 
         def opt(key: str, files: dict[str, str] = files) -> Path | None:

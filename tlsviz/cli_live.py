@@ -87,10 +87,15 @@ def add_parsers(sub: Any) -> None:
             "Perform a real TLS handshake and record every byte: without HOST, between "
             "Python's ssl client and server inside this process (no network, no root); "
             "with HOST, as a client of that server over TCP.  The pcapng file carries the "
-            "key log, so Wireshark, tshark and tlsviz decode show it decrypted."
+            "key log, so Wireshark, tshark and tlsviz decode show it decrypted.  With "
+            "--client tlsviz, --server tlsviz or --listen, tlsviz's own TLS peer (for "
+            "teaching, never for protecting real data) takes one side or both and also "
+            "records its ephemeral private keys: decode then derives every key from the "
+            "shared secret."
         ),
-        epilog="Exit status: 0 recorded; 2 bad options or target unreachable; "
-        "3 certificate refused (recorded); 4 handshake failed (recorded).",
+        epilog="Exit status: 0 recorded (also an --experiment, whatever the peer did); "
+        "2 bad options or target unreachable; 3 certificate refused (recorded); "
+        "4 handshake failed (recorded).",
     )
     r.add_argument("target", nargs="?", metavar="HOST[:PORT]",
                    help="server to connect to (default port 443, 8883 with --mqtt)")  # fmt: skip
@@ -100,13 +105,17 @@ def add_parsers(sub: Any) -> None:
     g.add_argument("--cafile", metavar="FILE", help="trust this CA too (PEM), besides the system's")
     g.add_argument("--client-cert", metavar="FILE", help="client certificate (PEM)")
     g.add_argument("--client-key", metavar="FILE", help="its private key (PEM)")
-    g.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                   help="give up after S seconds without an answer (default 10)")  # fmt: skip
+    g.add_argument("--timeout", type=float, metavar="S",
+                   help="give up after S seconds without an answer (default 10; with "
+                        "--listen, 60 for a client to come)")  # fmt: skip
     _flags(
         g,
         ("--insecure", "do not verify the server's certificate (noted in the recording)"),
         ("--head", "send HEAD / instead of GET /"),
     )
+    from . import cli_peer
+
+    cli_peer.add_options(r)
     _output_options(r)
     r.set_defaults(func=cmd_record)
 
@@ -224,6 +233,11 @@ def _report(out: TextIO, shakes: list[Handshake], recording: Recording, path: Pa
 
 
 def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
+    from .cli_peer import GLASSBOX_ONLY, is_glassbox, record_glassbox
+
+    if is_glassbox(args):
+        return record_glassbox(args, out)
+    _misplaced(args, GLASSBOX_ONLY, "to tlsviz's own peer (--client tlsviz or --server tlsviz)")
     if args.target is None:
         _misplaced(args, _TARGET_ONLY, "when recording a server (tlsviz record HOST)")
         recording, shakes, name = _embedded(args)
@@ -243,7 +257,8 @@ def _record_remote(args: argparse.Namespace, out: TextIO) -> int:
     host, port = _checked(parse_target, args.target, 8883 if args.mqtt else 443)
     if args.client_key and not args.client_cert:
         raise _user_error("--client-key needs --client-cert.")
-    if args.timeout <= 0:
+    timeout = 10.0 if args.timeout is None else args.timeout
+    if timeout <= 0:
         raise _user_error("--timeout must be a positive number of seconds.")
     opts = RemoteOptions(
         host=host,
@@ -256,7 +271,7 @@ def _record_remote(args: argparse.Namespace, out: TextIO) -> int:
         insecure=args.insecure,
         client_cert=args.client_cert,
         client_key=args.client_key,
-        timeout=args.timeout,
+        timeout=timeout,
         app="mqtt" if args.mqtt else "http",
         method="HEAD" if args.head else "GET",
         resume=args.resume,

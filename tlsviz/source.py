@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 #: pcapng Decryption Secrets Block type of an NSS key log ("TLSK").
 TLS_KEY_LOG = 0x544C534B
+#: ... and of the secrets tlsviz's own peer records ("TVZK", tlsviz.keys.peer_secrets).
+PEER_SECRETS = 0x54565A4B
 
 
 class CaptureSession(Slotted):
@@ -38,6 +40,7 @@ class CaptureSession(Slotted):
 
     __slots__ = (
         "certificates",
+        "experiments",
         "material",
         "notes",
         "observer",
@@ -69,6 +72,8 @@ class CaptureSession(Slotted):
         self.notes: list[str] = notes if notes is not None else []
         self.reader = reader
         self.material = material if material is not None else KeyMaterial()
+        #: client random -> (side, experiment name), from tlsviz's secrets block
+        self.experiments: dict[bytes, tuple[str, str]] = {}
 
     def open(self) -> CaptureReader:
         if self.reader is None:
@@ -97,17 +102,38 @@ class CaptureSession(Slotted):
                     ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet
                 )
             elif isinstance(ev, StreamClosed):
-                yield from builder.closed(ev.conn, ev.time, ev.reason)
+                yield from self._annotated(builder.closed(ev.conn, ev.time, ev.reason))
             elif isinstance(ev, StreamGap):
                 builder.gap(ev.conn, ev.direction, ev.length, ev.time)
             elif isinstance(ev, Secrets):
                 if ev.kind == TLS_KEY_LOG:
                     self.material.keylog.add_text(ev.data, source="pcapng secrets block")
+                elif ev.kind == PEER_SECRETS:
+                    self._peer_secrets(ev.data)
                 if self.on_secrets is not None:
                     self.on_secrets(ev.kind, ev.data)
             elif isinstance(ev, CaptureNote):
                 self.notes.append(ev.message)
-        yield from builder.finish(last_time)
+        yield from self._annotated(builder.finish(last_time))
+
+    def _peer_secrets(self, data: bytes) -> None:
+        """The block tlsviz's own peer writes: its ephemeral keys, PSKs, experiments."""
+        from .keys.peer_secrets import parse_peer_secrets
+
+        found = parse_peer_secrets(bytes(data).decode("utf-8", "replace"), "pcapng secrets block")
+        self.material.ephemeral.extend(found.ephemeral)
+        self.material.psk_identities.update(found.psks)
+        self.experiments.update(found.experiments)
+        for problem in found.problems:
+            self.notes.append(f"tlsviz's secrets block, {problem}; the line was skipped.")
+
+    def _annotated(self, conns: list[Connection]) -> Iterator[Connection]:
+        for conn in conns:
+            if self.experiments:
+                from .session.experiments import annotate
+
+                annotate(conn, self.experiments)
+            yield conn
 
 
 def open_capture(
@@ -203,7 +229,7 @@ def open_bundled(name: str, *, streams: bool = True) -> CaptureSession:
     from .bundled import bundled_captures
     from .capture import CaptureError
 
-    for b in bundled_captures():
+    for b in bundled_captures(seeded=True):
         if name in (b.name, b.path.name):
             return open_capture(
                 b.path,

@@ -105,11 +105,13 @@ class TcpFramer:
         if self.mss < 64:
             raise ValueError(f"an MTU of {mtu} leaves no room for TCP data")
         rnd = random.SystemRandom()
+        # fixed sequence numbers make fixed IP ids too: the same packets every run
+        ip_id = [isn[0] & 0xFFFF, isn[1] & 0xFFFF] if isn is not None else None
         if isn is None:
             isn = (rnd.getrandbits(32), rnd.getrandbits(32))
         self._next = [isn[0] & _MASK, isn[1] & _MASK]  # next sequence number to send
         self._acked = [self._next[0], self._next[1]]  # what the peer last ACKed of it
-        self._ip_id = [rnd.getrandbits(16), rnd.getrandbits(16)]
+        self._ip_id = ip_id or [rnd.getrandbits(16), rnd.getrandbits(16)]
         self._opened = False
         self._fin = [False, False]
         self._closed = False

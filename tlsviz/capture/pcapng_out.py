@@ -14,7 +14,9 @@ ends with ``opt_endofopt``.  The writer emits:
 * Decryption Secrets Blocks (block type 0x0000000A) of secrets type
   0x544c534b ("TLSK"): the NSS key log text.  Wireshark applies a DSB to the
   packets that follow it, so callers write it *before* the first packet that
-  needs it (:func:`write_capture` puts it before every packet);
+  needs it (:func:`write_capture` puts it before every packet).  Recordings of
+  tlsviz's own peer add a second one of type 0x54565a4b ("TVZK", see
+  :mod:`tlsviz.keys.peer_secrets`), which Wireshark skips;
 * Enhanced Packet Blocks.
 
 Sans-IO at heart: the ``*_block`` functions return bytes; :class:`PcapngWriter`
@@ -150,11 +152,16 @@ def write_capture(
     keylog: str | bytes = "",
     comments: Iterable[str] = (),
     interface: str | None = None,
+    more_secrets: Iterable[tuple[int, bytes]] = (),
 ) -> int:
-    """A whole capture: header, the key log as a DSB before every packet, then
+    """A whole capture: header, the key log as a DSB before every packet (and
+    ``more_secrets``, ``(secrets type, data)`` pairs, as DSBs after it), then
     the packets.  Returns how many packets were written."""
     w = PcapngWriter(out, linktype, interface=interface, comments=comments)
     w.secrets(keylog)
+    for kind, data in more_secrets:
+        if data:
+            out.write(dsb_block(data, kind))
     n = 0
     for t, data in packets:
         w.packet(t, data)

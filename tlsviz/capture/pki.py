@@ -3,8 +3,14 @@ certificate, made with ``cryptography`` and kept in memory.
 
 Nothing here is ever written into the project: the keys live in this process
 (and, for as long as ``ssl`` needs files to load them, in a private temporary
-folder, see :func:`pem_files`).  EC P-256 keys by default, RSA-2048 on request;
-every certificate is signed with SHA-256 and valid from an hour ago for a day.
+folder, see :func:`pem_files`).  EC P-256 keys by default, RSA-2048 or Ed25519
+on request; every certificate is signed with SHA-256 (ECDSA deterministically,
+RFC 6979) and valid from an hour ago for a day.  With a seeded
+:class:`~tlsviz.peer.entropy.Entropy` the keys come from the seed (RSA: the
+fixed keys of :mod:`.pki_fixed`) and the validity is a fixed wide window, so
+the same PKI comes out every time.  The experiments of tlsviz's peer spoil the
+server certificate on purpose: expired, issued for another name, or issued by
+a CA nobody trusts.
 
 The extensions are the ones a real deployment needs (RFC 5280 §4.2.1): the CA
 has ``basicConstraints CA:TRUE`` and ``keyUsage keyCertSign, cRLSign``; the
@@ -26,30 +32,84 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["Pki", "make_pki", "pem_files"]
+from ..peer.entropy import Entropy
+from .pki_fixed import FIXED_RSA_KEYS
 
-PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+__all__ = ["FLAWS", "WRONG_NAME", "Pki", "make_pki", "pem_files"]
+
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+
+#: The validity window of a seeded PKI: fixed, so its certificates are the same
+#: every run, and wide, so that real peers checking against today accept them.
+_SEEDED_VALIDITY = (
+    datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2049, 12, 31, tzinfo=datetime.UTC),
+)
+#: "expired-cert": a server certificate that ended long before anyone runs this.
+_EXPIRED = (
+    datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2021, 1, 1, tzinfo=datetime.UTC),
+)
+#: "wrong-name-cert": the host the server certificate names instead.
+WRONG_NAME = "wrong-name.example"
+FLAWS = ("expired", "wrong-name", "untrusted")
 
 
 @dataclass(frozen=True, slots=True)
 class Pki:
-    """PEM bytes of the CA certificate and of each leaf's certificate and key."""
+    """PEM bytes of the CA certificate and of each leaf's certificate and key.
+
+    ``ca_cert`` is the CA the clients trust; with the "untrusted" flaw the
+    server certificate was issued by another CA, which nobody trusts.
+    """
 
     ca_cert: bytes
     server_cert: bytes
     server_key: bytes
     client_cert: bytes
     client_key: bytes
-    kind: str  # "ec" or "rsa"
+    kind: str  # "ec", "rsa" or "ed25519"
+    flaw: str | None = None
 
 
-def _key(use_rsa: bool) -> PrivateKey:
-    if use_rsa:
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return ec.generate_private_key(ec.SECP256R1())
+class _Keys:
+    """Fresh keys, or keys derived from ``entropy`` when it is seeded
+    (RSA keys: the fixed ones of :mod:`.pki_fixed`)."""
+
+    def __init__(self, kind: str, entropy: Entropy | None) -> None:
+        self.kind = kind
+        self.entropy = entropy if entropy is not None and entropy.seeded else None
+        self.rsa_used = 0
+
+    def make(self, label: str, kind: str | None = None) -> PrivateKey:
+        kind = kind or self.kind
+        if self.entropy is None:
+            if kind == "rsa":
+                return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            if kind == "ed25519":
+                return ed25519.Ed25519PrivateKey.generate()
+            return ec.generate_private_key(ec.SECP256R1())
+        if kind == "rsa":
+            key = serialization.load_pem_private_key(FIXED_RSA_KEYS[self.rsa_used % 2], None)
+            self.rsa_used += 1
+            assert isinstance(key, rsa.RSAPrivateKey)
+            return key
+        raw = self.entropy.bytes(32, f"pki {label} key")
+        if kind == "ed25519":
+            return ed25519.Ed25519PrivateKey.from_private_bytes(raw)
+        while True:
+            try:
+                return ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+            except ValueError:
+                raw = self.entropy.bytes(32, f"pki {label} key")
+
+    def serial(self, label: str) -> int:
+        if self.entropy is None:
+            return x509.random_serial_number()
+        return int.from_bytes(self.entropy.bytes(16, f"pki {label} serial"), "big") >> 1
 
 
 def _name(common_name: str) -> x509.Name:
@@ -98,21 +158,30 @@ def _san(host: str) -> list[x509.GeneralName]:
     return names
 
 
-def make_pki(host: str = "localhost", *, use_rsa: bool = False) -> Pki:
-    """A CA, a server certificate for ``host`` and a client certificate."""
-    now = datetime.datetime.now(datetime.UTC)
-    start, end = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=1)
-    ca_key = _key(use_rsa)
-    ca_name = _name("tlsviz throwaway CA")
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca = (
+def _sign(builder: x509.CertificateBuilder, key: PrivateKey) -> x509.Certificate:
+    """Sign a certificate; ECDSA deterministically (RFC 6979), so a seeded PKI repeats."""
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return builder.sign(key, None)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return builder.sign(key, hashes.SHA256(), ecdsa_deterministic=True)
+    return builder.sign(key, hashes.SHA256())
+
+
+def _ca(
+    name: str, keys: _Keys, validity: tuple[datetime.datetime, datetime.datetime]
+) -> tuple[x509.Certificate, PrivateKey]:
+    # A seeded CA is EC even for RSA leaves: its key comes from the seed too.
+    ca_key = keys.make(name, "ec" if keys.kind == "rsa" and keys.entropy else None)
+    ca_name = _name(name)
+    ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    builder = (
         x509.CertificateBuilder()
         .subject_name(ca_name)
         .issuer_name(ca_name)
         .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
+        .serial_number(keys.serial(name))
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -128,40 +197,79 @@ def make_pki(host: str = "localhost", *, use_rsa: bool = False) -> Pki:
             ),
             critical=True,
         )
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
+        .add_extension(ski, critical=False)
     )
-    aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
+    return _sign(builder, ca_key), ca_key
 
-    def leaf(cn: str, usage: x509.ObjectIdentifier, san: bool) -> tuple[bytes, bytes]:
-        key = _key(use_rsa)
+
+def make_pki(
+    host: str = "localhost",
+    *,
+    use_rsa: bool = False,
+    kind: str | None = None,
+    entropy: Entropy | None = None,
+    flaw: str | None = None,
+) -> Pki:
+    """A CA, a server certificate for ``host`` and a client certificate.
+
+    ``kind`` is ``ec`` (P-256, the default), ``rsa`` (2048 bits; also
+    ``use_rsa``) or ``ed25519``.  A seeded ``entropy`` makes the same PKI every
+    time.  ``flaw`` spoils the server certificate for the experiments:
+    ``expired``, ``wrong-name`` (issued for :data:`WRONG_NAME`) or
+    ``untrusted`` (issued by a CA that is not ``ca_cert``).
+    """
+    kind = kind or ("rsa" if use_rsa else "ec")
+    keys = _Keys(kind, entropy)
+    if keys.entropy is not None:
+        validity = _SEEDED_VALIDITY
+    else:
+        now = datetime.datetime.now(datetime.UTC)
+        validity = (now - datetime.timedelta(hours=1), now + datetime.timedelta(days=1))
+    ca, ca_key = _ca("tlsviz throwaway CA", keys, validity)
+    issuer, issuer_key = ca, ca_key
+    if flaw == "untrusted":
+        issuer, issuer_key = _ca("tlsviz untrusted CA", keys, validity)
+    aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+        issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    )
+
+    def leaf(
+        cn: str, usage: x509.ObjectIdentifier, san: str | None, flawed: bool
+    ) -> tuple[bytes, bytes]:
+        key = keys.make(cn)
+        when = _EXPIRED if flawed and flaw == "expired" else validity
         builder = (
             x509.CertificateBuilder()
             .subject_name(_name(cn))
-            .issuer_name(ca_name)
+            .issuer_name(issuer.subject if flawed else ca.subject)
             .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(end)
+            .serial_number(keys.serial(cn))
+            .not_valid_before(when[0])
+            .not_valid_after(when[1])
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(_leaf_usage(key), critical=True)
             .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-            .add_extension(aki, critical=False)
+            .add_extension(aki if flawed else ca_aki, critical=False)
         )
-        if san:
-            builder = builder.add_extension(x509.SubjectAlternativeName(_san(host)), critical=False)
-        cert = builder.sign(ca_key, hashes.SHA256())
+        if san is not None:
+            builder = builder.add_extension(x509.SubjectAlternativeName(_san(san)), critical=False)
+        cert = _sign(builder, issuer_key if flawed else ca_key)
         return cert.public_bytes(serialization.Encoding.PEM), _pem_key(key)
 
-    server_cert, server_key = leaf(host, ExtendedKeyUsageOID.SERVER_AUTH, True)
-    client_cert, client_key = leaf("tlsviz client", ExtendedKeyUsageOID.CLIENT_AUTH, False)
+    ca_aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+        ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    )
+    server_name = WRONG_NAME if flaw == "wrong-name" else host
+    server_cert, server_key = leaf(server_name, ExtendedKeyUsageOID.SERVER_AUTH, server_name, True)
+    client_cert, client_key = leaf("tlsviz client", ExtendedKeyUsageOID.CLIENT_AUTH, None, False)
     return Pki(
         ca.public_bytes(serialization.Encoding.PEM),
         server_cert,
         server_key,
         client_cert,
         client_key,
-        "rsa" if use_rsa else "ec",
+        kind,
+        flaw,
     )
 
 

@@ -7,7 +7,9 @@ side closed first.  That is exactly what a capture holds once TCP is
 reassembled, so :meth:`Recording.packets` frames it back into packets
 (:class:`~.framer.TcpFramer`) and :meth:`Recording.write_pcapng` stores them
 with the key log as a Decryption Secrets Block: the file opens decrypted in
-Wireshark, tshark and ``tlsviz decode`` alike, with no key options.
+Wireshark, tshark and ``tlsviz decode`` alike, with no key options.  A run of
+tlsviz's own peer adds its ephemeral private keys in a second block
+(:mod:`tlsviz.keys.peer_secrets`), so the decoder derives from the start.
 """
 
 from __future__ import annotations
@@ -112,18 +114,25 @@ class Recording:
     connections: list[Conversation] = field(default_factory=list)
     keylog: str = ""
     notes: list[str] = field(default_factory=list)
+    #: what the key log cannot hold: tlsviz's own peer's ephemeral keys, PSKs and
+    #: experiments (the format of :mod:`tlsviz.keys.peer_secrets`)
+    secrets: str = ""
+    #: fixed TCP initial sequence numbers (a seeded run): the file repeats byte for byte
+    isn: tuple[int, int] | None = None
 
     def packets(self, *, mtu: int = 1500) -> list[Packet]:
         """Every connection's packets, merged in time order (stable)."""
         out: list[Packet] = []
         for conv in self.connections:
-            out += conv.packets(mtu=mtu)
+            out += conv.packets(mtu=mtu, isn=self.isn)
         out.sort(key=lambda p: p[0])
         return out
 
     def write_pcapng(self, path: str | os.PathLike[str], *, mtu: int = 1500) -> int:
         """Write the capture (key log as a DSB before the first packet, notes as
         section comments); returns the number of packets."""
+        from ..keys.peer_secrets import SECRETS_TYPE
+
         with open(path, "wb") as out:
             return write_capture(
                 out,
@@ -131,6 +140,7 @@ class Recording:
                 self.packets(mtu=mtu),
                 keylog=self.keylog,
                 comments=self.notes,
+                more_secrets=[(SECRETS_TYPE, self.secrets.encode())],
             )
 
 

@@ -314,9 +314,10 @@ class Tls12Flow:
                     explain="The pre-master secret from the key log (RSA line).",
                 )
             return None
-        if kx == "PSK" and material.psks:
+        known = material.psk_identities.get(cke.psk_identity or b"")
+        if kx == "PSK" and (known is not None or material.psks):
             self._pms_source = "the given PSK"
-            return ks.psk(material.psks[0], kx=kx)
+            return ks.psk(known[1] if known is not None else material.psks[0], kx=kx)
         if kx == "RSA_PSK" and material.psks and cke.encrypted_pms is not None:
             # RFC 4279 §4: other_secret is the RSA-encrypted 48-byte secret.
             for key in material.rsa_keys:
@@ -339,6 +340,11 @@ class Tls12Flow:
                     continue
                 key = find_ephemeral(material.ephemeral, group, own)
                 if key is not None:
+                    ks._input(
+                        "private_key",
+                        key.private_bytes_raw(),
+                        explain="The (EC)DHE private key of one side, recorded by its owner.",
+                    )
                     try:
                         other = ks.ecdhe(group, key.private, peer)
                     except ValueError as err:

@@ -68,6 +68,7 @@ class Tls13Flow:
         self.version = 0x0304  # or a draft's 0x7fNN
         self.early_accepted = False  # the server's EncryptedExtensions accepted 0-RTT
         self.eoed_seen = False
+        self._dh_inputs: list[Step] = []  # the private key and share behind shared_secret
 
     # -- helpers ------------------------------------------------------------------
     def _hash(self) -> bytes:
@@ -269,6 +270,8 @@ class Tls13Flow:
                 self._check_binder(ks, sh.psk_selected)
         if (psk is not None or not needs_psk) and (shared is not None or not needs_dhe):
             if shared is not None:
+                for given in self._dh_inputs:
+                    ks.add_step(given)
                 ks.add_step(shared)
             hs = ks.handshake(shared.value if shared else None, self._hash())
             self.keys.source = (
@@ -334,6 +337,9 @@ class Tls13Flow:
         ticket = self.keys.material.tickets13.get(identity)
         if ticket is not None:
             return ticket.psk, False
+        known = self.keys.material.psk_identities.get(identity)
+        if known is not None:
+            return known[1], known[0] == "external"
         for psk in self.keys.material.psks:
             return psk, True
         return None, False
@@ -365,6 +371,17 @@ class Tls13Flow:
                 self.keys.problem(f"the {side}'s ephemeral key does not fit: {err}")
                 return None
             other = "server" if side == "client" else "client"
+            raw = key.private_bytes_raw()
+            self._dh_inputs = [
+                Step(
+                    f"{side}_private_key",
+                    "Input",
+                    raw,
+                    explain=f"The {side}'s {reg.group_name(entry.group)} private key, made for "
+                    "this handshake only and known here because its owner recorded it.",
+                ),
+                Step(f"{other}_key_share", "Input", peer, explain=f"The {other}'s key share."),
+            ]
             return Step(
                 "shared_secret",
                 "ECDHE",

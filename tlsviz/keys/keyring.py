@@ -31,6 +31,7 @@ class KeyMaterial(Slotted):
     __slots__ = (
         "ephemeral",
         "keylog",
+        "psk_identities",
         "psks",
         "rsa_keys",
         "sessions12",
@@ -43,6 +44,9 @@ class KeyMaterial(Slotted):
         self.keylog = KeyLog()
         self.rsa_keys: list[Any] = []
         self.psks: list[bytes] = []
+        #: PSKs by identity, each with its kind ("external" or "resumption"): what
+        #: tlsviz's own peer records (tlsviz.keys.peer_secrets)
+        self.psk_identities: dict[bytes, tuple[str, bytes]] = {}
         self.ephemeral: list[EphemeralKey] = []
         self.tickets13: dict[bytes, Ticket13] = {}
         self.sessions12: dict[bytes, tuple[bytes, int]] = {}
@@ -52,4 +56,6 @@ class KeyMaterial(Slotted):
     @property
     def given(self) -> bool:
         """Was any key material given at all (a key log, a key, a PSK)?"""
-        return bool(len(self.keylog) or self.rsa_keys or self.psks or self.ephemeral)
+        return bool(
+            len(self.keylog) or self.rsa_keys or self.psks or self.ephemeral or self.psk_identities
+        )

@@ -80,6 +80,18 @@ class EphemeralKey:
         """The NamedGroup code point (RFC 8446 §4.2.7)."""
         return ECDHE_GROUPS[self.group]
 
+    def private_bytes_raw(self) -> bytes:
+        """The raw private key (X25519/X448, RFC 7748) or big-endian scalar (NIST curves)."""
+        key = self.private
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            size = (key.curve.key_size + 7) // 8
+            return key.private_numbers().private_value.to_bytes(size, "big")
+        return key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
@@ -324,6 +336,16 @@ def load_ephemeral_keys(path: str | os.PathLike[str]) -> list[EphemeralKey]:
         raise MaterialError(
             f"{_cap(name)} holds no X25519, X448 or P-256/384/521 private key (only {kinds})."
         )
+    from .peer_secrets import looks_like_peer_secrets, parse_peer_secrets
+
+    if looks_like_peer_secrets(data.decode("utf-8", "replace")):
+        # what `tlsviz record --secrets-out` writes (tlsviz.keys.peer_secrets)
+        peer = parse_peer_secrets(data.decode("utf-8", "replace"), name)
+        if peer.problems:
+            raise MaterialError(f"{_cap(name)}: {peer.problems[0]}.")
+        if not peer.ephemeral:
+            raise MaterialError(f"{_cap(name)} holds no EPHEMERAL_KEY line.")
+        return peer.ephemeral
     _not_a_key(data, name)
     if b"-----BEGIN" in data:
         raise MaterialError(f"{_cap(name)} holds no private key that can be read.")

@@ -36,6 +36,13 @@ def render_connection(
     c: Connection, *, explain: bool = False, fields: bool = True
 ) -> Iterator[str]:
     yield connection_header(c)
+    experiment = c.extra.get("experiment")
+    if isinstance(experiment, dict):
+        yield from _wrap(
+            f"Experiment {experiment['name']}: {experiment['what']} {experiment['expect']} "
+            f"({experiment['rfc']}) {experiment['verdict']}",
+            "  ",
+        )
     for m in c.messages:
         protection = protection_fields(c, m) if explain and fields else ("", ())
         yield from render_message(m, explain=explain, fields=fields, protection=protection)

@@ -1,0 +1,73 @@
+"""Two RSA-2048 private keys published with tlsviz, for reproducible runs.
+
+``cryptography`` cannot make an RSA key from a seed, so ``tlsviz record --seed N
+--rsa`` uses these fixed keys for the server and the client certificates
+instead of fresh ones (EC and Ed25519 keys are derived from the seed).  They
+protect nothing: anyone can read them here.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FIXED_RSA_KEYS"]
+
+#: PKCS#8 PEM: the server's key, then the client's.
+FIXED_RSA_KEYS: tuple[bytes, bytes] = (
+    b"""-----BEGIN PRIVATE KEY-----
+MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCVGaTzxEEve5Yo
+nn1Gs9snxLxXd52F1ZtIQ6so7sM4V5W0f91MejBZFvnN6tcoXkGImcoZKMSbP+9q
+obv2dtLrGtYt8ux2bN88ALYtkTsSof80fL1mOUCNO6mIzH5xnlbSFxSslmN/+MUM
+LKGd+hDgRBuq4vkFZPcC2qmnvgGVHFWqRwdsmXDkF9Hc45zL2jkySaeXBBaI5i/g
+qgSXQMy6w5oZkteJcCiVvsA++33A1orUSJsazuH++AYNX8boc9Ru7KepJbyuOvOs
+xyE50nbLRovX4O+cqbMmTDwV4fCu/9CYLcGmQBcHoVjU8DisYe8GZnq9P6PaPgz6
+ZTL1yvw9AgMBAAECggEACSGEag9LRKqnY/5swp8yHSndtOeU5ITT2SWXvk588x7e
+AqtP9KaI/nO7QaKPoZ/AGKr+ZvMJs05Djb6w4aOeQBqpIjA9zfTV6PlMLtc1jGsS
+U3cOLEv2SY/tTnzjg3bEb2JNeFJPbp9gBeJX1XJihTF2lk0HHg70V57ng+fNdgGp
+yUriafb5t383gY9b5sHT23UWsULSrwUAOLJOjS7gt31bYog4jeKcFGG5mSUxP8Pq
+8bEXd5d4V/PhAhc8Adw6jr7qoK242XOgm9Vln9TE6ApXlq3nhVD1EieDSPVzj9RL
+qo/eCx13MXNYMdMB8BxDuyOpW82VeUKRCvN7Tj90IQKBgQDEuESnPhBRSy8+40Pn
+FZM9axl/MbW6EO7gqSxDLAXc1lakC8TRQKn0pcr5BInQz1LS7VSK2bSVdGZ0DfDn
+PpLdPBRbPKNFDQ5mbvUbpcNwvz3dGPoGedpA1KTfLAfaxbkhUQlvjU+kzeaGPMlL
+mK3Xi9xn4ycMAmRRxyZr7NOA7QKBgQDCB9AReyXtNYk/ZkIDM/t8qzjSrbuQbmsg
+i69tkxF7v65RDMcI3FyT3r4rH5qh0NBwIynzkkXWEOq+bP/yH4vp9wQ47nsI2zg4
+cTLZhTxLriB/etgZkP/2SE3QJHR5pxOgEwcRlI2wEfUk/lKBl5jt9gBk+h6ikach
+cirUEHoOkQKBgDkvQ63GKeIn0+0ZDYUgTXP+LSQ/ZA9ZmscuBlLkejPPDtKTJTya
+6ozWoSEwQ4uyqOXt3bSbQpZrhtjXsJ7YHsM3EsfO4btR50y5loDZ9+1PeoFKIGw/
+gcV0yxSg7QuYjI91yiNmVa+Xtxpwkydpk6dj3cdJTfF8xILNPIsFBhqlAoGAfbSI
+Fbs+EBdeKuf6Ho8gAF4Bu2R5HxKabwRwjEH60ryVl8b6cAAsLlThyZh5Gxro3624
+cSgz/IMLQoHltBzCDbtOTgAbT9qO6upTsl9CeBmAznZs6OtrGUkwuIfVujcHXO7W
+5oni3c5UjzoBhBoOJyT4jnMJQ/OvXtjTbH6cRTECgYBvlmp7IuHL3T1LxmgDwkqa
+o0HmxNbAHkwLnr6I0AxWQ45NfTtukQheezJxhhkUVURLlc+xyswMwfq/SIHUwt5V
+OOxxn3pltLpUiEjct7lu08kMsTJju/wudYg1vbgXQKPOROe1qvkgKz1vKZCVPS2U
+bePxxWPZQOgxvElfD4W21w==
+-----END PRIVATE KEY-----
+""",
+    b"""-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDpCtqlr9u+0rgE
+w8mTLDvFhUrb38E9vDN5TRGpcbCB0pjKGLgQSrWpPEdICa9RnKkpPqjkkT8psGSj
+Q2jIMyb6kCcjWohHkX+pAtdAC827xZ5PEpHrjeTdrQTnb2JUM1YGy1GYhLUHe8rh
+vL/ABWd7jR7ez7wZ+z7UCh0r7GcbzhYiJ6RKKmDgU9B2ESGm9My4VCSa+6cJNbCK
+lYxm4s0w0joua3+j4sJ70JMSlgF5BfhR/XCHeVQ4PptVw0fwnTHIN5kf0tBXnX8s
+Boo0ifOCz6IFc0mJLQH17twP2XIn8ozZYU9zj0hV7xOtnyBM6jJfMl7oGY7P+rqP
+1ST9+sy9AgMBAAECgf8smuc+z2pAHBUc1FzAzraiF+E8NJfIOT2g+h9nT1t5fdXA
+2PpiI+qheegq4a+s709xlYy+Mw7j699XYI+twhyz2OOk4K81A6RrtR9+IsQ+LJUg
+jW1gqMglpfhKVAd+FlVg94mmp7/+rrMmgfoxxtcHzvsZqqlWT8C21TjAL3+M0ofp
+VCxydqX9vz6UPBl7oZMg/+5zAnR+tIfvMFVcwiVpam6WYp32/bl3Rl+fHxIY+rTW
+dc03Mm6hzYJLp1RLD6nE24CV//EbDPylSrUR1umzqCqCDNXVoIgLqJc/Y8Hju2OY
+qhaCuGCgzzimsU+2FelCxCUg342bIXHeFrC3bEECgYEA9I8gIS5mdc6PiWW115nO
+sTOL4Yu0Y+OY/2rvnEVvl6ijUifHAxr83dBGkCn5M1QZWTa8OoXYV8FC1tNwvcq6
+fErbWNHkVPU2cw4V/mRMQRkScS6Bcpl/YUYN7q45/o3d+iUAd3EkHLk/1ho/RfO1
+4EkD1OEVs5tfX0YaLPNxJ7ECgYEA8/HNmS1VtHL3SpWwj3HSNuUL3XLaDEQfKyuP
+pBu+64AF7TvXqbn3MKZRYX2Jg9uFJ+Yjv4l5B86Sioayimz9DzF/Z8iyQV03ixdC
+SzsZN2v8kz5OFjuhRFtLUSMH6k5hfBddRM8tD6thqOIxB0I7hIWU6J5uAn9m2K9u
+6WLDRM0CgYEAupDlZerL51tpTNv22T9Q2wYD1FCLkRh0A4ZEvOaLtxrDXU1TGR9h
+gKX+7sPWhD3ICLMk7VBmNqwMnW44N9GMan2A0EVu9xEKNMOuK5/APHkwBIAB6LcI
+4eBbiJYJUBRSHx5TOMtrTS5VcLQdSPQe77dD4QbFU3tYSopkNZ6R2EECgYEAsFKU
+syULj7SRff2YcvZoZXlFDDmZ1cffZ4rC9nF/nCUbI5Bfn7RlMWrl47ujjAU9x8sX
+B7jMHJJ5ZVta7ac9ep/iYRe1kH1aSlTzfAEpht+s3pjoRDWxqQD7/Zd+fyNMXy9c
+IQJGpc7QdguYOJDtCCqtqT3qci+4HOMhHdxfG/kCgYEA4i4Axe84iRDQfgUhJUg3
+35YxtEm53OnLH3SAAYKSxftaYmn8wlSQ2hW0VdC/ITneATFuc3xR6gLBY9MjPdOG
+oiZleIDS2h/SHwUeOh4Si5XEYl8jfvEjq6Xl8HZyZd0ZvWO0nC5hQ9R1yFMNg7Hl
+x8iWJIOhgFO2LzkYfOdLEa4=
+-----END PRIVATE KEY-----
+""",
+)
