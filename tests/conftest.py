@@ -45,3 +45,14 @@ def corpus() -> Path:
     if not CORPUS.exists():
         pytest.skip("../shared/corpus is not available")
     return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def _private_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests never write into the user's state folder (recent files, lesson progress)."""
+    if "XDG_STATE_HOME" not in os.environ or not os.environ["XDG_STATE_HOME"].startswith(
+        str(tmp_path_factory.getbasetemp())
+    ):
+        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

@@ -261,6 +261,10 @@ async def test_live_form_runs_a_handshake_and_opens_it(tmp_path: Path, monkeypat
 
         assert resumption_of(second) is not None
         assert list((tmp_path / "tlsviz" / "recordings").iterdir())
+        # tlsviz's own client was one side: the key schedule starts at the shared secret
+        first = app.connections[min(app.connections)]
+        ops = {r.step.operation for r in first.keys.step_reports()} if first.keys else set()
+        assert "ECDHE" in ops
 
 
 async def test_big_capture_fills_rows_then_opens_one(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -52,9 +52,19 @@ class Tmux:
         while time.monotonic() < deadline:
             text = self.screen()
             if rx.search(text):
-                return text
+                return self._settled(text)
             time.sleep(0.2)
         raise AssertionError(f"{pattern!r} never appeared; the screen was:\n{text}")
+
+    def _settled(self, text: str) -> str:
+        """The screen once it stops changing (a frame is drawn in pieces)."""
+        for _ in range(20):
+            time.sleep(0.3)
+            again = self.screen()
+            if again == text:
+                break
+            text = again
+        return text
 
     def resize(self, cols: int, rows: int) -> None:
         self.run("resize-window", "-t", "t", "-x", str(cols), "-y", str(rows))

@@ -171,9 +171,12 @@ class TlsvizApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="live", name="handshake")
     def run_live_handshake(self, options: dict[str, Any]) -> None:
-        from .sources import run_demo, run_remote_handshake
+        from .sources import run_demo, run_glassbox, run_remote_handshake
 
-        if options.get("target"):
+        ours = "tlsviz" in (options.get("client"), options.get("server"))
+        if ours or options.get("experiment") or options.get("seed") is not None:
+            path, lines = run_glassbox(options)
+        elif options.get("target"):
             path, lines = run_remote_handshake(options)
         else:
             path, lines = run_demo(options)

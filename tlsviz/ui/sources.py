@@ -157,6 +157,46 @@ def run_demo(options: dict[str, Any]) -> tuple[str, list[str]]:
     return str(path), [h.line(i) for i, h in enumerate(run.handshakes, 1)]
 
 
+def run_glassbox(options: dict[str, Any]) -> tuple[str, list[str]]:
+    """A handshake with tlsviz's own peer on one side or both (every secret recorded)."""
+    from ..capture.glassbox import GlassboxOptions, record_to_file
+    from ..capture.remote import parse_target
+    from ..capture.tlsopts import alpn_list
+
+    group = options.get("group")
+    groups: tuple[str, ...] = ()
+    server_groups: tuple[str, ...] = ()
+    if group == "hrr":  # the client's only key share is refused: a HelloRetryRequest
+        groups, server_groups = ("secp256r1", "x25519"), ("x25519",)
+    elif group:
+        groups = (group,)
+    target = parse_target(options["target"], 443) if options.get("target") else None
+    opts = GlassboxOptions(
+        client=options.get("client") or "tlsviz",
+        server=options.get("server") or "openssl",
+        target=target,
+        version=options.get("version"),
+        cipher=options.get("cipher") or None,
+        groups=groups,
+        server_groups=server_groups,
+        key_type="rsa" if options.get("rsa") else "ec",
+        mtls=bool(options.get("mtls")),
+        resume=bool(options.get("resume")),
+        tickets=not options.get("no_ticket"),
+        alpn=tuple(alpn_list(options.get("alpn") or [])),
+        sni=options.get("sni") or None,
+        app="mqtt" if options.get("mqtt") else "http",
+        ipv6=bool(options.get("ipv6")),
+        seed=options.get("seed"),
+        experiment=options.get("experiment"),
+    )
+    path, run = record_to_file(opts, options.get("output"))
+    lines = [h.line(i) for i, h in enumerate(run.handshakes, 1)] + list(run.findings)
+    if run.failed:
+        lines.append(f"The handshake failed: {run.failed}")
+    return str(path), lines
+
+
 def run_remote_handshake(options: dict[str, Any]) -> tuple[str, list[str]]:
     """A real client against HOST:PORT, recorded (``tlsviz record HOST``)."""
     from ..capture.record import RecordError, save_recording

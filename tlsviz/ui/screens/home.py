@@ -61,16 +61,18 @@ class HomeScreen(Screen[None]):
         for b in bundled_captures():
             label = Text(f"  {b.name:<28}", style="bold")
             label.append(b.description, style="dim")
+            label.no_wrap = True
+            label.overflow = "ellipsis"
             item(label, ("bundled", b.name))
         heading("Make one")
         item(
-            Text("  ⚡ New live handshake…  ", style="bold").append(
+            Text("  ▸ New live handshake…  ", style="bold").append(
                 "perform a real TLS handshake now and explore it", style="dim"
             ),
             ("live", None),
         )
         item(
-            Text("  📂 Open a file…  ", style="bold").append(
+            Text("  ▸ Open a file…  ", style="bold").append(
                 "a pcap or pcapng capture, with its key log", style="dim"
             ),
             ("file", None),

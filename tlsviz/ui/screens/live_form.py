@@ -7,9 +7,25 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+SIDES = [("Python's ssl (OpenSSL)", "openssl"), ("tlsviz glass-box peer", "tlsviz")]
+GROUPS = [
+    ("default", ""),
+    ("x25519", "x25519"),
+    ("secp256r1", "secp256r1"),
+    ("secp384r1", "secp384r1"),
+    ("HelloRetryRequest: offer P-256, server x25519", "hrr"),
+]
+
+
+def _experiments() -> list[tuple[str, str]]:
+    from ...peer.experiments import EXPERIMENTS
+
+    return [("none", "")] + [(f"{e.name}: {e.title}", e.name) for e in EXPERIMENTS.values()]
+
 
 VERSIONS = [("TLS 1.3", "1.3"), ("TLS 1.2", "1.2"), ("either (1.3 wins)", "")]
 SUITES = [
@@ -33,30 +49,49 @@ class LiveForm(ModalScreen[dict[str, Any] | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog live-dialog"):
             yield Static(
-                "[b]New live handshake[/b] — a real TLS handshake performed now "
-                "(Python's ssl, OpenSSL on both sides, in this process: no network), "
-                "recorded with its keys and opened.",
+                "[b]New live handshake[/b] — a real TLS handshake performed now, in this "
+                "process over loopback, recorded with its keys and opened. With tlsviz's "
+                "glass-box peer on one side, every secret is on the record: the key schedule "
+                "starts at the ephemeral keys and the shared secret.",
                 classes="dialog-text",
             )
-            yield Label("Server: leave empty for the in-process server, or HOST:PORT")
-            yield Input(placeholder="e.g. 127.0.0.1:8443", id="target")
+            with Grid(classes="form-grid"):
+                yield Label("client")
+                yield Select(SIDES, value="tlsviz", allow_blank=False, id="client", compact=True)
+                yield Label("server")
+                yield Select(SIDES, value="openssl", allow_blank=False, id="server", compact=True)
+                yield Label("or a server")
+                yield Input(
+                    placeholder="HOST:PORT (empty: in this process)", id="target", compact=True
+                )
+                yield Label("version")
+                yield Select(VERSIONS, value="1.3", allow_blank=False, id="version", compact=True)
+                yield Label("cipher suite")
+                yield Select(SUITES, value="", allow_blank=False, id="cipher", compact=True)
+                yield Label("groups")
+                yield Select(GROUPS, value="", allow_blank=False, id="group", compact=True)
+                yield Label("experiment")
+                yield Select(
+                    _experiments(), value="", allow_blank=False, id="experiment", compact=True
+                )
+                yield Label("ALPN")
+                yield Input(placeholder="e.g. h2,http/1.1", id="alpn", compact=True)
+                yield Label("SNI")
+                yield Input(placeholder="localhost", id="sni", compact=True)
+                yield Label("seed")
+                yield Input(
+                    placeholder="a number: the same bytes every run", id="seed", compact=True
+                )
+            with Horizontal(classes="form-checks"):
+                yield Checkbox("mutual TLS", id="mtls", compact=True)
+                yield Checkbox("resume", id="resume", compact=True)
+                yield Checkbox("no tickets", id="no_ticket", compact=True)
+                yield Checkbox("RSA certs", id="rsa", compact=True)
+                yield Checkbox("MQTT", id="mqtt", compact=True)
+                yield Checkbox("IPv6", id="ipv6", compact=True)
             with Horizontal(classes="form-row"):
-                yield Select(VERSIONS, value="1.3", allow_blank=False, id="version")
-                yield Select(SUITES, value="", allow_blank=False, id="cipher")
-            with Horizontal(classes="form-row"):
-                yield Input(placeholder="ALPN, e.g. h2,http/1.1", id="alpn")
-                yield Input(placeholder="SNI (default localhost)", id="sni")
-            with Horizontal(classes="form-row"):
-                yield Checkbox("mutual TLS", id="mtls")
-                yield Checkbox("resume a second time", id="resume")
-                yield Checkbox("no tickets (1.2 resumes by session ID)", id="no_ticket")
-            with Horizontal(classes="form-row"):
-                yield Checkbox("RSA certificates", id="rsa")
-                yield Checkbox("MQTT instead of HTTP", id="mqtt")
-                yield Checkbox("IPv6 (::1)", id="ipv6")
-            with Horizontal(classes="form-row"):
-                yield Button("Run it", variant="primary", id="run")
-                yield Button("Cancel", id="cancel")
+                yield Button("Run it", variant="primary", id="run", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#run", Button).focus()
@@ -79,7 +114,13 @@ class LiveForm(ModalScreen[dict[str, Any] | None]):
         version = self.query_one("#version", Select).value
         cipher = self.query_one("#cipher", Select).value
         alpn = [a for a in text("alpn").split(",") if a.strip()]
+        seed = text("seed")
         return {
+            "client": self.query_one("#client", Select).value,
+            "server": self.query_one("#server", Select).value,
+            "group": self.query_one("#group", Select).value or None,
+            "experiment": self.query_one("#experiment", Select).value or None,
+            "seed": int(seed) if seed.isdigit() else None,
             "target": text("target") or None,
             "version": version or None,
             "cipher": cipher or None,
