@@ -183,6 +183,13 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     from .source import open_capture
 
     path = _resolve_capture(args.capture)
+    if args.capture is None and not (args.keylog or args.key or args.psk or args.ephemeral_key):
+        # the bundled capture comes with its key log: shown decrypted and verified
+        from .bundled import bundled_captures
+
+        for b in bundled_captures():
+            if str(b.path) == path and b.keylog is not None:
+                args.keylog = [str(b.keylog)]
     material = load_material(args)
     if getattr(args, "summary", False):
         return cmd_summary(args, path, material, out)

@@ -25,7 +25,9 @@ def add_parsers(sub: Any) -> None:
         description="Open the explorer on a pcap/pcapng capture (or follow a live capture): "
         "step through each handshake message by message.",
     )
-    o.add_argument("capture", nargs="?", help="pcap or pcapng file")
+    o.add_argument(
+        "capture", nargs="?", help="pcap or pcapng file (default: the bundled TLS 1.3 handshake)"
+    )
     add_key_options(o)
     live = o.add_argument_group("live capture (root or CAP_NET_RAW)")
     live.add_argument("--live", action="store_true", help="follow a live capture instead")
@@ -73,7 +75,15 @@ def cmd_open(args: argparse.Namespace, out: TextIO) -> int:
         _check_live(source)
         return _run(source, args)
     if not args.capture:
-        raise UserError("give a capture file to open (or --live), e.g. tlsviz open capture.pcap.")
+        from .bundled import DEFAULT_CAPTURE, bundled_captures
+
+        for b in bundled_captures():
+            if b.path.name == DEFAULT_CAPTURE:
+                args.capture = str(b.path)
+                if not (args.keylog or args.key or args.psk or args.ephemeral_key):
+                    args.keylog = [str(b.keylog)] if b.keylog else []
+        if not args.capture:
+            raise UserError("give a capture file to open, e.g. tlsviz open capture.pcap.")
     from .capture import CaptureError, CaptureReader
 
     try:
@@ -81,6 +91,15 @@ def cmd_open(args: argparse.Namespace, out: TextIO) -> int:
     except CaptureError as err:
         raise UserError(str(err)) from err
     material = load_material(args)
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        # no terminal to draw on: the same connections as text
+        from .cli import cmd_decode
+
+        print("tlsviz: not a terminal, so the capture is printed (tlsviz decode).",
+              file=sys.stderr)  # fmt: skip
+        decode = argparse.Namespace(**{**vars(args), "json": False, "explain": False,
+                                       "brief": True, "summary": False, "buffers": False})  # fmt: skip
+        return cmd_decode(decode, out)
     from .ui.sources import Source
 
     keylog = args.keylog[0] if args.keylog else None
