@@ -31,6 +31,7 @@ from captures.peers import (
     Pki,
     Psk,
     Scenario,
+    make_leaf,
     make_pki,
     missing_tools,
     record_handshake,
@@ -60,6 +61,19 @@ class Expect:
     alpn: str | None = None
     etm: bool = False  # encrypt_then_mac accepted in the ServerHello
     handshake_types: frozenset[int] = field(default_factory=frozenset)
+    version: str | None = None  # negotiated version of every ServerHello ("TLS 1.0"), if checked
+    client_says: tuple[str, ...] = ()  # lines the client must have printed (e.g. a verify error)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A server certificate made besides the PKI's own (``pki/<kind>/<name>.crt``)."""
+
+    name: str
+    cn: str
+    san: str
+    start: str  # YYYYMMDDHHMMSSZ
+    end: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,8 @@ class Capture:
     scenario: Scenario
     expect: Expect
     key_file: str | None = None  # "rsa": keep the server key; "psk": keep the PSK
+    leaf: Leaf | None = None  # the certificate the server presents, if not pki's server.crt
+    problem: str | None = None  # what is wrong on purpose (the "spot the problem" captures)
 
 
 TLS13_FULL = frozenset({1, 2, 8, 11, 15, 20})  # CH SH EE Certificate CertificateVerify Finished
@@ -165,6 +181,76 @@ CAPTURES: list[Capture] = [
 ]  # fmt: skip
 
 
+# --------------------------------------------------------------------------------------------
+# "Spot the problem": captures of deliberately bad configurations, for the lessons.  Each is a
+# real handshake between real peers that should not have happened: the peers were told to
+# lower their guard (OpenSSL's @SECLEVEL=0, a client that does not verify).
+# --------------------------------------------------------------------------------------------
+
+EXPIRED = Leaf(
+    "expired", cn="old.tlsviz.example", san="DNS:old.tlsviz.example",
+    start="20190101000000Z", end="20200101000000Z",
+)  # fmt: skip
+
+PITFALL_CAPTURES: list[Capture] = [
+    Capture(
+        Scenario(
+            "pitfall-tls10", version="1.0", cipher="TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            pki="rsa", seclevel=0, client_min_version="1.0",
+            description="TLS 1.0 negotiated: the client offers up to TLS 1.3 but accepts 1.0",
+        ),
+        Expect("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", None, version="TLS 1.0", etm=True,
+               handshake_types=frozenset({1, 2, 11, 12, 14, 16, 20})),
+        problem="old version: a server that speaks only TLS 1.0 and a client whose minimum is "
+        "TLS 1.0 (both at OpenSSL @SECLEVEL=0, which TLS 1.0 needs in OpenSSL 3)",
+    ),
+    Capture(
+        Scenario(
+            "pitfall-bad-cert", version="1.2", cipher="TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            groups=("x25519", "secp256r1"), server_leaf="expired", verify=False,
+            description="A certificate that expired in 2020, for another name, accepted anyway",
+        ),
+        Expect("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "x25519", version="TLS 1.2",
+               handshake_types=frozenset({1, 2, 11, 12, 14, 16, 20}),
+               client_says=("certificate has expired",)),
+        leaf=EXPIRED,
+        problem="certificate not checked: the server presents a certificate for "
+        "old.tlsviz.example that expired on 2020-01-01; the client asked for localhost and "
+        "runs without -verify_return_error/-verify_hostname, so it prints the verify error "
+        "and carries on",
+    ),
+    Capture(
+        Scenario(
+            "pitfall-null-cipher", version="1.2", cipher="TLS_RSA_WITH_NULL_SHA256", pki="rsa",
+            seclevel=0, client_ciphers="ALL:eNULL",
+            description="NULL cipher chosen: records authenticated but not encrypted",
+        ),
+        Expect("TLS_RSA_WITH_NULL_SHA256", None, version="TLS 1.2", etm=True,
+               handshake_types=frozenset({1, 2, 11, 14, 16, 20})),
+        key_file="rsa",
+        problem="weak suites: the client offers everything OpenSSL has, NULL and anonymous "
+        "suites included (ALL:eNULL at @SECLEVEL=0); the server picks NULL-SHA256, so the "
+        "application data crosses the wire in clear text",
+    ),
+]  # fmt: skip
+CAPTURES += PITFALL_CAPTURES
+
+
+def _pitfall_entry(cap: Capture) -> dict[str, object]:
+    """Manifest keys only the "spot the problem" captures have."""
+    sc = cap.scenario
+    return {
+        "problem": cap.problem,
+        "openssl": tool_version("openssl"),
+        "client_verifies": sc.verify,
+        "seclevel": sc.seclevel,
+        "client_min_version": sc.client_min_version,
+        "client_ciphers": sc.client_ciphers,
+        **({"certificate": {"cn": cap.leaf.cn, "san": cap.leaf.san, "not_before": cap.leaf.start,
+                            "not_after": cap.leaf.end}} if cap.leaf else {}),
+    }  # fmt: skip
+
+
 def check(cap: Capture, result: CaptureCheck, how: str) -> None:
     """Raise SystemExit with a readable message unless ``result`` matches ``cap.expect``."""
     exp, sc = cap.expect, cap.scenario
@@ -184,6 +270,8 @@ def check(cap: Capture, result: CaptureCheck, how: str) -> None:
         problems.append(f"encrypt_then_mac in {result.etm} ServerHello(s), expected {exp.etm}")
     if exp.alpn is not None and exp.alpn not in result.alpn:
         problems.append(f"ALPN {result.alpn}, expected {exp.alpn}")
+    if exp.version is not None and result.versions != [exp.version] * full:
+        problems.append(f"versions {result.versions}, expected {exp.version} x{full}")
     missing_types = exp.handshake_types - set(result.handshake_types)
     if missing_types:
         problems.append(f"handshake messages {sorted(missing_types)} not seen (not decrypted?)")
@@ -203,6 +291,10 @@ def make_one(cap: Capture, out: Path, pkis: dict[KeyKind, Pki], pcapng: bool) ->
     sc = cap.scenario
     print(f"{sc.name}: {sc.description}")
     rec = record_handshake(sc, out, pki=pkis[sc.pki], pcapng=pcapng)
+    said = "\n".join(rec.extra["client_outputs"])
+    for line in cap.expect.client_says:
+        if line not in said:
+            raise SystemExit(f"{sc.name}: the client did not print {line!r}:\n{said[-2000:]}")
     files = {"capture": rec.pcap.name, "keylog": rec.keylog.name}
     port = int(rec.extra["port"])
     check(cap, verify_capture(rec.pcap, keylog=rec.keylog, port=port), "the key log")
@@ -243,6 +335,7 @@ def make_one(cap: Capture, out: Path, pkis: dict[KeyKind, Pki], pcapng: bool) ->
             if rec.extra["server_config"]
             else {}
         ),
+        **(_pitfall_entry(cap) if cap.problem else {}),
     }
 
 
@@ -271,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
         kind: make_pki(out / "pki" / kind, kind, overwrite=args.new_pki)
         for kind in sorted({c.scenario.pki for c in chosen})
     }
+    for cap in chosen:
+        if cap.leaf is not None:
+            lf = cap.leaf
+            make_leaf(pkis[cap.scenario.pki], lf.name, cn=lf.cn, san=lf.san, start=lf.start,
+                      end=lf.end, overwrite=args.new_pki)  # fmt: skip
     manifest_path = out / "manifest.json"
     entries: dict[str, dict[str, object]] = {}
     old: dict[str, object] = {}
@@ -281,13 +379,20 @@ def main(argv: list[str] | None = None) -> int:
         entries[cap.scenario.name] = make_one(cap, out, pkis, args.pcapng)
     order = [c.scenario.name for c in CAPTURES]
     made = [entries[n] for n in order if n in entries]
+    tools = (
+        old.get("tools")
+        if not chosen
+        else {t: tool_version(t) for t in ("openssl", "gnutls-cli", "mosquitto", "tshark")}
+    )
+    if args.only and old.get("tools"):
+        # the captures not re-made were made with the tools listed before: keep that list
+        tools = old["tools"]
     manifest = {
-        "tools": old.get("tools") if not chosen else
-        {t: tool_version(t) for t in ("openssl", "gnutls-cli", "mosquitto", "tshark")},
+        "tools": tools,
         # before "captures": new real-peer captures are appended at the very end
         "seeded": _seeded_entries(out, set(seeded), old),
         "captures": made,
-    }  # fmt: skip
+    }
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     total = sum(int(str(e["bytes"])) for e in made)
     print(f"done: {len(chosen)} capture(s) checked; all captures {total} bytes; {manifest_path}")

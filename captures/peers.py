@@ -57,6 +57,7 @@ __all__ = [
     "free_port",
     "gnutls_priority",
     "http_exchange",
+    "make_leaf",
     "make_pki",
     "missing_tools",
     "mqtt_exchange",
@@ -74,7 +75,11 @@ DEFAULT_TIMEOUT = 15.0
 """Seconds allowed for any single wait (server start-up, one reply, process exit)."""
 
 KeyKind = Literal["ec", "rsa", "ed25519"]
-Version = Literal["1.2", "1.3"]
+Version = Literal["1.0", "1.1", "1.2", "1.3"]
+
+#: OpenSSL's command-line switch and protocol name for each version.
+OPENSSL_VERSION_FLAG = {"1.0": "-tls1", "1.1": "-tls1_1", "1.2": "-tls1_2", "1.3": "-tls1_3"}
+OPENSSL_PROTOCOL = {"1.0": "TLSv1", "1.1": "TLSv1.1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}
 ServerImpl = Literal["openssl", "gnutls", "mosquitto"]
 ClientImpl = Literal["openssl", "gnutls"]
 
@@ -344,6 +349,11 @@ class Pki:
     def client_key(self) -> Path:
         return self.dir / "client.key"
 
+    def leaf(self, name: str) -> tuple[Path, Path]:
+        """Certificate and key of a leaf by name (``server``, ``client`` or one made by
+        :func:`make_leaf`)."""
+        return self.dir / f"{name}.crt", self.dir / f"{name}.key"
+
     def files(self) -> list[Path]:
         return [
             self.ca_crt,
@@ -411,6 +421,52 @@ def make_pki(
     return pki
 
 
+_CA_CONFIG = """\
+[ca]
+default_ca = tlsviz
+[tlsviz]
+database = {work}/index.txt
+new_certs_dir = {work}
+serial = {work}/serial
+default_md = sha256
+policy = anything
+unique_subject = no
+x509_extensions = leaf
+[anything]
+commonName = supplied
+[leaf]
+basicConstraints = critical,CA:FALSE
+extendedKeyUsage = serverAuth
+subjectAltName = {san}
+"""
+
+
+def make_leaf(
+    pki: Pki, name: str, *, cn: str, san: str, start: str, end: str, overwrite: bool = False
+) -> tuple[Path, Path]:
+    """A server certificate ``<name>.crt``/``.key`` signed by the PKI's CA with fixed validity
+    dates (``YYYYMMDDHHMMSSZ``), e.g. one that expired long ago.  ``openssl ca`` is used
+    because OpenSSL 3.0's ``req``/``x509`` cannot set a start date.  Kept if it exists."""
+    crt, key = pki.leaf(name)
+    if not overwrite and crt.exists() and key.exists():
+        return crt, key
+    _openssl("genpkey", *_KEYGEN[pki.kind], "-out", key)
+    key.chmod(0o600)
+    with tempfile.TemporaryDirectory(prefix="tlsviz-ca-") as tmp:
+        work = Path(tmp)
+        (work / "index.txt").write_text("")
+        (work / "serial").write_text("1000\n")
+        config = work / "ca.cnf"
+        config.write_text(_CA_CONFIG.format(work=work, san=san))
+        csr = work / "leaf.csr"
+        _openssl("req", "-new", "-key", key, "-subj", f"/CN={cn}", "-out", csr)
+        _openssl(
+            "ca", "-batch", "-config", config, "-cert", pki.ca_crt, "-keyfile", pki.ca_key,
+            "-in", csr, "-out", crt, "-startdate", start, "-enddate", end, "-notext",
+        )  # fmt: skip
+    return crt, key
+
+
 # --------------------------------------------------------------------------------------------
 # Names: cipher suites and groups in the three vocabularies (IANA, OpenSSL, GnuTLS)
 # --------------------------------------------------------------------------------------------
@@ -469,6 +525,9 @@ SUITES: dict[str, Suite] = {
               "NULL", "SHA1", "ECDHE-RSA"),
         Suite("TLS_RSA_WITH_NULL_SHA256", 0x003B, "NULL-SHA256@SECLEVEL=0", "1.2",
               "NULL", "SHA256", "RSA"),
+        # old and weak: only for the "spot the problem" captures (OpenSSL needs @SECLEVEL=0)
+        Suite("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 0xC013, "ECDHE-RSA-AES128-SHA", "1.0",
+              "AES-128-CBC", "SHA1", "ECDHE-RSA"),
     )
 }  # fmt: skip
 SUITE_BY_CODE: dict[int, Suite] = {s.code: s for s in SUITES.values()}
@@ -602,6 +661,12 @@ class Scenario:
     restrict_client: bool = False
     description: str = ""
     server_extra: tuple[str, ...] = ()  # more s_server options, e.g. ("-max_send_frag", "512")
+    # Knobs for deliberately bad configurations (the "spot the problem" captures, openssl only):
+    seclevel: int | None = None  # OpenSSL @SECLEVEL on both sides (0 allows TLS 1.0, NULL...)
+    client_ciphers: str | None = None  # OpenSSL cipher list the client offers instead of its own
+    client_min_version: Version | None = None  # client offers every version from this one up
+    verify: bool = True  # False: the client goes on whatever is wrong with the certificate
+    server_leaf: str = "server"  # which certificate of the PKI the server presents
 
     @property
     def suite(self) -> Suite | None:
@@ -672,11 +737,16 @@ def _start_openssl_server(sc: Scenario, pki: Pki, work: Path, port: int, timeout
     keylog = work / "server.keys"
     argv = [
         "openssl", "s_server", "-accept", f"{LOOPBACK}:{port}", "-naccept", str(sc.connections),
-        "-keylogfile", str(keylog), "-WWW", f"-tls1_{sc.version[-1]}",
+        "-keylogfile", str(keylog), "-WWW", OPENSSL_VERSION_FLAG[sc.version],
     ]  # fmt: skip
     suite = sc.suite
+    level = f":@SECLEVEL={sc.seclevel}" if sc.seclevel is not None else ""
     if suite is not None:
-        argv += ["-ciphersuites" if sc.version == "1.3" else "-cipher", suite.openssl]
+        tls13 = sc.version == "1.3"
+        own = tls13 or "@SECLEVEL" in suite.openssl  # the suite's name may carry its own
+        argv += ["-ciphersuites" if tls13 else "-cipher", suite.openssl + ("" if own else level)]
+    if level and (suite is None or sc.version == "1.3"):
+        argv += ["-cipher", "DEFAULT" + level]
     if sc.server_groups:
         argv += ["-groups", ":".join(g.openssl for g in _groups(sc.server_groups))]
     if sc.psk is not None:
@@ -684,7 +754,8 @@ def _start_openssl_server(sc: Scenario, pki: Pki, work: Path, port: int, timeout
         if sc.psk.hint:
             argv += ["-psk_hint", sc.psk.hint]
     else:
-        argv += ["-cert", str(pki.server_crt), "-key", str(pki.server_key)]
+        crt, key = pki.leaf(sc.server_leaf)
+        argv += ["-cert", str(crt), "-key", str(key)]
     if sc.mtls:
         argv += ["-Verify", "1", "-CAfile", str(pki.ca_crt), "-verify_return_error"]
     if sc.alpn:
@@ -780,19 +851,27 @@ def _openssl_client_argv(
 ) -> list[str]:
     argv = [
         "openssl", "s_client", "-connect", f"{LOOPBACK}:{port}", "-nocommands",
-        "-keylogfile", str(keylog), f"-tls1_{sc.version[-1]}",
+        "-keylogfile", str(keylog),
     ]  # fmt: skip
+    if sc.client_min_version is not None:
+        argv += ["-min_protocol", OPENSSL_PROTOCOL[sc.client_min_version]]
+    else:
+        argv.append(OPENSSL_VERSION_FLAG[sc.version])
     argv += ["-servername", sc.sni] if sc.sni else ["-noservername"]
     suite = sc.suite
-    if suite is not None and (sc.restrict_client or sc.psk is not None):
+    if sc.client_ciphers is not None or sc.seclevel is not None:
+        level = f":@SECLEVEL={sc.seclevel}" if sc.seclevel is not None else ""
+        argv += ["-cipher", (sc.client_ciphers or "DEFAULT") + level]
+    elif suite is not None and (sc.restrict_client or sc.psk is not None):
         argv += ["-ciphersuites" if sc.version == "1.3" else "-cipher", suite.openssl]
     if sc.groups:
         argv += ["-groups", ":".join(g.openssl for g in _groups(sc.groups))]
     if sc.psk is not None:
         argv += ["-psk", sc.psk.key, "-psk_identity", sc.psk.identity]
     else:
-        argv += ["-CAfile", str(pki.ca_crt), "-verify_return_error"]
-        argv += ["-verify_hostname", sc.sni or "localhost"]
+        argv += ["-CAfile", str(pki.ca_crt)]
+        if sc.verify:
+            argv += ["-verify_return_error", "-verify_hostname", sc.sni or "localhost"]
     if sc.mtls:
         argv += ["-cert", str(pki.client_crt), "-key", str(pki.client_key)]
     if sc.alpn:
@@ -801,7 +880,7 @@ def _openssl_client_argv(
         argv += ["-no_etm"]
     if sc.resume:
         argv += ["-sess_out" if index == 0 else "-sess_in", str(session)]
-    elif sc.version == "1.2":
+    elif sc.version != "1.3":
         argv += ["-no_ticket"]
     return argv
 
@@ -1037,6 +1116,7 @@ class CaptureCheck:
     etm: int = 0  # ServerHellos with encrypt_then_mac (TLS 1.2 CBC)
     handshake_types: list[int] = field(default_factory=list)  # every handshake message seen
     alpn: list[str] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)  # per ServerHello: "TLS 1.2", ...
     streams: int = 0
     plaintext: bytes = b""  # decrypted application data of all streams, concatenated
 
@@ -1054,6 +1134,10 @@ _HRR_RANDOM = ":".join(
     f"{b:02x}"
     for b in bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 )
+
+
+_VERSION_NAMES = {0x0300: "SSL 3.0", 0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2",
+                  0x0304: "TLS 1.3"}  # fmt: skip
 
 
 def _tshark_opts(
@@ -1139,6 +1223,10 @@ def verify_capture(
                     continue
                 check.server_hellos += 1
                 check.suites.append(_name(_first(hs, "tls.handshake.ciphersuite"), SUITE_BY_CODE))
+                version = _first(hs, "tls.handshake.extensions.supported_version") or _first(
+                    hs, "tls.handshake.version"
+                )
+                check.versions.append(_VERSION_NAMES.get(int(version or "0", 0), str(version)))
                 group = _first(hs, "tls.handshake.extensions_key_share_group")
                 if group is not None:
                     check.groups.append(_name(group, GROUP_BY_CODE))
