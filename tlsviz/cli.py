@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_ui
 
     cli_ui.add_parsers(sub)
+    from . import cli_lessons
+
+    cli_lessons.add_parsers(sub)
     return p
 
 
