@@ -162,6 +162,8 @@ def measure(name: str, r: Resolved) -> float | None:
     if name == "value":
         value = r.field.value if r.field is not None else None
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    if name == "children":
+        return float(len(r.field.children)) if r.field is not None else None
     if name == "bytes":
         return float(conn.bytes["client"] + conn.bytes["server"])
     if name in ("bytes.client", "bytes.server"):

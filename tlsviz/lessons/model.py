@@ -35,6 +35,7 @@ KEY_MODES = ("all", "keylog", "rsa", "psk", "none")
 MEASURES = (
     "length",  # bytes of the target field, else of the target message
     "value",  # the integer value of the target field
+    "children",  # how many items the target field holds (suites in a list, ...)
     "bytes",  # bytes of the connection, both directions (TLS payload of TCP)
     "bytes.client",
     "bytes.server",
