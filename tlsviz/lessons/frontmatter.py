@@ -82,43 +82,56 @@ def _split_commas(text: str, line: int) -> list[str]:
     return parts
 
 
-def parse_front_matter(lines: list[str], first_line: int) -> dict[str, Entry]:
+def parse_front_matter(
+    lines: list[str], first_line: int
+) -> tuple[dict[str, Entry], list[FrontMatterError]]:
     """``lines`` are those between the ``---`` fences; ``first_line`` is the number of the
-    first of them.  Raises :class:`FrontMatterError` on the first line it cannot read."""
+    first of them.  Returns the entries read and an error for each line that could not be
+    read (those lines are skipped, the others still read)."""
     out: dict[str, Entry] = {}
-    current: str | None = None  # key whose "- item" list is being read
+    errors: list[FrontMatterError] = []
+    state: list[str | None] = [None]  # key whose "- item" list is being read
     for i, raw in enumerate(lines):
-        n = first_line + i
-        text = raw.rstrip()
-        stripped = text.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if "\t" in text[: len(text) - len(text.lstrip())]:
-            raise FrontMatterError(n, "indent with spaces, not tabs")
-        if stripped.startswith("- "):
-            if current is None:
-                raise FrontMatterError(n, "a '- item' line must follow a 'key:' line")
-            entry = out[current]
-            assert isinstance(entry.value, list)
-            entry.value.append(str(_scalar(stripped[2:], n)))
-            continue
-        if text[0].isspace():
-            raise FrontMatterError(n, "unexpected indentation (only '- item' lines are indented)")
-        key, sep, rest = text.partition(":")
-        key = key.strip()
-        if not sep or not key or not key.replace("_", "").replace("-", "").isalnum():
-            raise FrontMatterError(n, f"expected 'key: value', found {stripped[:40]!r}")
-        if key in out:
-            raise FrontMatterError(n, f"{key!r} is given twice (first on line {out[key].line})")
-        rest = rest.strip()
-        current = None
-        if not rest:
-            out[key] = Entry([], n)
-            current = key
-        elif rest.startswith("["):
-            if not rest.endswith("]"):
-                raise FrontMatterError(n, f"the list of {key!r} must end with ']' on the same line")
-            out[key] = Entry(_flow_list(rest, n), n)
-        else:
-            out[key] = Entry(_scalar(rest, n), n)
-    return out
+        try:
+            _line(out, state, first_line + i, raw)
+        except FrontMatterError as err:
+            errors.append(err)
+            state[0] = None
+    return out, errors
+
+
+def _line(out: dict[str, Entry], state: list[str | None], n: int, raw: str) -> None:
+    """Read one line into ``out``; ``state[0]`` is the key of an open '- item' list."""
+    current = state[0]
+    text = raw.rstrip()
+    stripped = text.strip()
+    if not stripped or stripped.startswith("#"):
+        return
+    if "\t" in text[: len(text) - len(text.lstrip())]:
+        raise FrontMatterError(n, "indent with spaces, not tabs")
+    if stripped.startswith("- "):
+        if current is None:
+            raise FrontMatterError(n, "a '- item' line must follow a 'key:' line")
+        entry = out[current]
+        assert isinstance(entry.value, list)
+        entry.value.append(str(_scalar(stripped[2:], n)))
+        return
+    if text[0].isspace():
+        raise FrontMatterError(n, "unexpected indentation (only '- item' lines are indented)")
+    key, sep, rest = text.partition(":")
+    key = key.strip()
+    if not sep or not key or not key.replace("_", "").replace("-", "").isalnum():
+        raise FrontMatterError(n, f"expected 'key: value', found {stripped[:40]!r}")
+    if key in out:
+        raise FrontMatterError(n, f"{key!r} is given twice (first on line {out[key].line})")
+    rest = rest.strip()
+    state[0] = None
+    if not rest:
+        out[key] = Entry([], n)
+        state[0] = key
+    elif rest.startswith("["):
+        if not rest.endswith("]"):
+            raise FrontMatterError(n, f"the list of {key!r} must end with ']' on the same line")
+        out[key] = Entry(_flow_list(rest, n), n)
+    else:
+        out[key] = Entry(_scalar(rest, n), n)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .frontmatter import Entry, FrontMatterError, parse_front_matter
+from .frontmatter import Entry, parse_front_matter
 from .model import Block, Lesson, LessonError, Problem, Prose, Step, Target
 from .quizparse import QuizParser
 from .specs import is_slug, parse_target
@@ -82,11 +82,9 @@ class _Parser:
             return {}, 0
         for i in range(1, len(self.lines)):
             if self.lines[i].strip() in ("---", "..."):
-                try:
-                    entries = parse_front_matter(self.lines[1:i], 2)
-                except FrontMatterError as err:
+                entries, errors = parse_front_matter(self.lines[1:i], 2)
+                for err in errors:
                     self.error(err.line, err.message)
-                    entries = {}
                 return entries, i + 1
         self.error(1, "the front matter opened here is never closed with a '---' line")
         return {}, len(self.lines)
