@@ -125,3 +125,21 @@ def test_bundled_and_python_m_tlsviz_stay_light() -> None:
     )
     assert "tlsviz.cli" in loaded and "tlsviz.bundled" in loaded
     assert not {m.split(".")[0] for m in loaded} & {"textual", "scapy", "cryptography"}
+
+
+def test_lesson_list_decodes_nothing() -> None:
+    """Listing lessons reads Markdown only: no capture, key or UI code is loaded, and
+    building the command line does not even import the lessons package."""
+    code = (
+        "from tlsviz.cli import main\n"
+        "import io, contextlib\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['lesson', 'list', '--json'])\n"
+    )
+    loaded = _loaded_after(code)
+    assert "tlsviz.lessons.parser" in loaded
+    heavy = {"cryptography", "scapy", "textual", "tlsviz.keys", "tlsviz.capture", "tlsviz.source"}
+    assert not {m for m in loaded if m.split(".")[0] in heavy or m.rsplit(".", 1)[0] in heavy}
+    assert not {m for m in loaded if m.startswith(("tlsviz.keys", "tlsviz.capture"))}
+    parser_only = _loaded_after("from tlsviz.cli import build_parser\nbuild_parser()\n")
+    assert not {m for m in parser_only if m.startswith("tlsviz.lessons")}

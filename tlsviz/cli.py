@@ -336,4 +336,8 @@ def _write_json(session: Any, path: str, out: TextIO, *, buffers: bool = False) 
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # run the module proper (not this copy, __main__): the sub-commands raise
+    # tlsviz.cli.UserError, which main must recognise as its own
+    from tlsviz.cli import main as _main
+
+    sys.exit(_main())
