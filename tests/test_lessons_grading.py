@@ -14,6 +14,7 @@ from tlsviz.lessons import (
     Quiz,
     QuizKind,
     Resolver,
+    answer_spans,
     grade,
     load_lessons,
     resolve_target,
@@ -150,6 +151,8 @@ def test_bytes_picked_in_the_hex_view(lessons: dict[str, Lesson]) -> None:
     assert not grade(q2, BytePick(r2.message.direction, rec.offset), r2).correct  # type: ignore[union-attr]
     with pytest.raises(AnswerError):
         grade(q, BytePick("server", 0))  # a byte needs the resolved target
+    assert answer_spans(q, r) == version[3]
+    assert answer_spans(quiz(lessons, "trust", "trust-or-verify"), r) == ()
 
 
 def test_skip(lessons: dict[str, Lesson]) -> None:

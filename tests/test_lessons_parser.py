@@ -244,3 +244,12 @@ def test_cli_reports_a_broken_folder_with_file_line_and_status_1() -> None:
     assert lines[-1].startswith("tlsviz: ") and "problem(s)" in lines[-1]
     for line in lines[:-1]:
         assert re.match(r"^\S+\.md:\d+: \S", line), line
+
+
+def test_every_public_name_resolves() -> None:
+    import tlsviz.lessons as lessons
+
+    for name in lessons.__all__:
+        assert getattr(lessons, name) is not None, name
+    with pytest.raises(AttributeError):
+        lessons.no_such_name  # noqa: B018

@@ -46,6 +46,7 @@ _EXPORTS = {
     "FieldPick": "grading",
     "Grade": "grading",
     "SKIP": "grading",
+    "answer_spans": "grading",
     "grade": "grading",
     "LessonProgress": "progress",
     "ProgressStore": "progress",
@@ -81,6 +82,7 @@ __all__ = [
     "Step",
     "Target",
     "TargetError",
+    "answer_spans",
     "check_paths",
     "grade",
     "lesson_files",
@@ -96,7 +98,7 @@ if TYPE_CHECKING:
     from .api import resolve_target
     from .check import CheckReport, check_paths
     from .gift import lessons_gift
-    from .grading import SKIP, AnswerError, BytePick, FieldPick, Grade, grade
+    from .grading import SKIP, AnswerError, BytePick, FieldPick, Grade, answer_spans, grade
     from .model import (
         Block,
         Lesson,

@@ -28,7 +28,7 @@ from .model import Quiz, QuizKind
 from .specs import parse_field_spec, parse_message_spec
 
 if TYPE_CHECKING:
-    from .resolve import Resolved
+    from .resolve import Resolved, Span
 
 
 class AnswerError(TypeError):
@@ -198,3 +198,18 @@ def _number(answer: Any) -> float | None:
             return None
         return value if value == value and abs(value) != float("inf") else None
     raise AnswerError("a numeric quiz takes a number")
+
+
+def answer_spans(quiz: Quiz, resolved: Resolved) -> tuple[Span, ...]:
+    """The bytes of the right answer of a field or bytes quiz in the resolved message (what
+    the hex view highlights after the learner answered); empty for other kinds."""
+    if quiz.kind not in (QuizKind.FIELD, QuizKind.BYTES) or resolved.message is None:
+        return ()
+    from .resolve import find_field
+
+    spans: list[Span] = []
+    for o in quiz.right_options:
+        found = find_field(resolved.message, parse_field_spec(o.text))
+        if found is not None:
+            spans.extend(found[3])
+    return tuple(spans)
