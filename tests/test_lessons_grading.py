@@ -136,11 +136,11 @@ def test_bytes_picked_in_the_hex_view(lessons: dict[str, Lesson]) -> None:
     suite = find_field(r.message, FieldSpec("server_hello.cipher_suite"))
     assert version is not None and suite is not None
     (span,) = version[3]
-    for offset in range(span.start, span.end):
+    for offset in range(span.offset, span.end):
         assert grade(q, BytePick(span.buffer, offset), r).correct
     assert not grade(q, BytePick(span.buffer, span.end + 100), r).correct
     (suite_span,) = suite[3]
-    g = grade(q, BytePick(suite_span.buffer, suite_span.start), r)
+    g = grade(q, BytePick(suite_span.buffer.name, suite_span.offset), r)
     assert not g.correct and g.feedback == ("That is the suite; the version comes earlier.",)
     # the record header's length: a record.* key resolves in the record's bytes
     q2 = quiz(lessons, "encryption-basics", "length-bytes")

@@ -41,6 +41,7 @@ _EXPORTS = {
     "Span": "resolve",
     "TargetError": "resolve",
     "resolve_target": "api",
+    "catalogue": "api",
     "AnswerError": "grading",
     "BytePick": "grading",
     "FieldPick": "grading",
@@ -83,6 +84,7 @@ __all__ = [
     "Target",
     "TargetError",
     "answer_spans",
+    "catalogue",
     "check_paths",
     "grade",
     "lesson_files",
@@ -95,7 +97,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import resolve_target
+    from ..wire.message import Span
+    from .api import catalogue, resolve_target
     from .check import CheckReport, check_paths
     from .gift import lessons_gift
     from .grading import SKIP, AnswerError, BytePick, FieldPick, Grade, answer_spans, grade
@@ -113,7 +116,7 @@ if TYPE_CHECKING:
     )
     from .parser import lesson_files, load_lesson, load_lessons, parse_lesson
     from .progress import LessonProgress, ProgressStore, QuizRecord, state_dir
-    from .resolve import CaptureRef, Resolved, Resolver, Span, TargetError
+    from .resolve import CaptureRef, Resolved, Resolver, TargetError
 
 
 def __getattr__(name: str) -> Any:

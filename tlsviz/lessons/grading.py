@@ -28,7 +28,8 @@ from .model import Quiz, QuizKind
 from .specs import parse_field_spec, parse_message_spec
 
 if TYPE_CHECKING:
-    from .resolve import Resolved, Span
+    from ..wire.message import Buffer, Span
+    from .resolve import Resolved
 
 
 class AnswerError(TypeError):
@@ -55,9 +56,10 @@ class FieldPick:
 
 @dataclass(frozen=True, slots=True)
 class BytePick:
-    """A byte chosen in the hex view: the buffer (``client``, ``server@1234``) and offset."""
+    """A byte chosen in the hex view: its buffer (a ``tlsviz.wire.message.Buffer`` or its
+    name, ``"client"``, ``"server@1234"``) and its offset in it."""
 
-    buffer: str
+    buffer: Buffer | str
     offset: int
 
 
@@ -111,13 +113,13 @@ def _grade_field(quiz: Quiz, answer: Any, resolved: Resolved | None) -> Grade:
     elif isinstance(answer, BytePick):
         if resolved is None or resolved.message is None:
             raise AnswerError("a byte picked in the hex view is graded with the resolved target")
-        from .resolve import deepest_field_at, find_field
+        from .resolve import contains, deepest_field_at, find_field
 
         msg = resolved.message
         for o in quiz.right_options:
             found = find_field(msg, parse_field_spec(o.text))
             spans = found[3] if found is not None else ()
-            if any((answer.buffer, answer.offset) in s for s in spans):
+            if any(contains(s, answer.buffer, answer.offset) for s in spans):
                 return Grade(
                     True, quiz.explanation, quiz.right_answer, _fb(quiz, o.text), score=1.0
                 )

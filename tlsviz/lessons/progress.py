@@ -179,7 +179,8 @@ def answer_json(answer: Any) -> Any:
     if isinstance(answer, FieldPick):
         return {"key": answer.key, "message_index": answer.message_index}
     if isinstance(answer, BytePick):
-        return {"buffer": answer.buffer, "offset": answer.offset}
+        buffer = answer.buffer if isinstance(answer.buffer, str) else answer.buffer.name
+        return {"buffer": buffer, "offset": answer.offset}
     if isinstance(answer, set | frozenset):
         return sorted(answer)
     if isinstance(answer, tuple):

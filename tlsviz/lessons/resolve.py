@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..wire.message import STREAM, Buffer, Span
 from .specs import FieldSpec, MessageSpec, parse_field_spec, parse_message_spec
 
 if TYPE_CHECKING:
@@ -52,24 +53,11 @@ class CaptureRef:
         return {mode: chosen}
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Bytes in one buffer: ``client``/``server`` (a direction's TCP stream) or a decrypted
-    record's plaintext (``client@1234``), as the explorer's hex view names them."""
-
-    buffer: str
-    start: int
-    end: int
-
-    def __contains__(self, item: object) -> bool:
-        if isinstance(item, tuple) and len(item) == 2:
-            buffer, offset = item
-            return (
-                buffer == self.buffer
-                and isinstance(offset, int)
-                and self.start <= offset < self.end
-            )
-        return False
+def contains(span: Span, buffer: Buffer | str, offset: int) -> bool:
+    """Is byte ``offset`` of ``buffer`` (a :class:`Buffer` or its name, ``"client@1234"``)
+    inside ``span``?"""
+    name = buffer if isinstance(buffer, str) else buffer.name
+    return span.buffer.name == name and span.offset <= offset < span.end
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +68,8 @@ class Resolved:
     is the id every view shows (the packet that opened it).  ``message_index`` indexes
     ``connection.messages``; ``field_path`` is the chain of child indexes from the
     message's top-level fields down to the field (to expand the tree); ``spans`` are the
-    field's bytes (or the message's, without a field) in the hex view's buffers.
+    field's bytes (or the message's, without a field) as ``tlsviz.wire.message.Span``
+    values (buffer, offset, length): the coordinates of the hex view.
     """
 
     target: Target
@@ -262,8 +251,7 @@ def find_field(
                 if f.key == spec.key:
                     seen += 1
                     if seen == spec.occurrence:
-                        start = rec.offset + f.offset
-                        span = Span(msg.direction, start, start + f.length)
+                        span = Span(STREAM[msg.direction], rec.offset + f.offset, f.length)
                         return f, (fi,), ri, (span,)
         return None
     seen = 0
@@ -271,28 +259,15 @@ def find_field(
         if f.key == spec.key:
             seen += 1
             if seen == spec.occurrence:
-                return f, path, None, field_spans(msg, f.offset, f.length)
+                return f, path, None, msg.spans(f)
     return None
 
 
-def field_spans(msg: Message, offset: int, length: int) -> tuple[Span, ...]:
-    """Where ``length`` bytes at ``offset`` of a message lie, one span per buffer run (a
-    message split over records has its bytes in several places)."""
-    spans: list[Span] = []
-    for rel in range(offset, offset + length):
-        buf, off = msg.locate(rel)
-        if spans and spans[-1].buffer == buf and spans[-1].end == off:
-            spans[-1] = Span(buf, spans[-1].start, off + 1)
-        else:
-            spans.append(Span(buf, off, off + 1))
-    return tuple(spans)
-
-
 def message_spans(msg: Message) -> tuple[Span, ...]:
-    return tuple(Span(s.buffer, s.offset, s.offset + s.length) for s in msg.segments)
+    return tuple(Span(s.buffer, s.offset, s.length) for s in msg.segments)
 
 
-def deepest_field_at(msg: Message, buffer: str, offset: int) -> Field | None:
+def deepest_field_at(msg: Message, buffer: Buffer | str, offset: int) -> Field | None:
     """The deepest field of ``msg`` whose bytes include ``offset`` of ``buffer`` (what the
     hex view selects under the cursor)."""
     best: Field | None = None
@@ -300,6 +275,6 @@ def deepest_field_at(msg: Message, buffer: str, offset: int) -> Field | None:
     for f, path in _walk(msg.fields):
         if len(path) <= best_len or not f.length:
             continue
-        if any((buffer, offset) in s for s in field_spans(msg, f.offset, f.length)):
+        if any(contains(s, buffer, offset) for s in msg.spans(f)):
             best, best_len = f, len(path)
     return best

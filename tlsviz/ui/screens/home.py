@@ -140,7 +140,7 @@ class HomeScreen(Screen[None]):
 def _lessons() -> list[tuple[str, str, str]]:
     """(id, title, one line) of each installed lesson, if the lessons package has them."""
     try:
-        from ...lessons import catalogue  # type: ignore[attr-defined]
+        from ...lessons import catalogue
     except ImportError:
         return []
     try:
