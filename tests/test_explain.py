@@ -15,6 +15,7 @@ import io
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -379,6 +380,11 @@ def handmade_messages() -> list[Message]:
     messages += decode_alerts(b"\x02\x28", seg[0], rec(21, b"\x02\x28"), "server", TLS13, False)
     app = rec(23, b"GET / HTTP/1.0\r\n\r\n")
     messages.append(decode_application_data(app.fragment, seg, app, "client", TLS13, True))
+    # under a NULL cipher, read as cleartext: the content, then the record's MAC
+    null = replace(rec(23, b"GET / HTTP/1.0\r\n\r\n" + b"\x88" * 32), mac_length=32)
+    messages.append(
+        decode_application_data(null.fragment[:-32], seg, null, "client", TLS12_ECDHE, False)
+    )
     for payload in (u8(1) + u16(4) + b"ping" + b"\x00" * 16, u8(1) + u16(16384) + b"x"):
         beat = rec(24, payload)
         messages.append(decode_heartbeat(payload, seg, beat, "client", TLS12_ECDHE, False))

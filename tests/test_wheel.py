@@ -380,12 +380,17 @@ def _read_screen(
 
 def test_home_screen_in_a_terminal(installed: Installed) -> None:
     """``tlsviz`` with no arguments on a terminal opens the home screen, which
-    lists the bundled captures (read from the installed package); ``q`` quits.
+    lists the bundled lessons and captures (read from the installed package); ``q`` quits.
 
     This is the hook for the explorer: until it exists ``tlsviz`` prints its
     help on a terminal too, and the test says so and skips.
     """
+    from tlsviz.lessons import catalogue
+
+    # the lessons come first on the home screen and may fill it: either proves that the
+    # screen lists what the installed package holds
     captures = [c.name for c in bundled.bundled_captures()]
+    captures += [title for _, title, _ in catalogue()]
     shown = re.compile("usage: tlsviz|" + "|".join(map(re.escape, captures)))
     command = [str(installed.venv / "bin" / "tlsviz")]
     with _terminal(command, installed.elsewhere, installed.env()) as (proc, master):

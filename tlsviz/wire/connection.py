@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import registry as reg
@@ -318,6 +318,8 @@ class ConnectionDecoder:
                 ),
             )
         start = len(self._events)
+        if suite.mac_len:  # the MAC's bytes become a field of the record
+            rec = replace(rec, mac_length=suite.mac_len)
         seg = Segment(0, STREAM[direction], rec.offset + rec.header_length, n)
         self._content(direction, rec, rec.content_type, rec.fragment[:n], seg, True)
         for i in range(start, len(self._events)):

@@ -75,7 +75,14 @@ def record_header_fields(rec: Record) -> tuple[Field, ...]:
     r.u8("content_type", "record.content_type", fmt=reg.content_type_display)
     r.u16("legacy_record_version", "record.version", fmt=reg.version_display)
     r.u16("length", "record.length")
-    return tuple(r.fields)
+    fields = tuple(r.fields)
+    if rec.mac_length:
+        # RFC 5246 §6.2.3.1: a NULL cipher's fragment ends with the record's MAC
+        n = len(rec.fragment) - rec.mac_length
+        mac = rec.fragment[n:]
+        start = rec.header_length + n
+        fields += (Field("mac", start, rec.mac_length, mac, mac.hex(), (), "record.mac"),)
+    return fields
 
 
 def _finish(

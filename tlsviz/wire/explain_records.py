@@ -31,6 +31,12 @@ RECORDS: dict[str, str] = {
         "2048 in TLS 1.2), so longer messages and data are split across several records "
         "(RFC 8446 §5.1, §5.2)."
     ),
+    "record.mac": (
+        "The message authentication code that ends a record protected by a NULL cipher: the "
+        "bytes before it are the content itself, readable by anyone on the path. The MAC, "
+        "keyed with a secret from the key block, lets the receiver detect changes; it hides "
+        "nothing (RFC 5246 §6.2.3.1)."
+    ),
     "record.unknown_content": (
         "The body of a record whose content type this decoder does not know. Unknown content "
         "types are a protocol error in TLS, so such bytes usually mean the stream is not TLS or "

@@ -38,6 +38,8 @@ class Record:
     ``offset`` is the stream offset of the first header byte; ``fragment`` the
     bytes after the header.  ``sslv2`` marks an SSL 2.0-compatible
     CLIENT-HELLO (RFC 5246 Appendix E.2), whose header is only two bytes long.
+    ``mac_length`` is set on a record under a NULL cipher, read as cleartext: its
+    last ``mac_length`` bytes are the MAC, the rest is the content itself.
     """
 
     content_type: int
@@ -47,6 +49,7 @@ class Record:
     time: float | None
     header: bytes
     sslv2: bool = False
+    mac_length: int = 0
 
     @property
     def header_length(self) -> int:
