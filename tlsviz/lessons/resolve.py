@@ -91,12 +91,14 @@ class Resolved:
 
 
 def capture_ref(name: str, base: str | Path | None = None) -> CaptureRef:
-    """A bundled capture by name (``tls13-aes128gcm``), or a capture file by path relative
-    to ``base`` (the lesson's folder); a path's key log is ``<stem>.keys`` beside it."""
+    """A bundled capture by name (``tls13-aes128gcm``, or a seeded one such as those tlsviz's
+    own peer made, whose secrets travel inside the pcapng), or a capture file by path
+    relative to ``base`` (the lesson's folder); a path's key log is ``<stem>.keys`` beside
+    it."""
     from ..bundled import bundled_captures
 
     if "/" not in name and not name.endswith((".pcap", ".pcapng", ".gz")):
-        for cap in bundled_captures():
+        for cap in bundled_captures(seeded=True):
             if cap.name == name:
                 return CaptureRef(cap.name, cap.path, cap.keylog, cap.rsa_key, cap.psk)
         raise TargetError(f"there is no bundled capture {name!r}")
