@@ -122,10 +122,12 @@ def test_open_a_fresh_capture_in_tmux(fresh: tuple[Path, Path]) -> None:
 
 def test_home_screen_in_tmux() -> None:
     need_tool("tmux")
-    t = Tmux(f"cd {ROOT} && {' '.join(TLSVIZ)}", 100, 30)
+    # tall enough for the lessons, which come first, and the captures after them
+    t = Tmux(f"cd {ROOT} && {' '.join(TLSVIZ)}", 100, 90)
     try:
         screen = t.wait_for(r"New live handshake")
         assert "tls13-hrr" in screen and "Bundled captures" in screen
+        assert "Lessons" in screen and "What encryption hides" in screen
         t.keys("q")
         t.wait_for(r"EXIT=0")
     finally:
