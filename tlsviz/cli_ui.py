@@ -97,8 +97,9 @@ def cmd_open(args: argparse.Namespace, out: TextIO) -> int:
 
         print("tlsviz: not a terminal, so the capture is printed (tlsviz decode).",
               file=sys.stderr)  # fmt: skip
-        decode = argparse.Namespace(**{**vars(args), "json": False, "explain": False,
-                                       "brief": True, "summary": False, "buffers": False})  # fmt: skip
+        brief = {"json": False, "explain": False, "brief": True, "summary": False,
+                 "buffers": False}  # fmt: skip
+        decode = argparse.Namespace(**{**vars(args), **brief})
         return cmd_decode(decode, out)
     from .ui.sources import Source
 
