@@ -312,6 +312,6 @@ async def test_themes_and_help() -> None:
         assert type(app.screen).__name__ == "HelpScreen"
         await pilot.press("escape")
         assert isinstance(app.screen, ExplorerScreen)
-        assert app.screen.has_class("compact")
+        assert app.screen.explorer.has_class("compact")
         await pilot.press("x")
         assert app.screen.query_one(HexView).display and not app.screen.query_one("#upper").display
