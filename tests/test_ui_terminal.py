@@ -168,3 +168,35 @@ def test_not_on_a_terminal_prints_as_before() -> None:
     assert "open" in help_.stdout
     demo = _cli("demo")
     assert demo.returncode == 0 and "verified" in demo.stdout
+
+
+def test_learn_in_tmux(tmp_path: Path) -> None:
+    """tlsviz learn in a real terminal: the menu, a lesson driving the explorer, a
+    question answered wrong then right, and the progress still there after a restart."""
+    need_tool("tmux")
+    env = f"XDG_STATE_HOME={tmp_path}"
+    cmd = f"cd {ROOT} && {env} {' '.join(TLSVIZ)} learn"
+    t = Tmux(cmd, 160, 45)
+    try:
+        screen = t.wait_for(r"4\. The handshake")
+        assert "1. What encryption hides" in screen
+        t.keys("Down", "Down", "Down", "Enter")  # the fourth lesson: the handshake
+        screen = t.wait_for(r"step 1 of \d+")
+        assert "ClientHello" in screen  # the explorer beside the prose
+        t.keys("1")  # keys sent in the open: wrong
+        screen = t.wait_for(r"Not quite")
+        assert "The right answer" in screen
+        t.keys("3")  # each side sends a public value: right
+        screen = t.wait_for(r"Right\.")
+        assert "Not quite" in screen  # both explanations stay on screen
+        t.keys("q")
+        t.wait_for(r"EXIT=0")
+    finally:
+        t.kill()
+    t = Tmux(cmd, 160, 45)
+    try:
+        screen = t.wait_for(r"4\. The handshake")
+        assert re.search(r"The handshake.*step 1 of 4 · 1/\d+ right", screen), screen
+        t.keys("q")
+    finally:
+        t.kill()

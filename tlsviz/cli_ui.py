@@ -37,6 +37,44 @@ def add_parsers(sub: Any) -> None:
     o.add_argument("--theme", choices=THEMES, help="colour theme (default: dark)")
     o.set_defaults(func=cmd_open)
 
+    learn = sub.add_parser(
+        "learn",
+        help="guided lessons with questions, on real handshakes (terminal UI)",
+        description="Play the lessons: the lesson menu with your progress, or one lesson. "
+        "Each step drives the explorer to the bytes it talks about.",
+    )
+    learn.add_argument("lesson", nargs="?", help="a lesson id (see tlsviz lesson list)")
+    learn.add_argument("--dir", action="append", metavar="PATH",
+                       help="play the lessons of this folder (or file) instead of the "
+                       "bundled ones")  # fmt: skip
+    learn.add_argument("--theme", choices=THEMES, help="colour theme (default: dark)")
+    learn.set_defaults(func=cmd_learn)
+
+
+def cmd_learn(args: argparse.Namespace, out: TextIO) -> int:
+    from .cli import UserError
+    from .lessons.model import LessonError
+    from .lessons.parser import load_lessons
+
+    try:
+        lessons = load_lessons(args.dir)
+    except LessonError as err:
+        raise UserError(f"the lessons cannot be read: {err}") from None
+    except OSError as err:
+        raise UserError(f"the lessons cannot be read ({err.strerror}).") from None
+    if not lessons:
+        raise UserError("there is no lesson to play.")
+    if args.lesson and args.lesson not in {ls.id for ls in lessons}:
+        ids = ", ".join(ls.id for ls in lessons)
+        raise UserError(f"there is no lesson called {args.lesson} (the lessons are: {ids}).")
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        raise UserError("tlsviz learn needs a terminal; tlsviz lesson list shows the lessons.")
+    from .ui.app import TlsvizApp
+
+    app = TlsvizApp(None, theme=_theme(args), lessons=args.dir, lesson=args.lesson or "")
+    app.run()
+    return 0
+
 
 def _theme(args: argparse.Namespace | None = None) -> str | None:
     theme = getattr(args, "theme", None) if args is not None else None

@@ -49,9 +49,15 @@ class TlsvizApp(App[None]):
         demo: dict[str, Any] | None = None,
         open_id: int | None = None,
         preload: Any = None,
+        lessons: list[str] | None = None,
+        lesson: str | None = None,
     ) -> None:
         super().__init__()
         self.preload = preload
+        #: lesson folders given on the command line (None: the bundled lessons)
+        self.lesson_paths = lessons
+        self.start_lesson = lesson
+        self._resolver: Any = None
         for t in THEMES:
             self.register_theme(t)
         self.theme = theme or "textual-dark"
@@ -76,7 +82,9 @@ class TlsvizApp(App[None]):
 
     def on_mount(self) -> None:
         self.trace("app mounted")
-        if self.demo is not None:
+        if self.start_lesson is not None:
+            self.open_lessons(self.start_lesson or None)
+        elif self.demo is not None:
             from .screens.connections import ConnectionsScreen
 
             self.push_screen(ConnectionsScreen(waiting="Performing a live TLS handshake…"))
@@ -286,6 +294,43 @@ class TlsvizApp(App[None]):
         else:
             self.push_screen(screen)
 
+    # -- lessons ---------------------------------------------------------------------
+    @property
+    def resolver(self) -> Any:
+        """One resolver for all lessons: each capture is decoded once per session."""
+        if self._resolver is None:
+            from ..lessons.resolve import Resolver
+
+            self._resolver = Resolver()
+        return self._resolver
+
+    def open_lessons(self, lesson_id: str | None = None) -> None:
+        """The lesson menu, and a lesson opened from it when ``lesson_id`` is given."""
+        from ..lessons.model import LessonError
+        from ..lessons.parser import load_lessons
+        from .screens.lesson import LessonScreen
+        from .screens.lessons import LessonMenu
+
+        try:
+            lessons = load_lessons(self.lesson_paths)
+        except LessonError as err:
+            self.push_screen(ErrorDialog("The lessons cannot be read", str(err)))
+            return
+        menu = LessonMenu(lessons)
+        self.push_screen(menu)
+        if lesson_id:
+            found = [ls for ls in lessons if ls.id == lesson_id]
+            if not found:
+                self.notify(f"There is no lesson called {lesson_id}.", severity="error")
+                return
+            self.push_screen(LessonScreen(found[0], resolver=self.resolver, store=menu.store))
+
+    def open_lesson(self, lesson_id: str) -> None:
+        self.open_lessons(lesson_id)
+
+    def action_lessons(self) -> None:
+        self.open_lessons()
+
     def action_connections(self) -> None:
         from .screens.connections import ConnectionsScreen
 
@@ -337,6 +382,7 @@ class TlsvizApp(App[None]):
         yield SystemCommand(
             "Home", "Lessons, bundled captures, live handshakes, recent files", self.action_home
         )
+        yield SystemCommand("Lessons", "Guided lessons with questions", self.action_lessons)
         yield SystemCommand(
             "New live handshake", "Perform and record a real TLS handshake", self.action_new_live
         )

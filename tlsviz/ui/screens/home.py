@@ -48,10 +48,18 @@ class HomeScreen(Screen[None]):
         lessons = _lessons()
         heading("Lessons")
         if lessons:
-            for lesson_id, title, summary in lessons:
-                label = Text(f"  {title}", style="bold")
-                if summary:
-                    label.append(f" — {summary}", style="dim")
+            item(Text(f"  ▸ All {len(lessons)} lessons…  ", style="bold").append(
+                "the menu, with your progress", style="dim"), ("lessons", None))  # fmt: skip
+            resume = _last_lesson()
+            if resume is not None:
+                lesson_id, title = resume
+                item(Text("  ▸ Continue: ", style="bold").append(title), ("lesson", lesson_id))
+            else:
+                lesson_id, title, summary = lessons[0]
+                label = Text("  ▸ Start with: ", style="bold").append(title)
+                label.append(f" — {summary}" if summary else "", style="dim")
+                label.no_wrap = True
+                label.overflow = "ellipsis"
                 item(label, ("lesson", lesson_id))
         else:
             options.append(Option(Text("  (no lessons are installed)", style="dim"), disabled=True))
@@ -135,6 +143,27 @@ class HomeScreen(Screen[None]):
             app.action_open_file()
         elif kind == "lesson":
             app.open_lesson(value)
+        elif kind == "lessons":
+            app.action_lessons()
+
+
+def _last_lesson() -> tuple[str, str] | None:
+    """The lesson the learner worked on last and has not finished: (id, title)."""
+    try:
+        from ...lessons.parser import load_lessons
+        from ...lessons.progress import ProgressStore
+
+        progress = ProgressStore().all()
+        if not progress:
+            return None
+        lessons = {ls.id: ls for ls in load_lessons()}
+    except Exception:
+        return None
+    open_ = [p for p in progress.values() if not p.completed and p.lesson in lessons]
+    if not open_:
+        return None
+    last = max(open_, key=lambda p: p.updated)
+    return last.lesson, lessons[last.lesson].title
 
 
 def _lessons() -> list[tuple[str, str, str]]:

@@ -134,7 +134,7 @@ class ExplorerView(Vertical):
         """Bring the visible tab up to date (the others wait until they are shown:
         stepping through messages redraws one panel, not six)."""
         bottom = self.query_one("#bottom", TabbedContent)
-        if not bottom.display and self.has_class("compact"):
+        if self.conn is None or (not bottom.display and self.has_class("compact")):
             return
         view = (bottom.active or "tab-keys").removeprefix("tab-")
         if view in self._stale:
@@ -231,6 +231,8 @@ class ExplorerView(Vertical):
     @on(FieldSelected)
     def _field_selected(self, event: FieldSelected) -> None:
         event.stop()
+        if self._ref is not None and self._ref.path == event.path:
+            return  # already selected (the tree confirming a move made from here)
         self._field_changed(None, event.path)
 
     @on(ByteSelected)
@@ -326,6 +328,12 @@ class ExplorerView(Vertical):
             if path is not None:
                 tree.select_path(path)
                 self._field_changed(None, path)
+
+    def select_path(self, path: tuple[int, ...]) -> None:
+        """Select the field at ``path`` of the current message's tree."""
+        tree = self.query_one(FieldTree)
+        tree.select_path(path)
+        self._field_changed(None, path)
 
     @property
     def selected(self) -> FieldRef | None:

@@ -56,7 +56,7 @@ class FieldTree(Tree[FieldRef]):
         self.message: Message | None = None
         self._by_path: dict[tuple[int, ...], TreeNode[FieldRef]] = {}
         self.refs: list[FieldRef] = []
-        self._quiet = False
+        self._pending: tuple[int, ...] | None = None
 
     # -- attributes down ------------------------------------------------------------
     def show(self, msg: Message, title: str) -> None:
@@ -92,9 +92,9 @@ class FieldTree(Tree[FieldRef]):
             data = child.data
             if data is not None and data.field is not None and len(data.field.children) < 40:
                 child.expand()
-        self._quiet = True
+        self._pending = (0,)  # the caller shows the message itself: not news
         self.move_cursor(self.root)
-        self._quiet = False
+        self.call_after_refresh(self._settle)
 
     def _add(
         self, parent: TreeNode[FieldRef], f: Field, path: tuple[int, ...], depth: int, msg: Message
@@ -115,12 +115,30 @@ class FieldTree(Tree[FieldRef]):
         node = self._by_path.get(path)
         if node is None:
             return
+        opened = False
         parent = node.parent
         while parent is not None:
-            parent.expand()
+            if not parent.is_expanded:
+                parent.expand()
+                opened = True
             parent = parent.parent
+        # the caller already knows what is selected: the highlights this move causes
+        # (and those of the tree's rebuild after expanding) are not news
+        self._pending = path
+        if opened:
+            # the tree's lines are rebuilt on the next refresh: only then does the
+            # node have a line for the cursor to go to
+            self.call_after_refresh(self._move_to, node)
+        else:
+            self._move_to(node)
+
+    def _move_to(self, node: TreeNode[FieldRef]) -> None:
         self.move_cursor(node)
         self.scroll_to_node(node, animate=False)
+        self.call_after_refresh(self._settle)
+
+    def _settle(self) -> None:
+        self._pending = None
 
     def path_for_key(self, key: str) -> tuple[int, ...] | None:
         """The first node whose field key (or name) is ``key``."""
@@ -150,8 +168,9 @@ class FieldTree(Tree[FieldRef]):
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[FieldRef]) -> None:
         event.stop()
         ref = event.node.data
-        if ref is not None and not self._quiet:
-            self.post_message(FieldSelected(ref.spans, ref.path))
+        if ref is None or self._pending is not None:
+            return
+        self.post_message(FieldSelected(ref.spans, ref.path))
 
 
 def _size(ref: FieldRef) -> int:

@@ -51,7 +51,7 @@ class Ladder(OptionList):
         self._option_of: dict[int, int] = {}  # message index -> option index
         self._message_of: dict[int, int] = {}
         self._width = 0
-        self._quiet = False
+        self._expect: int | None = None
 
     # -- attributes down ------------------------------------------------------------
     def show(self, conn: Connection, index: int = 0) -> None:
@@ -60,11 +60,12 @@ class Ladder(OptionList):
         self.select_message(index)
 
     def select_message(self, index: int) -> None:
+        """Move the highlight without telling anyone (the caller knows): the
+        highlight events this causes arrive later and are not news."""
         opt = self._option_of.get(index)
         if opt is not None and opt != self.highlighted:
-            self._quiet = True
+            self._expect = opt
             self.highlighted = opt
-            self._quiet = False
 
     @property
     def message_index(self) -> int | None:
@@ -139,8 +140,12 @@ class Ladder(OptionList):
     # -- messages up ----------------------------------------------------------------
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
+        if self._expect is not None:
+            if event.option_index == self._expect:
+                self._expect = None
+            return  # ours, or older than ours
         index = self._message_of.get(event.option_index)
-        if index is not None and not self._quiet:
+        if index is not None:
             self.post_message(MessageSelected(index))
 
 
