@@ -79,8 +79,9 @@ async def _wrong_then_right(pilot: Any, screen: LessonScreen, view: QuizView) ->
 
 
 @pytest.mark.parametrize("lesson_id", ["handshake", "derive-it-yourself"])
-async def test_a_whole_lesson_wrong_then_right(lesson_id: str, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+async def test_a_whole_lesson_wrong_then_right(
+    lesson_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     lesson = next(ls for ls in load_lessons() if ls.id == lesson_id)
     app = TlsvizApp(lesson=lesson_id)
