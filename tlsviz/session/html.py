@@ -298,11 +298,11 @@ def _record_html(c: Connection, index: int, v: h.RecordView, ctx: Context) -> st
     title, fields = v.protection
     if fields:
         out.append(f"<h4>{esc(title)}</h4>\n")
-        out.append('<table class="prot">\n')
+        out.append('<table class="prot">\n<tbody>\n')
         for f in fields:
             out.append(f"<tr><td{_title(f.key)}>{esc(f.name)}</td><td><code>{esc(f.display)}"
                        f"</code>{ctx.why(f.key)}</td></tr>\n")  # fmt: skip
-        out.append("</table>\n")
+        out.append("</tbody>\n</table>\n")
         if v.nonce_xor is not None:
             iv, seq, nonce = v.nonce_xor
             out.append(
