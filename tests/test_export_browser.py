@@ -83,7 +83,8 @@ def colours(browser: Any, png: bytes) -> int:
                 c.width = img.width; c.height = img.height;
                 const g = c.getContext('2d'); g.drawImage(img, 0, 0);
                 const d = g.getImageData(0, 0, c.width, c.height).data, seen = new Set();
-                for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i+1] << 8) | d[i+2]);
+                for (let i = 0; i < d.length; i += 4 * 7)
+                    seen.add((d[i] << 16) | (d[i+1] << 8) | d[i+2]);
                 return seen.size;
             }""",
             url,
