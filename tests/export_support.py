@@ -32,6 +32,7 @@ class Page(HTMLParser):
         self.links: list[str] = []
         self.loads: list[str] = []  # src=, external href=, srcset, url(...)
         self.handlers: list[str] = []  # on*= attributes
+        self.outside: list[str] = []  # links out of the page (followed only when clicked)
         self.tags: Counter[str] = Counter()
         self.scripts: list[str] = []
         self.styles: list[str] = []
@@ -62,6 +63,8 @@ class Page(HTMLParser):
         if href is not None:
             if href.startswith("#"):
                 self.links.append(href[1:])
+            elif tag == "a" and href.startswith(("https://", "http://")):
+                self.outside.append(href)  # a link to follow, not a load
             elif not href.startswith("data:"):
                 self.loads.append(f"{tag} href={href}")
         if tag == "meta" and a.get("http-equiv", "").lower() == "content-security-policy":

@@ -195,7 +195,8 @@ def test_cli_errors_are_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixtu
         (["export", str(tmp_path / "missing.pcap"), "--html", str(out)], "does not exist"),
         (["export", "--html", str(tmp_path / "no" / "x.html")], "does not exist"),
         (["export", "--html", str(tmp_path)], "it is a folder"),
-        (["export", str(CAPTURES / "README.md"), "--html", str(out)], "not a pcap"),
+        (["export", str(CAPTURES / "manifest.json"), "--html", str(out)], "not a pcap"),
+        (["export", str(CAPTURES / "README.md"), "--html", str(out)], "front matter"),
         (["export"], "--html"),
         (["export", "--html", "-", "--markdown", "-"], "standard output"),
         (["export", "--html", str(out), "--connection", "99"], "no connection 99"),
@@ -221,3 +222,80 @@ def test_cli_writes_both_formats_of_the_bundled_capture(
         p.name for p in tmp_path.iterdir()) == ["a.html", "a.md"]  # fmt: skip
     assert main(["export", "--markdown", "-"]) == 0
     assert capsys.readouterr().out.startswith("# TLS handshake: tls13-aes128gcm.pcap")
+
+
+# -- a lesson's handout -----------------------------------------------------------------
+
+
+def test_every_bundled_lesson_makes_a_well_formed_handout() -> None:
+    from tlsviz.lessons import Resolver, load_lessons
+    from tlsviz.lessons.handout import lesson_document
+
+    resolver = Resolver()  # each capture decoded once for all the lessons
+    for lesson in load_lessons():
+        for answers in (False, True):
+            page = check_page(lesson_document(lesson, answers=answers, resolver=resolver))
+            for step in lesson.steps:
+                assert f"step-{step.id}" in page.ids, (lesson.id, step.id)
+            for quiz in lesson.quizzes:
+                assert f"quiz-{quiz.id}" in page.ids
+            assert page.tags["details"] >= len(lesson.quizzes) * answers
+            # the explanation of the first quiz only in the teacher's copy
+            first = lesson.quizzes[0].explanation.split("\n")[0] if lesson.quizzes else None
+            if first:
+                first = re.sub(r"[*_`\[\]]", "", first)[:40]
+                assert (first in page.visible) == answers, (lesson.id, first)
+
+
+def test_lesson_handout_marks_what_each_step_points_at(tmp_path: Path) -> None:
+    from tlsviz.lessons import Resolver, load_lessons, resolve_target
+
+    lesson = next(ls for ls in load_lessons() if ls.id == "encryption-basics")
+    out = tmp_path / "lesson.html"
+    assert main(["export", "encryption-basics", "--html", str(out)]) == 0
+    text = out.read_text()
+    page = check_page(text)
+    resolver = Resolver()
+    for step in lesson.steps:
+        if step.target is None or step.target.field is None:
+            continue
+        res = resolve_target(lesson, step.target, resolver)
+        assert res.field is not None and res.message_index is not None
+        # the field's bytes are marked in the step's excerpt, and linked to the appendix
+        section = text[text.index(f'id="step-{step.id}"') :]
+        section = section[: section.index("</section>")]
+        assert 'class="f mark' in section
+        data = h.read_field(res.connection, res.connection.messages[res.message_index], res.field)
+        assert data[:16].hex(" ") in section
+    assert any(i.startswith("x1-c1-m") for i in page.ids)  # the appendix, under a prefix
+
+
+def test_lesson_prose_cannot_put_markup_into_the_page(tmp_path: Path) -> None:
+    """A lesson file is Markdown from anyone: raw HTML and images stay out."""
+    source = (ROOT / "lessons" / "01-encryption-basics.md").read_text()
+    head, _, rest = source.partition("\n---\n")
+    hostile = (
+        "<script>alert(9)</script> ![pixel](http://example.invalid/p.png) "
+        "[click](javascript:alert(8)) <img src=x onerror=alert(7)>\n\n"
+    )
+    lesson_file = tmp_path / "hostile.md"
+    lesson_file.write_text(head + "\n---\n\n" + hostile + rest)
+    out = tmp_path / "hostile.html"
+    assert main(["export", str(lesson_file), "--html", str(out), "--answers"]) == 0
+    text = out.read_text()
+    page = check_page(text)
+    assert "<script>alert" not in text and "<img" not in text and 'href="javascript' not in text
+    assert page.outside == ["http://example.invalid/p.png"]  # a link, never an image
+    assert "&lt;script&gt;alert(9)&lt;/script&gt;" in text
+
+
+def test_lesson_export_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = str(tmp_path / "x.html")
+    for argv, words in [
+        (["export", "encryption-basics", "--markdown", str(tmp_path / "x.md")], "HTML page"),
+        (["export", "encryption-basics", "--html", out, "--keylog", "k"], "no key options"),
+        (["export", "--html", out, "--answers"], "with a lesson"),
+    ]:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and words in err, (argv, err)

@@ -130,6 +130,8 @@ def test_bundled_handout_renders(browser: Any, bundled: Path, js: bool, tmp_path
         page.tags["button"] += 2
     rendered_like_written(v, page)
     assert "TLS_AES_128_GCM_SHA256" in p.inner_text("#c1-summary")
+    # nothing wider than the window: long hex values wrap
+    assert p.evaluate("document.documentElement.scrollWidth <= innerWidth")
     # CSS alone: the innermost field under the pointer lights up, not its parents
     inner = p.locator("#c1-m0 .hex .f[data-f='7-1']")
     outer = p.locator("#c1-m0 .hex .f[data-f='7']")
@@ -150,6 +152,19 @@ def test_bundled_handout_renders(browser: Any, bundled: Path, js: bool, tmp_path
     p.emulate_media(media="print")
     assert hexview.is_visible()
     assert p.locator("#c1-m4 .fields li.fld").first.is_visible()
+
+
+def test_lesson_handout_renders(browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "lesson.html"
+    assert main(["export", "derive-it-yourself", "--html", str(out), "--answers"]) == 0
+    page = check_page(out.read_text())
+    v = visit(browser, out)
+    check_visit(browser, v, out, tmp_path / "lesson.png")
+    page.tags["div"] += 1
+    page.tags["button"] += 2
+    rendered_like_written(v, page)
+    assert v.page.locator(".quiz").count() == page.visible.count("Question")
+    assert v.page.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
 
 # -- a fresh handshake between real peers -------------------------------------------

@@ -1,5 +1,6 @@
 """Command line of ``tlsviz export``: a handout of a capture, as one HTML page
-(``--html OUT.html``) or a Markdown file (``--markdown OUT.md``), or both.
+(``--html OUT.html``) or a Markdown file (``--markdown OUT.md``), or both; or of a
+lesson (a bundled lesson's id or a lesson file), as one HTML page.
 
 The capture is decoded once, with the key options of ``decode``, and the
 handout is rendered from the model (:mod:`tlsviz.session.html`,
@@ -31,8 +32,9 @@ def add_parsers(sub: Any) -> None:
         "(nothing is fetched) and reads and prints without JavaScript.",
     )
     e.add_argument(
-        "capture", nargs="?",
-        help=f"pcap or pcapng file (default: the bundled {DEFAULT_CAPTURE}, with its key log)",
+        "capture", nargs="?", metavar="CAPTURE|LESSON",
+        help=f"pcap or pcapng file (default: the bundled {DEFAULT_CAPTURE}, with its key "
+             "log), or a lesson: a bundled lesson's id or a lesson file (.md)",
     )  # fmt: skip
     out = e.add_argument_group("output (one or both; - writes to standard output)")
     out.add_argument("--html", metavar="OUT.html", help="the handout as one self-contained page")
@@ -41,8 +43,35 @@ def add_parsers(sub: Any) -> None:
         "--connection", type=int, action="append", default=[], metavar="ID",
         help="only this connection (its id as decode prints it; repeat for more)",
     )  # fmt: skip
+    e.add_argument(
+        "--answers", action="store_true",
+        help="with a lesson: each quiz's answer, feedback and explanation (a teacher's copy)",
+    )  # fmt: skip
     add_key_options(e)
     e.set_defaults(func=cmd_export)
+
+
+def _lesson(name: str | None) -> Any:
+    """The lesson ``name`` stands for (a lesson file, or a bundled lesson's id), or None
+    when it names a capture."""
+    from .cli import UserError
+
+    if name is None:
+        return None
+    is_file = os.path.isfile(name)
+    if is_file and not name.endswith(".md"):
+        return None
+    if not is_file and ("/" in name or os.sep in name or "." in name):
+        return None  # a path to a capture that is not there: the capture's error
+    from .lessons import LessonError, load_lesson, load_lessons
+
+    try:
+        if is_file:
+            return load_lesson(name)
+        found = [ls for ls in load_lessons() if ls.id == name]
+    except LessonError as err:
+        raise UserError(str(err.problems[0]) if err.problems else str(err)) from None
+    return found[0] if found else None
 
 
 def _check_output(path: str) -> None:
@@ -90,6 +119,11 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         raise UserError("only one of --html and --markdown can write to standard output.")
     for _, p in targets:
         _check_output(p)
+    lesson = _lesson(args.capture)
+    if lesson is not None:
+        return _export_lesson(args, lesson, out)
+    if args.answers:
+        raise UserError("--answers goes with a lesson, not a capture.")
     path = _resolve_capture(args.capture)
     use_bundled_keys(args, path)
     material = load_material(args)
@@ -127,4 +161,21 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         print(f"tlsviz: warning: {note}", file=sys.stderr)
     if not connections:
         print("tlsviz: warning: no TLS connections found.", file=sys.stderr)
+    return 0
+
+
+def _export_lesson(args: argparse.Namespace, lesson: Any, out: TextIO) -> int:
+    from .cli import UserError
+
+    if args.markdown:
+        raise UserError("a lesson's handout is an HTML page (--html); the lesson is Markdown.")
+    if args.keylog or args.key or args.psk or args.ephemeral_key or args.connection:
+        raise UserError("a lesson names its own captures and keys: give no key options.")
+    from .lessons.handout import lesson_document
+
+    text = lesson_document(lesson, answers=args.answers)
+    _write(args.html, text, out)
+    if args.html != "-":
+        print(f"tlsviz: wrote {args.html} (lesson {lesson.id}, {len(lesson.steps)} steps, "
+              f"{len(text.encode()) // 1024} KB)", file=out)  # fmt: skip
     return 0

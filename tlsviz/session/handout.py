@@ -16,12 +16,16 @@ child), ``c<id>-m<i>-r<n>`` the message's ``n``-th record and
 ``c<id>-m<i>-r<n>-f<k>`` a field of that record's header, ``c<id>-k<n>`` the
 ``n``-th key step, ``c<id>-cert<n>`` the ``n``-th certificate sent, and
 ``c<id>-summary``, ``-ladder``, ``-keys``, ``-certs``, ``-cost``, ``-data``,
-``-diagnostics`` the sections of the connection.
+``-diagnostics`` the sections of the connection.  A page that shows several
+captures (a lesson's handout) puts a prefix before each capture's anchors
+(``x2-c1-m3``, see :func:`anchor_prefix`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ..keys.engine import StepReport
@@ -44,17 +48,29 @@ SECTIONS = ("summary", "ladder", "keys", "certs", "cost", "data", "diagnostics")
 
 # -- anchors ------------------------------------------------------------------------
 
+_PREFIX: ContextVar[str] = ContextVar("tlsviz_anchor_prefix", default="")
+
+
+@contextmanager
+def anchor_prefix(prefix: str) -> Iterator[None]:
+    """Anchors made inside the block start with ``prefix`` (one capture among several)."""
+    token = _PREFIX.set(prefix)
+    try:
+        yield
+    finally:
+        _PREFIX.reset(token)
+
 
 def connection_anchor(c: Connection) -> str:
-    return f"c{c.id}"
+    return f"{_PREFIX.get()}c{c.id}"
 
 
 def section_anchor(c: Connection, section: str) -> str:
-    return f"c{c.id}-{section}"
+    return f"{connection_anchor(c)}-{section}"
 
 
 def message_anchor(c: Connection, index: int) -> str:
-    return f"c{c.id}-m{index}"
+    return f"{connection_anchor(c)}-m{index}"
 
 
 def field_anchor(c: Connection, index: int, path: tuple[int, ...]) -> str:
@@ -66,11 +82,11 @@ def record_anchor(c: Connection, index: int, n: int) -> str:
 
 
 def step_anchor(c: Connection, n: int) -> str:
-    return f"c{c.id}-k{n}"
+    return f"{connection_anchor(c)}-k{n}"
 
 
 def cert_anchor(c: Connection, n: int) -> str:
-    return f"c{c.id}-cert{n}"
+    return f"{connection_anchor(c)}-cert{n}"
 
 
 def path_text(path: tuple[int, ...]) -> str:

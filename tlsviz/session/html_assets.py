@@ -27,7 +27,13 @@ CSS = """\
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);
 font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif}
-header.page,main,footer.page{max-width:1180px;margin:0 auto;padding:0 18px}
+header.page,main,section.step{margin:1.5em 0 2em}
+.quiz{border:1px solid var(--line);border-left:6px solid var(--ok);border-radius:5px;
+padding:.2em 1em .5em;margin:.9em 0;background:var(--card)}
+ul.options{list-style:none;padding-left:.6em}
+aside.target{border:1px dashed var(--muted);border-radius:5px;padding:.2em 1em .4em;margin:.8em 0}
+details.answer>summary{font-weight:600;color:var(--ok)}
+footer.page{max-width:1180px;margin:0 auto;padding:0 18px}
 header.page{padding-top:18px}
 h1{font-size:1.6em;margin:.3em 0}
 h2{font-size:1.35em;margin:1.4em 0 .4em;border-bottom:2px solid var(--line);padding-bottom:.2em}
@@ -115,7 +121,9 @@ ul.tree{list-style:none;padding-left:1.1em;margin:.2em 0}
 ul.tree>li{margin:.05em 0}
 ul.tree details{margin:0}
 ul.tree summary{list-style-position:outside}
-.row{display:inline}
+.row{display:inline;overflow-wrap:anywhere}
+.pair>*{min-width:0}
+p.mono,dl.cert dd,td{overflow-wrap:anywhere}
 .row .fn{font-weight:600;text-decoration:none}
 .row .fv{margin-left:.4em}
 .row .fx{margin-left:.5em}
@@ -142,7 +150,8 @@ body{background:#fff;color:#000;font-size:10.5pt}
 details::details-content{content-visibility:visible;display:contents}
 details>summary{list-style:none}
 details>summary::-webkit-details-marker{display:none}
-.tools,nav.toc{display:none}
+.tools{display:none}
+.quiz,aside.target{break-inside:avoid}
 section.msg{break-inside:auto;border-left-width:4px}
 ul.tree li,tr,.row,table.prot,pre.xor,dl.cert,ol.ladder li,.rec h4{break-inside:avoid}
 h2,h3,h4{break-after:avoid}
