@@ -27,13 +27,7 @@ CSS = """\
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);
 font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif}
-header.page,main,section.step{margin:1.5em 0 2em}
-.quiz{border:1px solid var(--line);border-left:6px solid var(--ok);border-radius:5px;
-padding:.2em 1em .5em;margin:.9em 0;background:var(--card)}
-ul.options{list-style:none;padding-left:.6em}
-aside.target{border:1px dashed var(--muted);border-radius:5px;padding:.2em 1em .4em;margin:.8em 0}
-details.answer>summary{font-weight:600;color:var(--ok)}
-footer.page{max-width:1180px;margin:0 auto;padding:0 18px}
+header.page,main,footer.page{max-width:1180px;margin:0 auto;padding:0 18px}
 header.page{padding-top:18px}
 h1{font-size:1.6em;margin:.3em 0}
 h2{font-size:1.35em;margin:1.4em 0 .4em;border-bottom:2px solid var(--line);padding-bottom:.2em}
@@ -143,6 +137,12 @@ dl.cert dt{font-weight:600}dl.cert dd{margin:0;word-break:break-word}
 .diag{border-left:4px solid var(--bad);padding-left:.6em}
 .tools{position:sticky;top:0;background:var(--bg);padding:.3em 0;z-index:1}
 .tools button{font:inherit;margin-right:.4em}
+section.step{margin:1.5em 0 2em}
+.quiz{border:1px solid var(--line);border-left:6px solid var(--ok);border-radius:5px;
+padding:.2em 1em .5em;margin:.9em 0;background:var(--card)}
+ul.options{list-style:none;padding-left:.6em}
+aside.target{border:1px dashed var(--muted);border-radius:5px;padding:.2em 1em .4em;margin:.8em 0}
+details.answer>summary{font-weight:600;color:var(--ok)}
 footer.page{color:var(--muted);font-size:.85em;margin:3em auto 2em}
 @media print{
 body{background:#fff;color:#000;font-size:10.5pt}
