@@ -56,6 +56,24 @@ def test_decode_never_imports_scapy_all() -> None:
     assert not {m for m in loaded if m.startswith("textual")}
 
 
+def test_export_loads_neither_textual_nor_scapy_all() -> None:
+    """``tlsviz export`` (a capture's handout and a lesson's) renders from the model
+    alone: no UI, no packet layers, no peer."""
+    code = (
+        "from tlsviz.cli import main\n"
+        "import io, contextlib, tempfile, os\n"
+        "d = tempfile.mkdtemp()\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['export', '--html', os.path.join(d, 'a.html'), '--markdown', "
+        "os.path.join(d, 'a.md')])\n"
+        "    main(['export', 'encryption-basics', '--html', os.path.join(d, 'l.html')])\n"
+    )
+    loaded = _loaded_after(code)
+    assert {"tlsviz.session.html", "tlsviz.session.markdown", "tlsviz.lessons.handout"} <= loaded
+    assert not {m for m in loaded if m.startswith(("textual", "scapy.all", "scapy.layers"))}
+    assert not {m for m in loaded if m.startswith("tlsviz.peer.")}
+
+
 def test_the_peer_stays_out_of_other_commands() -> None:
     """tlsviz's own TLS peer is imported by ``record --client/--server tlsviz``
     only: neither building the command line nor decoding loads it, and

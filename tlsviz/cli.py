@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_lessons
 
     cli_lessons.add_parsers(sub)
+    from . import cli_export
+
+    cli_export.add_parsers(sub)
     return p
 
 
@@ -160,6 +163,17 @@ def _resolve_capture(arg: str | None) -> str:
     return arg
 
 
+def use_bundled_keys(args: argparse.Namespace, path: str) -> None:
+    """With no capture named, the bundled one comes with its key log: shown
+    decrypted and verified (unless key options were given)."""
+    if args.capture is None and not (args.keylog or args.key or args.psk or args.ephemeral_key):
+        from .bundled import bundled_captures
+
+        for b in bundled_captures():
+            if str(b.path) == path and b.keylog is not None:
+                args.keylog = [str(b.keylog)]
+
+
 def load_material(args: argparse.Namespace) -> Any:
     """The key material named on the command line; one-sentence errors."""
     from .keys.loading import load_key_material
@@ -186,13 +200,7 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     from .source import open_capture
 
     path = _resolve_capture(args.capture)
-    if args.capture is None and not (args.keylog or args.key or args.psk or args.ephemeral_key):
-        # the bundled capture comes with its key log: shown decrypted and verified
-        from .bundled import bundled_captures
-
-        for b in bundled_captures():
-            if str(b.path) == path and b.keylog is not None:
-                args.keylog = [str(b.keylog)]
+    use_bundled_keys(args, path)
     material = load_material(args)
     if getattr(args, "summary", False):
         return cmd_summary(args, path, material, out)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..wire.fields import Field
 from ..wire.message import Message
+from ..wire.records import Record
 from ..wire.registry import content_type_display
 from .model import Connection
 
@@ -27,7 +28,18 @@ def protection_fields(c: Connection, m: Message) -> tuple[str, tuple[Field, ...]
     """
     if not m.encrypted or not m.records or m.type == "Encrypted":
         return "", ()
-    rec = m.records[0]
+    return record_protection(c, m, m.records[0])
+
+
+def record_protection(
+    c: Connection, m: Message, rec: Record, *, secrets: bool = False
+) -> tuple[str, tuple[Field, ...]]:
+    """A title and the fields of the protection of record ``rec`` of ``m``;
+    with ``secrets`` the write key and IV come first (the HTML handout shows
+    every input of record protection, ``decode --explain`` leaves them to the
+    key steps)."""
+    if not m.encrypted or m.type == "Encrypted":
+        return "", ()
     found = c.keys.decryptions.get((m.direction, rec.offset)) if c.keys is not None else None
     suite = c.neg.suite
     if found is None:
@@ -38,7 +50,11 @@ def protection_fields(c: Connection, m: Message) -> tuple[str, tuple[Field, ...]
             )
         return "", ()
     epoch, d = found
-    out = [Field("sequence_number", 0, 0, d.seq, str(d.seq), key="protection.seq")]
+    out: list[Field] = []
+    if secrets and d.protected:
+        out.append(_hex("protection.key", "write_key", d.key))
+        out.append(_hex("protection.iv", "write_iv", d.iv))
+    out.append(Field("sequence_number", 0, 0, d.seq, str(d.seq), key="protection.seq"))
     aead = d.tag is not None
     if d.explicit_iv is not None:
         key = "encrypted.explicit_nonce" if aead else "encrypted.iv"

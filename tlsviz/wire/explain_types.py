@@ -124,6 +124,16 @@ MESSAGE_TYPES: dict[str, str] = {
 
 PROTECTION: dict[str, str] = {
     # -- record protection (RFC 8446 §5.2-5.4, RFC 5246 §6.2.3) -------------------------
+    "protection.key": (
+        "The write key that protected this record: derived for one direction and one stage "
+        "of the connection, it changes when the keys change and is never sent (RFC 8446 §7.3, "
+        "RFC 5246 §6.3)."
+    ),
+    "protection.iv": (
+        "The write IV of this direction, derived beside the key and never sent: the base that "
+        "each record's nonce is made from (in TLS 1.2 AES-GCM only a 4-byte salt, and for CBC "
+        "the IV the record was decrypted with) (RFC 8446 §7.3, RFC 5246 §6.3)."
+    ),
     "protection.seq": (
         "The record's sequence number: both sides count records from 0 at each key change "
         "and never send the count. It enters the nonce or the MAC, so a record removed, "
