@@ -39,16 +39,20 @@ SIDE_BY_SIDE = 130
 
 class LessonScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+right,right_square_bracket", "step(1)", "next step", priority=True),
-        Binding("ctrl+left,left_square_bracket", "step(-1)", "previous step", priority=True),
+        Binding(
+            "ctrl+right,right_square_bracket", "step(1)", "next", priority=True, key_display="]"
+        ),
+        Binding(
+            "ctrl+left,left_square_bracket", "step(-1)", "back", priority=True, key_display="["
+        ),
         Binding("right", "step(1)", "next step", show=False),
         Binding("left", "step(-1)", "previous step", show=False),
         Binding("enter", "answer", "answer", show=False),
         Binding("h", "hint", "hint"),
-        Binding("s", "skip", "skip"),
+        Binding("s", "skip", "skip", show=False),
         Binding("e", "toggle_explorer", "explorer"),
         Binding("o", "open_explorer", "open in explorer", show=False),
-        Binding("escape", "menu", "lessons"),
+        Binding("escape", "menu", "lessons", show=False),
     ]
 
     def __init__(self, lesson: Lesson, *, resolver: Resolver | None = None,
