@@ -113,7 +113,8 @@ def test_fast_reader_gives_the_same_records_as_scapy() -> None:
                 assert type(b) is tuple
                 n, t, lt, frame = a
                 assert lt == b[1] and bytes(frame) == bytes(b[2]), path
-                assert t == pytest.approx(b[0], abs=1e-6), path
+                # the same float, not a near one: rows show times as they are
+                assert t == b[0], (path, number)
                 assert n >= 1 and n <= number + 1
             else:
                 assert type(a) is type(b), path
