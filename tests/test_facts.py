@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import corpus_captures
+from tests.conftest import HAVE_CORPUS, corpus_captures
 from tlsviz.bundled import bundled_captures
 from tlsviz.keys.keyring import KeyMaterial
 from tlsviz.source import open_capture
@@ -237,7 +237,8 @@ def test_every_hello_at_hand_reads_alike() -> None:
     for raw, expected in found.sslv2.items():
         f = F.sslv2_client_hello_facts(raw)
         assert f is not None and f.random + f.session_id == expected
-    assert len(found.client) >= 20 and len(found.server) >= 20
+    least = 100 if HAVE_CORPUS else 10  # the bundled captures alone have a dozen of each
+    assert len(found.client) >= least and len(found.server) >= least
     assert found.key_exchange and found.encrypted_extensions
 
 

@@ -117,7 +117,7 @@ def test_summary_loads_neither_the_decoder_nor_crypto() -> None:
             "tlsviz.wire.extensions",
             "tlsviz.wire.connection",
             "tlsviz.keys.engine",
-            "tlsviz.keys.quick",
+            "tlsviz.summary.quickkeys",
             "cryptography",
             "scapy",
             "multiprocessing",
