@@ -325,7 +325,7 @@ def server_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ServerHell
             e = p + 4 + ((data[p + 2] << 8) | data[p + 3])
             if e > stop:
                 return None
-            if not data[p]:
+            if data[p + 1] in _SERVER_WANTS and not data[p]:
                 t = data[p + 1]
                 if t == SUPPORTED_VERSIONS:
                     if sv < 0:
@@ -370,6 +370,13 @@ def server_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ServerHell
             if f.group is not None:
                 break
     return f
+
+
+#: the extension types the readers below look at (all below 256)
+_SERVER_WANTS: Final = frozenset(
+    {SUPPORTED_VERSIONS, KEY_SHARE, ALPN, PRE_SHARED_KEY, DRAFT_KEY_SHARE}
+)
+_CLIENT_WANTS: Final = frozenset({SERVER_NAME, SESSION_TICKET, PRE_SHARED_KEY})
 
 
 def _ext_end(data: bytes, at: int) -> int:
@@ -478,7 +485,7 @@ def client_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ClientHell
                 e = p + 4 + ((data[p + 2] << 8) | data[p + 3])
                 if e > stop:
                     return None
-                if not data[p]:
+                if data[p + 1] in _CLIENT_WANTS and not data[p]:
                     t = data[p + 1]
                     if t == SERVER_NAME:
                         if sni < 0:
