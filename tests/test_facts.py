@@ -1,7 +1,8 @@
 """tlsviz.wire.facts, the protocol facts every view shares, held to the decoder.
 
 The fast paths (the summary of big captures, the decoder without field trees)
-read hellos with the parsers of :mod:`tlsviz.wire.facts`; the decoder reads
+read hellos with the readers of :mod:`tlsviz.wire.facts_hello` and
+:mod:`tlsviz.wire.facts_ext`; the decoder reads
 them field by field.  Here both read every hello, ServerKeyExchange and
 EncryptedExtensions of every capture at hand, and of hypothesis's mutations
 of them, and must give the same answer, field by field: the same values, and
@@ -26,6 +27,8 @@ from tlsviz.bundled import bundled_captures
 from tlsviz.keys.keyring import KeyMaterial
 from tlsviz.source import open_capture
 from tlsviz.wire import facts as F
+from tlsviz.wire import facts_ext as X
+from tlsviz.wire import facts_hello as H
 from tlsviz.wire import registry as reg
 from tlsviz.wire.dispatch import ParseContext, decode_handshake
 from tlsviz.wire.hello import ClientHello, ServerHello
@@ -64,7 +67,7 @@ def server_view(body: ServerHello) -> dict[str, Any]:
     }
 
 
-def server_facts_view(f: F.ServerHelloFacts) -> dict[str, Any]:
+def server_facts_view(f: H.ServerHelloFacts) -> dict[str, Any]:
     return {
         "legacy_version": f.legacy_version,
         "random": f.random,
@@ -93,7 +96,7 @@ def client_view(body: ClientHello) -> dict[str, Any]:
     }
 
 
-def client_facts_view(f: F.ClientHelloFacts) -> dict[str, Any]:
+def client_facts_view(f: H.ClientHelloFacts) -> dict[str, Any]:
     return {
         "random": f.random,
         "session_id": f.session_id,
@@ -134,7 +137,7 @@ def hello_view(h: ClientHello | ServerHello) -> dict[str, Any]:
 
 def check_server_hello(raw: bytes) -> None:
     body = decoded(raw)
-    f = F.server_hello_facts(raw, 4)
+    f = H.server_hello_facts(raw, 4)
     if not isinstance(body, ServerHello):
         assert f is None and quick_server_hello(raw) is None, raw.hex()
         return
@@ -147,14 +150,14 @@ def check_server_hello(raw: bytes) -> None:
 
 def check_client_hello(raw: bytes) -> None:
     body = decoded(raw)
-    f = F.client_hello_facts(raw, 4)
+    f = H.client_hello_facts(raw, 4)
     if not isinstance(body, ClientHello):
         assert f is None and quick_client_hello(raw) is None, raw.hex()
-        assert F.client_hello_layout(raw, 4, len(raw)) is None
+        assert H.client_hello_layout(raw, 4, len(raw)) is None
         return
     assert f is not None, raw.hex()
     assert client_facts_view(f) == client_view(body), raw.hex()
-    layout = F.client_hello_layout(raw, 4, len(raw))
+    layout = H.client_hello_layout(raw, 4, len(raw))
     assert layout is not None
     assert [(t, s - 4, e - s) for t, s, e in layout[2]] == [
         (x.type, x.offset, len(x.data)) for x in body.extensions
@@ -165,7 +168,7 @@ def check_client_hello(raw: bytes) -> None:
 
 def check_key_exchange(raw: bytes, suite: int | None, version: int | None) -> None:
     body = decoded(raw, version, suite)
-    ok, group = F.server_key_exchange_group(raw, 4, len(raw), suite, version)
+    ok, group = H.server_key_exchange_group(raw, 4, len(raw), suite, version)
     assert ok == isinstance(body, ServerKeyExchange), (raw.hex(), suite, version)
     if ok:
         assert group == body.group, (raw.hex(), suite)
@@ -173,7 +176,7 @@ def check_key_exchange(raw: bytes, suite: int | None, version: int | None) -> No
 
 def check_encrypted_extensions(raw: bytes) -> None:
     body = decoded(raw, F.TLS13)
-    ok, alpn = F.encrypted_extensions_alpn(raw, 4, len(raw))
+    ok, alpn = X.encrypted_extensions_alpn(raw, 4, len(raw))
     assert ok == isinstance(body, EncryptedExtensions), raw.hex()
     if ok:
         ext = body.extensions
@@ -235,7 +238,7 @@ def test_every_hello_at_hand_reads_alike() -> None:
     for raw in found.encrypted_extensions:
         check_encrypted_extensions(raw)
     for raw, expected in found.sslv2.items():
-        f = F.sslv2_client_hello_facts(raw)
+        f = H.sslv2_client_hello_facts(raw)
         assert f is not None and f.random + f.session_id == expected
     least = 100 if HAVE_CORPUS else 10  # the bundled captures alone have a dozen of each
     assert len(found.client) >= least and len(found.server) >= least
@@ -309,8 +312,8 @@ def test_random_bytes_never_raise(body: bytes) -> None:
     raw = b"\x02" + len(body).to_bytes(3, "big") + body
     check_server_hello(raw)
     check_client_hello(b"\x01" + raw[1:])
-    F.sslv2_client_hello_facts(body)
-    F.server_key_exchange_group(body, 0, len(body), 0xC02F, 0x0303)
+    H.sslv2_client_hello_facts(body)
+    H.server_key_exchange_group(body, 0, len(body), 0xC02F, 0x0303)
 
 
 # -- the numbers and the decisions -------------------------------------------------

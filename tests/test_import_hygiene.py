@@ -174,7 +174,8 @@ def test_summary_package_imports_nothing_heavy() -> None:
     nothing heavy at module level: the decoder, cryptography and the start-up
     costs above come only with the keys that need them."""
     mods = [m for m in _modules("tlsviz.summary") if m != "tlsviz.summary.quickkeys"]
-    mods += ["tlsviz.wire.facts", "tlsviz.keys.status"]
+    mods += ["tlsviz.wire.facts", "tlsviz.wire.facts_hello", "tlsviz.wire.facts_ext"]
+    mods += ["tlsviz.keys.status"]
     loaded = _loaded_after("\n".join(f"import {m}" for m in mods))
     heavy = {"dataclasses", "json", "pathlib", "pickle", "cryptography", "scapy", "textual"}
     heavy |= {"tlsviz.wire.hello", "tlsviz.wire.connection", "tlsviz.keys.engine"}

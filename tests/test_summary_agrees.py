@@ -33,6 +33,30 @@ from tests.conftest import CAPTURES, CORPUS, corpus_captures, need_tool
 from tlsviz.bundled import bundled_captures
 from tlsviz.cli import main
 
+#: The keys of a summary row (a contract: keys are added, never renamed or
+#: dropped).  The keys only ``decode --json`` gives are not compared, as the
+#: summary keeps no messages: messages, certificates, bytes, handshakes,
+#: verification, application_data, diagnostics, and in ``keys`` everything
+#: but status and reason (the derivation steps, records decrypted).
+ROW_KEYS = {
+    "id",
+    "transport",
+    "client",
+    "server",
+    "version",
+    "cipher_suite",
+    "sni",
+    "alpn",
+    "group",
+    "start_time",
+    "end_time",
+    "closed",
+    "resumed",
+    "resumption",
+    "psk_origin",
+    "hello_retry",
+}
+
 #: Keys both paths give that may differ, and why.  ``end_time`` and
 #: ``closed``: the summary stops following a connection once its row is
 #: settled (that is what makes it fast); its ``closed`` is then None and its
@@ -69,6 +93,7 @@ def rows_agree(path: Path | str, *options: str, jobs: str = "1") -> list[dict[st
     assert sorted(r["id"] for r in rows) == sorted(whole), where
     for row in rows:
         full = whole[row["id"]]
+        assert set(row) - {"keys"} == ROW_KEYS, where
         assert set(row) <= set(full), (where, set(row) - set(full))
         for key, value in row.items():
             theirs = full[key]

@@ -9,7 +9,8 @@ key log without the full key flow (:mod:`.quickkeys`).
 It decides nothing about the protocol itself.  Every fact in a row — the
 version (drafts included), the suite, the group, the server name, ALPN, the
 HelloRetryRequest, whether and how the handshake resumed, the key status and
-its reason — comes from :mod:`tlsviz.wire` (:mod:`tlsviz.wire.facts`,
+its reason — comes from :mod:`tlsviz.wire` (:mod:`tlsviz.wire.facts` and its
+readers :mod:`tlsviz.wire.facts_hello`, :mod:`tlsviz.wire.facts_ext`;
 :mod:`tlsviz.wire.framing`) and :mod:`tlsviz.keys` (:mod:`tlsviz.keys.status`,
 and the full key flow whenever the quick check has no verdict of its own),
 the same functions the full decoder uses or is checked against.  What it

@@ -22,7 +22,8 @@ from .._slots import Slotted
 from ..keys import status as st
 from ..keys.keyring import KeyMaterial
 from ..session.detect import CLIENT, SERVER, Pending, PendingTable, flip, roles
-from ..wire.facts import client_hello_facts, flight_step, sslv2_client_hello_facts
+from ..wire.facts import flight_step
+from ..wire.facts_hello import client_hello_facts, sslv2_client_hello_facts
 from .hellos import HelloFacts, HelloScanner
 from .row import Summary
 

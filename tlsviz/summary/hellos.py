@@ -3,7 +3,8 @@
 A connection list needs a few facts per connection (version, suite, SNI,
 ALPN, group, HelloRetryRequest, resumption).  :class:`HelloFacts` collects
 them as the messages pass: each message is read by the parsers of
-:mod:`tlsviz.wire.facts` (the ones the decoder's answers are checked against),
+:mod:`tlsviz.wire.facts_hello` (the ones the decoder's answers are checked
+against),
 and each connection-level answer (the group, how it resumed) comes from the
 functions there too.  What this module decides itself is only when a summary
 is *settled* (:func:`settled_by_message`, :func:`settled_by_record`): when
@@ -26,13 +27,15 @@ from ..wire.facts import (
     SERVER_HELLO,
     SERVER_HELLO_DONE,
     SERVER_KEY_EXCHANGE,
-    ClientHelloFacts,
-    client_hello_facts,
     connection_group,
     flight_step,
     is_tls13,
     psk_origin,
     resumption,
+)
+from ..wire.facts_hello import (
+    ClientHelloFacts,
+    client_hello_facts,
     server_hello_facts,
     server_key_exchange_group,
     sslv2_client_hello_facts,

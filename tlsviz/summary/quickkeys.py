@@ -45,11 +45,11 @@ from ..wire.facts import (
     SERVER_HELLO,
     SERVER_HELLO_DONE,
     SERVER_KEY_EXCHANGE,
-    encrypted_extensions_alpn,
     flight_step,
     is_tls13,
-    server_hello_facts,
 )
+from ..wire.facts_ext import encrypted_extensions_alpn
+from ..wire.facts_hello import server_hello_facts
 from .hellos import HelloFacts, client_hello, server_hello, server_key_exchange
 
 

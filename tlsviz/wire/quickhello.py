@@ -4,7 +4,7 @@ The decoder without field trees (``record_fields=False``, the fallback of
 ``decode --summary`` with keys) needs a ClientHello or ServerHello as the key
 schedule reads it (versions, suites, key shares, PSK offers), not the
 byte-by-byte explanation.  The message is framed and its facts read by
-:mod:`.facts` (the one reader the decoder and the summary share); this module
+:mod:`.facts_hello` (the one reader the decoder and the summary share); this module
 only puts the values the key schedule reads into the decoder's classes, so
 that a hello read either way answers alike (a test compares them on every
 hello at hand).
@@ -23,13 +23,9 @@ from .facts import (
     SERVER_NAME,
     SESSION_TICKET,
     SUPPORTED_VERSIONS,
-    alpn_names,
-    client_hello_layout,
-    key_share_entry,
-    psk_offer,
-    server_hello_facts,
-    server_name,
 )
+from .facts_ext import alpn_names, key_share_entry, psk_offer, server_name
+from .facts_hello import client_hello_layout, server_hello_facts
 from .hello import ClientHello, ServerHello
 
 #: extensions whose value is True when present (their bodies are empty)
