@@ -63,6 +63,7 @@ def server_view(body: ServerHello) -> dict[str, Any]:
         "key_share": (ks.group, ks.key_exchange, ks.offset) if ks is not None else None,
         "alpn": body.alpn,
         "psk_selected": body.psk_selected,
+        "encrypt_then_mac": body.ext(F.ENCRYPT_THEN_MAC) is not None,
         "extensions": [(e.type, e.offset + 4, e.offset + 4 + len(e.data)) for e in body.extensions],
     }
 
@@ -80,6 +81,7 @@ def server_facts_view(f: H.ServerHelloFacts) -> dict[str, Any]:
         "key_share": f.key_share,
         "alpn": f.alpn,
         "psk_selected": f.psk_selected,
+        "encrypt_then_mac": f.encrypt_then_mac,
         "extensions": f.extensions,
     }
 

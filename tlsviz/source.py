@@ -246,4 +246,3 @@ def _paths(
     if isinstance(value, str | os.PathLike):
         return [value]
     return list(value)
-

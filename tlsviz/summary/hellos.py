@@ -35,6 +35,7 @@ from ..wire.facts import (
 )
 from ..wire.facts_hello import (
     ClientHelloFacts,
+    ServerHelloFacts,
     client_hello_facts,
     server_hello_facts,
     server_key_exchange_group,
@@ -143,17 +144,20 @@ def sslv2_client_hello(facts: HelloFacts, data: bytes, start: int, end: int) -> 
             facts.client = c
 
 
-def server_hello(facts: HelloFacts, data: bytes, start: int, end: int, server: bool = True) -> bool:
+def server_hello(
+    facts: HelloFacts, data: bytes, start: int, end: int, server: bool = True
+) -> ServerHelloFacts | None:
     """A ServerHello or HelloRetryRequest body in the clear (``server``:
-    sent by the server, as it should be); True for a HelloRetryRequest."""
+    sent by the server, as it should be); its facts (None: it does not
+    decode)."""
     f = server_hello_facts(data, start, end)
     if f is None:
-        return False
+        return None
     facts.version = f.version
     if f.hello_retry:
         facts.hello_retry = True
         facts.retry_group = f.group
-        return True
+        return f
     if server:
         facts.flight = flight_step(facts.flight, "ServerHello")
     facts.server_version = f.version
@@ -162,7 +166,7 @@ def server_hello(facts: HelloFacts, data: bytes, start: int, end: int, server: b
     facts.server_group = f.group
     facts.alpn = f.alpn
     facts.psk_selected = f.psk_selected
-    return False
+    return f
 
 
 def server_key_exchange(facts: HelloFacts, data: bytes, start: int, end: int) -> None:

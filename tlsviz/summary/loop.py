@@ -490,7 +490,8 @@ def _lane(fl: _Flow, d: int, frame: bytes, pos: int, end: int) -> bool | None:
                 return False
             t = frame[p]
             if t == SERVER_HELLO:
-                if server_hello(facts, frame, p + 4, mend):
+                f = server_hello(facts, frame, p + 4, mend)
+                if f is not None and f.hello_retry:
                     return False  # a HelloRetryRequest: the builder follows the rest
             elif t == SERVER_KEY_EXCHANGE:
                 server_key_exchange(facts, frame, p + 4, mend)

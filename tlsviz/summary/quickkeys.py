@@ -35,7 +35,6 @@ from ..wire.facts import (
     CHANGE_CIPHER_SPEC,
     CLIENT_HELLO,
     CLIENT_KEY_EXCHANGE,
-    ENCRYPT_THEN_MAC,
     ENCRYPTED_EXTENSIONS,
     FINISHED,
     HANDSHAKE,
@@ -49,7 +48,7 @@ from ..wire.facts import (
     is_tls13,
 )
 from ..wire.facts_ext import encrypted_extensions_alpn
-from ..wire.facts_hello import server_hello_facts
+from ..wire.facts_hello import ServerHelloFacts
 from .hellos import HelloFacts, client_hello, server_hello, server_key_exchange
 
 
@@ -181,8 +180,8 @@ class QuickVerifier:
             self.client_random = self.client_random or raw[6:38]
             client_hello(self.facts, raw, 4, len(raw))
         elif t == SERVER_HELLO:
-            server_hello(self.facts, raw, 4, len(raw), server)
-            self._server_hello(raw)  # appends to the transcript itself
+            # read once: for the summary's facts and for the key schedule
+            self._server_hello(raw, server_hello(self.facts, raw, 4, len(raw), server))
             return
         elif t == SERVER_KEY_EXCHANGE:
             server_key_exchange(self.facts, raw, 4, len(raw))
@@ -204,8 +203,7 @@ class QuickVerifier:
     def hrr_pending(self) -> bool:
         return self.suite is not None and self.tls13 and not self.secrets
 
-    def _server_hello(self, raw: bytes) -> None:
-        sh = server_hello_facts(raw, 4)
+    def _server_hello(self, raw: bytes, sh: ServerHelloFacts | None) -> None:
         suite = reg.SUITES.get(sh.cipher_suite) if sh is not None else None
         if sh is None or suite is None:
             self.unsure = True
@@ -246,7 +244,7 @@ class QuickVerifier:
             for side, secret in self.secrets.items():
                 self.dec[side] = self._aead13(secret)
         else:
-            self.etm = sh.has(ENCRYPT_THEN_MAC) and suite.mode == "cbc"
+            self.etm = sh.encrypt_then_mac and suite.mode == "cbc"
             self.compression = sh.compression_method
             self.master = self.keylog.lookup("CLIENT_RANDOM", self.client_random)
 

@@ -18,6 +18,7 @@ from .._slots import Slotted
 from .facts import (
     ALPN,
     DRAFT_KEY_SHARE,
+    ENCRYPT_THEN_MAC,
     HRR_RANDOM,
     KEY_SHARE,
     NAMED_CURVE,
@@ -51,6 +52,7 @@ class ServerHelloFacts(Slotted):
         "cipher_suite",
         "compression_method",
         "data",
+        "encrypt_then_mac",
         "group",
         "hello_retry",
         "key_share",
@@ -85,6 +87,8 @@ class ServerHelloFacts(Slotted):
         self.alpn: str | None = None
         #: pre_shared_key's selected_identity: the server accepted that PSK
         self.psk_selected: int | None = None
+        #: RFC 7366: records are MACed after encryption (CBC suites)
+        self.encrypt_then_mac = False
         self.data = b""
         self._extensions_at = self._end = 0
 
@@ -132,10 +136,9 @@ def server_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ServerHell
         if stop > end:
             return None
         p += 2
-        while p < stop:  # the first of each type counts (the decoder warns about the others)
-            e = p + 4 + ((data[p + 2] << 8) | data[p + 3])
-            if e > stop:
-                return None
+        # the first of each type counts (the decoder warns about the others);
+        # an extension that runs past the vector leaves p past its end
+        while p < stop:
             if data[p + 1] in _SERVER_WANTS and not data[p]:
                 t = data[p + 1]
                 if t == SUPPORTED_VERSIONS:
@@ -150,10 +153,15 @@ def server_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ServerHell
                 elif t == PRE_SHARED_KEY:
                     if psk < 0:
                         psk = p
-                elif t == DRAFT_KEY_SHARE and dks < 0:
-                    dks = p
-            p = e
+                elif t == DRAFT_KEY_SHARE:
+                    if dks < 0:
+                        dks = p
+                else:  # the decoder reads it as a flag, whatever it holds
+                    f.encrypt_then_mac = True
+            p += 4 + ((data[p + 2] << 8) | data[p + 3])
     except IndexError:  # a field past the end of the bytes
+        return None
+    if p != stop:
         return None
     # each value as the decoder's extension parsers read it: a 2-byte value
     # needs 2 bytes (more is a warning), anything shorter has no value
@@ -185,7 +193,7 @@ def server_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ServerHell
 
 #: the extension types the readers below look at (all below 256)
 _SERVER_WANTS: Final = frozenset(
-    {SUPPORTED_VERSIONS, KEY_SHARE, ALPN, PRE_SHARED_KEY, DRAFT_KEY_SHARE}
+    {SUPPORTED_VERSIONS, KEY_SHARE, ALPN, PRE_SHARED_KEY, DRAFT_KEY_SHARE, ENCRYPT_THEN_MAC}
 )
 _CLIENT_WANTS: Final = frozenset({SERVER_NAME, SESSION_TICKET, PRE_SHARED_KEY})
 
@@ -275,10 +283,9 @@ def client_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ClientHell
             if stop > end:
                 return None
             p += 2
-            while p < stop:  # the first of each type counts
-                e = p + 4 + ((data[p + 2] << 8) | data[p + 3])
-                if e > stop:
-                    return None
+            # the first of each type counts; an extension that runs past the
+            # vector leaves p past its end
+            while p < stop:
                 if data[p + 1] in _CLIENT_WANTS and not data[p]:
                     t = data[p + 1]
                     if t == SERVER_NAME:
@@ -289,8 +296,10 @@ def client_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ClientHell
                             ticket = p
                     elif t == PRE_SHARED_KEY and psk < 0:
                         psk = p
-                p = e
+                p += 4 + ((data[p + 2] << 8) | data[p + 3])
         except IndexError:  # a header past the end of the bytes
+            return None
+        if p != stop:
             return None
     facts = ClientHelloFacts(data, data[start + 2 : start + 34], data[start + 35 : sid_end])
     if sni >= 0:
