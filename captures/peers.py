@@ -658,6 +658,7 @@ class Scenario:
     etm: bool = True
     ems: bool = True  # False: the client does not offer extended_master_secret (RFC 7627)
     tickets: int = 1  # TLS 1.3 NewSessionTickets sent by an openssl server
+    ticket: bool = True  # TLS 1.2 with resume: by ticket (RFC 5077); False: by session id
     restrict_client: bool = False
     description: str = ""
     server_extra: tuple[str, ...] = ()  # more s_server options, e.g. ("-max_send_frag", "512")
@@ -762,7 +763,7 @@ def _start_openssl_server(sc: Scenario, pki: Pki, work: Path, port: int, timeout
         argv += ["-alpn", ",".join(sc.alpn)]
     if sc.version == "1.3":
         argv += ["-num_tickets", str(sc.tickets)]
-    elif not sc.resume:
+    elif not (sc.resume and sc.ticket):
         argv += ["-no_ticket"]
     if not sc.etm:
         argv += ["-no_etm"]
@@ -880,7 +881,7 @@ def _openssl_client_argv(
         argv += ["-no_etm"]
     if sc.resume:
         argv += ["-sess_out" if index == 0 else "-sess_in", str(session)]
-    elif sc.version != "1.3":
+    if sc.version != "1.3" and not (sc.resume and sc.ticket):
         argv += ["-no_ticket"]
     return argv
 

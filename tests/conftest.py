@@ -19,18 +19,46 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURES = ROOT / "captures"
 #: Public captures and vectors, kept beside the project (never copied into it).
-CORPUS = ROOT.parent / "shared" / "corpus"
+#: The one place the tests learn where it is: ``TLSVIZ_CORPUS`` names another
+#: directory (a missing one runs the suite as a machine without the corpus
+#: would: every test that needs it skips).
+CORPUS = Path(os.environ.get("TLSVIZ_CORPUS") or ROOT.parent / "shared" / "corpus")
+HAVE_CORPUS = CORPUS.is_dir()
+#: for tests that read the corpus without naming a file (marked ``corpus`` too)
+needs_corpus = pytest.mark.skipif(not HAVE_CORPUS, reason="the corpus is not available")
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def corpus_file(rel: str) -> Path:
-    """A corpus file, or skip the test when the corpus is not there."""
-    path = CORPUS / rel
+def corpus_file(*parts: str) -> Path:
+    """A corpus file (its path relative to the corpus, in one or more parts),
+    or skip the test when the corpus or the file is not there."""
+    path = CORPUS.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"corpus file {rel} is not available")
+        pytest.skip(f"corpus file {'/'.join(parts)} is not available")
     return path
+
+
+def corpus_captures(*suffixes: str) -> list[Path]:
+    """Every capture of the corpus (``.pcap``, ``.pcapng``, gzipped too), in
+    order; none when the corpus is absent.  ``suffixes`` narrows the names."""
+    if not HAVE_CORPUS:
+        return []
+    found = [
+        p for p in sorted(CORPUS.rglob("*.pcap*")) if p.is_file() and not p.name.endswith(".json")
+    ]
+    return [p for p in found if not suffixes or p.name.endswith(suffixes)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``corpus`` skip, as a whole, when the corpus is absent."""
+    if HAVE_CORPUS:
+        return
+    skip = pytest.mark.skip(reason=f"the corpus is not available ({CORPUS})")
+    for item in items:
+        if item.get_closest_marker("corpus") is not None:
+            item.add_marker(skip)
 
 
 def need_tool(name: str) -> str:
@@ -42,8 +70,8 @@ def need_tool(name: str) -> str:
 
 @pytest.fixture
 def corpus() -> Path:
-    if not CORPUS.exists():
-        pytest.skip("../shared/corpus is not available")
+    if not HAVE_CORPUS:
+        pytest.skip("the corpus is not available")
     return CORPUS
 
 

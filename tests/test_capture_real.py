@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CORPUS, needs_corpus
 from tlsviz.capture import (
     CaptureError,
     CaptureEvent,
@@ -36,12 +37,10 @@ from tlsviz.capture import (
     read_capture,
 )
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 WS = CORPUS / "wireshark" / "captures"
 TSHARK = shutil.which("tshark")
 OOO = ("-o", "tcp.reassemble_out_of_order:TRUE")
 
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus absent")
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason="tshark absent")
 
 

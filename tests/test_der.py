@@ -17,12 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import CORPUS
 from tlsviz.wire.der import parse_der, read_header
 from tlsviz.wire.fields import Diagnostic, Field, Severity
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/corpus")
 CORPUS_CERTS = [
     "rfc8448/rfc8448-server-cert.der",
     "illustrated-tls13/server.crt",

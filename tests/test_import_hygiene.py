@@ -117,7 +117,12 @@ def test_summary_loads_neither_the_decoder_nor_crypto() -> None:
             "tlsviz.wire.extensions",
             "tlsviz.wire.connection",
             "tlsviz.keys.engine",
-            "tlsviz.keys.quick",
+            "tlsviz.summary.quickkeys",
+            "tlsviz.wire.quickhello",
+            "tlsviz.wire.reader",
+            "tlsviz.wire.dispatch",
+            "tlsviz.session.builder",
+            "tlsviz.session.model",
             "cryptography",
             "scapy",
             "multiprocessing",
@@ -161,3 +166,17 @@ def test_lesson_list_decodes_nothing() -> None:
     assert not {m for m in loaded if m.startswith(("tlsviz.keys", "tlsviz.capture"))}
     parser_only = _loaded_after("from tlsviz.cli import build_parser\nbuild_parser()\n")
     assert not {m for m in parser_only if m.startswith("tlsviz.lessons")}
+
+
+def test_summary_package_imports_nothing_heavy() -> None:
+    """Every module of tlsviz.summary (but the quick Finished check, loaded
+    with a key log), and the facts it asks wire/ and keys/ for, import
+    nothing heavy at module level: the decoder, cryptography and the start-up
+    costs above come only with the keys that need them."""
+    mods = [m for m in _modules("tlsviz.summary") if m != "tlsviz.summary.quickkeys"]
+    mods += ["tlsviz.wire.facts", "tlsviz.wire.facts_hello", "tlsviz.wire.facts_ext"]
+    mods += ["tlsviz.keys.status"]
+    loaded = _loaded_after("\n".join(f"import {m}" for m in mods))
+    heavy = {"dataclasses", "json", "pathlib", "pickle", "cryptography", "scapy", "textual"}
+    heavy |= {"tlsviz.wire.hello", "tlsviz.wire.connection", "tlsviz.keys.engine"}
+    assert not heavy & loaded, heavy & loaded

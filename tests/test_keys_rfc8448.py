@@ -358,4 +358,5 @@ def test_keylog_comparison_marks_matches() -> None:
 
 
 def test_corpus_location() -> None:
-    assert CORPUS.name == "corpus"
+    """The RFC's text is where the corpus's manifest says it is."""
+    assert (CORPUS / "rfc8448" / "rfc8448.txt").is_file()

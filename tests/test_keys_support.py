@@ -14,18 +14,8 @@ from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
-if not CORPUS.is_dir():  # the repository may also live next to shared/ directly
-    CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-
-
-def corpus_file(*parts: str) -> Path:
-    """Path of a corpus file; skip the test if the corpus (or the file) is absent."""
-    path = CORPUS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"corpus file {path} not available")
-    return path
-
+from tests.conftest import CORPUS as CORPUS
+from tests.conftest import corpus_file as corpus_file
 
 # -- RFC 8448 ---------------------------------------------------------------
 

@@ -6,7 +6,6 @@ packet record starts) and however many there are."""
 from __future__ import annotations
 
 import contextlib
-import glob
 import gzip
 import io
 import os
@@ -18,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import CAPTURES, CORPUS
-from tlsviz import fastsummary, parallel
+from tests.conftest import CAPTURES, corpus_captures
 from tlsviz.capture.fastread import (
     DroppedFlows,
     RegionMark,
@@ -30,7 +28,8 @@ from tlsviz.capture.fastread import (
 from tlsviz.capture.tcp import MAX_CLOSED
 from tlsviz.cli import main
 from tlsviz.keys.keyring import KeyMaterial
-from tlsviz.source import summary_rows
+from tlsviz.summary import loop, parallel
+from tlsviz.summary.rows import summary_rows
 
 
 def _rows(rows: Any) -> list[dict[str, Any]]:
@@ -154,7 +153,7 @@ def test_a_region_at_every_packet(
     cuts = _starts(recs)[: parallel.MAX_REGIONS - 1]
     monkeypatch.setattr(parallel, "_boundaries", lambda *_a: cuts)
     if lead_in is not None:
-        monkeypatch.setattr(fastsummary, "LEAD_IN", lead_in)
+        monkeypatch.setattr(loop, "LEAD_IN", lead_in)
     for jobs in (2, 3):
         assert _split(path, jobs) == one, jobs
 
@@ -228,11 +227,9 @@ def test_a_region_reader_stops_once_nothing_is_left_to_follow(
     n = len(_records(CAPTURES / "mqtt-mtls.pcap")[1])
     cut, nxt = starts[n - 3], starts[n - 1]  # the data after the FIN; the packet after the RST
     cell = [0]
-    items = fastsummary.region_summaries(
-        path, KeyMaterial(), cut, [nxt], progress=cell, lead_in=lead_in
-    )
+    items = loop.region_summaries(path, KeyMaterial(), cut, [nxt], progress=cell, lead_in=lead_in)
     assert items is not None
-    marks = [i for i in items if isinstance(i, fastsummary.Boundary)]
+    marks = [i for i in items if isinstance(i, loop.Boundary)]
     assert marks and marks[0].mark.reached
     assert cell[0] < path.stat().st_size - 2 * sum(len(r) for r in recs[n:]) // 3  # in copy 1
     # and the rows are those of one process, cut there or anywhere
@@ -271,11 +268,7 @@ def test_boundary_guesses_are_checked_by_the_walk(mixed: tuple[Path, KeyMaterial
 
 
 def test_regions_on_the_corpus() -> None:
-    paths = [
-        p
-        for p in sorted(glob.glob(str(CORPUS / "**" / "*.pcap"), recursive=True))
-        if "dtls" not in p
-    ][:60]
+    paths = [p for p in corpus_captures(".pcap") if "dtls" not in str(p)][:60]
     if not paths:
         pytest.skip("corpus not available")
     for p in paths:
@@ -317,14 +310,14 @@ def test_a_worker_error_reaches_the_parent(
     """An exception in a worker comes back as one sentence; the CLI prints it
     (never a traceback, never a silently shorter list)."""
     path, _ = mixed
-    walk = fastsummary.region_summaries
+    walk = loop.region_summaries
 
     def broken(path: Any, material: Any, start: int, *args: Any, **kw: Any) -> Any:
         if start > 24:  # the worker's region, not the parent's
             raise ValueError("the walk broke")
         return walk(path, material, start, *args, **kw)
 
-    monkeypatch.setattr(fastsummary, "region_summaries", broken)
+    monkeypatch.setattr(loop, "region_summaries", broken)
     with pytest.raises(RuntimeError, match="ValueError: the walk broke"):
         _split(path, 2)
     err = io.StringIO()
@@ -380,7 +373,7 @@ def test_damaged_captures_give_the_same_rows_with_and_without_lanes(
         dropped = DroppedFlows(MAX_CLOSED)
         records = fast_records(path, dropped)
         assert records is not None
-        run = fastsummary._run(records, material, dropped, [], None, lanes=lanes)
+        run = loop._run(records, material, dropped, [], None, lanes=lanes)
         rows[lanes] = sorted((s.to_json() for _, s in run), key=lambda r: r["id"])
     assert rows[True] == rows[False]
 
@@ -470,8 +463,8 @@ def test_a_server_hello_of_an_unknown_version_with_keys(tmp_path: Path) -> None:
 def test_a_retry_request_before_any_client_hello() -> None:
     """A HelloRetryRequest with nothing before it: the quick check gives the
     connection to the full flow instead of failing."""
-    from tlsviz.keys.quick import QuickVerifier
-    from tlsviz.wire.scan import HRR_RANDOM
+    from tlsviz.summary.quickkeys import QuickVerifier
+    from tlsviz.wire.facts import HRR_RANDOM
 
     ext = b"\x00\x2b\x00\x02\x03\x04" + b"\x00\x33\x00\x02\x00\x1d"
     body = b"\x03\x03" + HRR_RANDOM + b"\x00" + b"\x13\x01" + b"\x00"
@@ -565,7 +558,7 @@ def test_a_reused_port_stays_filtered_when_its_older_drop_expires(
     connection on the same ports must not forget the newer one (whose late
     packets would then open a connection of their own)."""
     one = _single(reused)
-    monkeypatch.setattr(fastsummary, "MAX_CLOSED", 3)
+    monkeypatch.setattr(loop, "MAX_CLOSED", 3)
     assert _single(reused) == one
     # the capture reader's own filter (gzip files take that path)
     from tlsviz.capture import pcapfile

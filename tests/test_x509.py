@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import CORPUS
 from tlsviz.keys.x509 import (
     CertInfo,
     CertProblem,
@@ -37,9 +38,6 @@ from tlsviz.keys.x509 import (
 from tlsviz.wire.der import parse_der
 from tlsviz.wire.fields import Field
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/corpus")
 CORPUS_CERTS = {
     "rfc8448": "rfc8448/rfc8448-server-cert.der",
     "tls13_server": "illustrated-tls13/server.crt",

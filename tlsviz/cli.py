@@ -257,7 +257,7 @@ def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO)
             return f"{new:>6}" + row[max(6, len(str(old))) :]  # the line starts with the id
 
     if jobs > 1:
-        from .parallel import MIN_REGION, summarize_parallel
+        from .summary.parallel import MIN_REGION, summarize_parallel
 
         reader.close()
         lines: Any = summarize_parallel(
@@ -272,7 +272,7 @@ def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO)
             min_region=1 if args.jobs > 0 else MIN_REGION,
         )
     else:
-        from .source import summary_rows
+        from .summary.rows import summary_rows
 
         reader.close()
         cell = [0]

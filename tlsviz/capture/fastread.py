@@ -414,10 +414,10 @@ def _pcapng(
     endian = "<"
     filtering = dropped is not None or shard is not None
     released = 0
-    interfaces: list[tuple[int, float]] = []  # (linktype, seconds per tick)
+    interfaces: list[tuple[int, int]] = []  # (linktype, ticks per second)
     n = 0
     note = None
-    last: tuple[int, int, float] | None = None  # the last packet's time stamp
+    last: tuple[int, int, int] | None = None  # the last packet's time stamp
     while pos < end:
         if pos + 12 > end:
             note = TRUNCATED
@@ -442,7 +442,7 @@ def _pcapng(
                 last = (hi, lo, tick)
                 frame = mm[body + 20 : body + 20 + caplen]
                 if not filtering or lt != 1 or not _skip(frame, dropped, shard):
-                    yield (n, ((hi << 32) | lo) * tick, lt, frame)
+                    yield (n, ((hi << 32) | lo) / tick, lt, frame)
         elif btype == 1:  # Interface Description Block
             lt = struct.unpack_from(endian + "H", mm, body)[0]
             interfaces.append((lt, _tsresol(mm, body + 8, pos + blen - 4, endian)))
@@ -467,7 +467,7 @@ def _pcapng(
         yield CaptureNote(note)
     if last is not None:
         hi, lo, tick = last
-        yield CaptureEnd(((hi << 32) | lo) * tick)
+        yield CaptureEnd(((hi << 32) | lo) / tick)
 
 
 #: Pages already read are given back every this many bytes: mapped pages count
@@ -485,14 +485,19 @@ def _release(mm: mmap.mmap, pos: int) -> int:
     return upto
 
 
-def _tsresol(mm: mmap.mmap, pos: int, end: int, endian: str) -> float:
-    """if_tsresol (option 9): 10^-n or 2^-n seconds per tick; microseconds by default."""
+def _tsresol(mm: mmap.mmap, pos: int, end: int, endian: str) -> int:
+    """if_tsresol (option 9): ticks per second, 10^n or 2^n (a one-byte
+    option; the first one counts); microseconds by default.  Times are
+    ticks divided by this integer, as the capture layer's reader computes
+    them: multiplying by a float 10^-n rounds differently in the last bit."""
     while pos + 4 <= end:
         code, length = struct.unpack_from(endian + "HH", mm, pos)
         if code == 0:
             break
-        if code == 9 and length >= 1:
+        if code == 9:
+            if length != 1:
+                break
             v = mm[pos + 4]
-            return 2.0 ** -(v & 0x7F) if v & 0x80 else 10.0**-v
+            return int((2 if v & 0x80 else 10) ** (v & 0x7F))
         pos += 4 + length + (-length % 4)
-    return 1e-6
+    return 1000000

@@ -20,6 +20,7 @@ from ..wire.connection import ConnectionDecoder, Decrypted
 from ..wire.fields import Diagnostic
 from ..wire.message import Message
 from ..wire.records import Record
+from . import status
 from .keyring import KeyMaterial, Ticket13
 from .record import RecordDecryption
 from .steps import Step, StepRecorder
@@ -277,30 +278,26 @@ class ConnectionKeys:
                     f"both Finished messages verify, but {self.failed_records} record(s) "
                     f"did not decrypt{why}"
                 )
-            return "verified", "Both Finished messages verify with the derived keys."
+            return status.VERIFIED, status.BOTH_VERIFIED
         if self.unsupported:
             return "partial", _sentence(self.unsupported)
         if not self.schedules or not any(r.steps for _, r, _ in self.schedules):
-            if self.problems:
-                return "missing", _sentence(self.problems[0])
             if not self.material.given:
-                return "missing", "No key log or keys were given."
+                # before any problem: without key material, "the key log has
+                # no entry" would blame a key log nobody gave
+                return status.MISSING, status.NO_KEYS
+            if self.problems:
+                return status.MISSING, _sentence(self.problems[0])
             if self.flow is not None and getattr(self.flow, "impl", None) is not None:
-                return "missing", (
-                    "The handshake ended before its key exchange, so no keys were agreed."
-                )
-            return "missing", "No ServerHello was seen, so no keys were agreed."
+                return status.MISSING, status.NO_KEY_EXCHANGE
+            return status.MISSING, status.NO_SERVER_HELLO
         if self.problems and not self.decryptions:
             return "missing", _sentence(self.problems[0])
         done = [s for s, v in fin.items() if v]
         why = (
             self.problems[0]
             if self.problems
-            else (
-                f"only the {done[0]} Finished could be checked"
-                if done
-                else "the handshake did not reach its Finished messages in the capture"
-            )
+            else (status.only_finished(done[0]) if done else status.NOT_FINISHED)
         )
         return "partial", _sentence(why)
 
@@ -320,9 +317,4 @@ class ConnectionKeys:
         )
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith(".") else text + "."
+_sentence = status.sentence

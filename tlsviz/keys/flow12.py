@@ -17,6 +17,7 @@ from ..wire.hello import ClientHello, ServerHello
 from ..wire.keyexchange import ClientKeyExchange, ServerKeyExchange
 from ..wire.message import Message
 from ..wire.messages import Certificate, CertificateVerify, Finished, NewSessionTicket
+from . import status
 from .prf import prf_family, session_hash
 from .protection import RecordDecryptor
 from .schedule12 import KeySchedule12
@@ -119,10 +120,7 @@ class Tls12Flow:
             # not show: only the key log can tell its master secret.
             self._resume(hs, None, "session")
             if hs.master is None:
-                self.keys.problem(
-                    "the key log has no entry for this client random "
-                    f"({hs.client_random.hex()}), so its keys are unknown"
-                )
+                self.keys.problem(status.unknown_session(hs.client_random))
         if hs.parts is None and hs.master is not None:
             self._key_block(hs)
         if hs.parts is None:
@@ -269,19 +267,10 @@ class Tls12Flow:
         self.keys.problem(self._missing_reason(hs, cke))
 
     def _missing_reason(self, hs: Handshake12, cke: ClientKeyExchange) -> str:
-        kx = cke.kind
-        if not self.keys.material.given:
-            return "no key log or keys were given"
-        if kx in ("RSA", "RSA_EXPORT") and not self.keys.material.rsa_keys:
-            return (
-                "the key log has no entry for this client random, and RSA key exchange "
-                "needs the server's private key (--key)"
-            )
-        if kx in ("PSK",) and not self.keys.material.psks:
-            return "the key log has no entry for this client random, and no --psk was given"
-        if kx in ("RSA", "RSA_EXPORT"):
-            return "none of the given RSA keys decrypts this connection's pre-master secret"
-        return f"the key log has no entry for this client random ({hs.client_random.hex()})"
+        m = self.keys.material
+        return status.missing_master_secret(
+            m.given, bool(m.rsa_keys), bool(m.psks), cke.kind, hs.client_random
+        )
 
     def _pre_master(self, hs: Handshake12, cke: ClientKeyExchange) -> bytes | None:
         ks, material = hs.ks, self.keys.material

@@ -31,6 +31,7 @@ from ..wire.messages import (
     KeyUpdate,
     NewSessionTicket,
 )
+from . import status
 from .digests import digest
 from .engine import Ticket13
 from .hkdf import hkdf_expand_label
@@ -307,25 +308,10 @@ class Tls13Flow:
         self._keys_for("client", "handshake", chts, replace=not self.early)
 
     def _missing_reason(self) -> str:
-        if not self.keys.material.given:
-            return "no key log or keys were given"
-        if len(self.keys.material.keylog) == 0:
-            return (
-                "without a key log, the handshake secrets need the (EC)DHE private key of "
-                "one side (--ephemeral-key)"
-            )
-        have = self.keys.material.keylog.secrets_for(self.client_random)
-        if have:
-            lacking = [
-                label
-                for label in ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET")
-                if label not in have
-            ]
-            return (
-                f"the key log has {', '.join(sorted(have))} for this client random but no "
-                f"{' or '.join(lacking)} (is it cut short?)"
-            )
-        return f"the key log has no entry for this client random ({self.client_random.hex()})"
+        m = self.keys.material
+        return status.missing_handshake_secrets(
+            m.given, len(m.keylog), m.keylog.secrets_for(self.client_random), self.client_random
+        )
 
     def _selected_psk(self, sh: ServerHello) -> tuple[bytes | None, bool]:
         idx = sh.psk_selected

@@ -19,6 +19,7 @@ import dataclasses
 import functools
 import zlib
 
+from ..wire.facts import is_tls13
 from .aead import AeadProtection
 from .blockcipher import MacProtection
 from .record import RecordDecryption, failure
@@ -120,7 +121,7 @@ class RecordDecryptor:
     ) -> None:
         self.version = version
         # TLS 1.3 and its drafts (0x7fNN): record protection of RFC 8446 §5.2
-        self.tls13 = version == _TLS13 or (version >> 8) == 0x7F
+        self.tls13 = is_tls13(version)
         draft = version & 0xFF if (version >> 8) == 0x7F else None
         self.key = key
         self.iv = iv

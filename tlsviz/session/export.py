@@ -16,6 +16,8 @@ from ..keys.record import RecordDecryption
 from ..keys.x509 import cert_info
 from ..wire.dispatch import record_header_fields, text_of
 from ..wire.explain import explanation, message_key
+from ..wire.facts import abbreviated_handshake, psk_origin_of
+from ..wire.facts import resumption_of as _how_resumed
 from ..wire.fields import Field, json_value
 from ..wire.message import Message
 from ..wire.messages import Certificate
@@ -184,6 +186,8 @@ def connection_json(
         "bytes": dict(c.bytes),
         "handshakes": c.neg.handshakes,
         "resumed": _resumed(c),
+        "resumption": _resumption(c),
+        "psk_origin": psk_origin_of(c.neg.client_hello, c.neg.server_hello),
         "hello_retry": c.neg.hello_retry is not None,
     }
     out["certificates"] = certificates_json(c)
@@ -282,24 +286,13 @@ def certificates_json(c: Connection) -> list[dict[str, Any]]:
 
 
 def _resumed(c: Connection) -> bool:
-    sh = c.neg.server_hello
-    if sh is None:
-        return False
-    if c.neg.tls13:
-        return sh.psk_selected is not None
-    ch = c.neg.client_hello
-    if ch is not None and sh.session_id and sh.session_id == ch.session_id:
-        return True
-    # RFC 5246 §7.3: an abbreviated handshake goes from ServerHello straight to
-    # ChangeCipherSpec, with no ServerHelloDone in between.
-    before_ccs: list[str] = []
-    for m in c.messages:
-        if m.direction != "server":
-            continue
-        if m.type == "ChangeCipherSpec":
-            return "ServerHello" in before_ccs and "ServerHelloDone" not in before_ccs
-        before_ccs.append(m.type)
-    return False
+    return _resumption(c) is not None
+
+
+def _resumption(c: Connection) -> str | None:
+    """How the connection resumed (tlsviz.wire.facts.resumption decides)."""
+    server = (m.type for m in c.messages if m.direction == "server")
+    return _how_resumed(c.neg.client_hello, c.neg.server_hello, abbreviated_handshake(server))
 
 
 def document(

@@ -113,7 +113,7 @@ def load_rows(
     notes: list[str],
 ) -> int:
     """The summary rows of a big capture (``decode --summary --json`` rows)."""
-    from ..source import summary_rows
+    from ..summary.rows import summary_rows
 
     assert source.path is not None
     count = 0

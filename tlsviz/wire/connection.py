@@ -34,6 +34,8 @@ from .dispatch import (
     decode_unknown_content,
 )
 from .extensions import find
+from .facts import connection_group
+from .facts import is_tls13 as is_tls13
 from .fields import Diagnostic, Severity
 from .hello import ClientHello, ServerHello
 from .keyexchange import ServerKeyExchange
@@ -67,10 +69,6 @@ class Decrypted:
 
 
 Decryptor = Callable[[Record], Decrypted | None]
-
-
-def is_tls13(version: int | None) -> bool:
-    return version is not None and (version == 0x0304 or (version >> 8) == 0x7F)
 
 
 @dataclass(slots=True)
@@ -116,15 +114,15 @@ class Negotiation:
 
     @property
     def group(self) -> int | None:
-        """The key-exchange group: from the key share (TLS 1.3) or the
-        ServerKeyExchange's named curve (TLS 1.2 and older)."""
-        sh = self.server_hello
-        if sh is not None and sh.selected_group is not None:
-            return sh.selected_group
-        ske = self.server_key_exchange
-        if ske is not None and ske.group is not None:
-            return ske.group
-        return None
+        """The key-exchange group (:func:`~.facts.connection_group`): the key
+        share (TLS 1.3), the ServerKeyExchange's named curve (TLS 1.2 and
+        older), or the group a HelloRetryRequest asked for."""
+        sh, ske, hrr = self.server_hello, self.server_key_exchange, self.hello_retry
+        return connection_group(
+            sh.selected_group if sh is not None else None,
+            ske.group if ske is not None else None,
+            hrr.selected_group if hrr is not None else None,
+        )
 
 
 class ConnectionDecoder:

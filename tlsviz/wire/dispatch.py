@@ -126,7 +126,7 @@ def decode_handshake(
     raw = hs.raw
     msg_type = hs.msg_type
     if not ctx.record_fields and msg_type in (1, 2):
-        # Summaries: the hellos without field trees (see tlsviz.wire.scan).
+        # Without field trees: the hellos as the key schedule reads them (see .quickhello).
         quick = quick_client_hello(raw) if msg_type == 1 else quick_server_hello(raw)
         if quick is not None:
             name = (

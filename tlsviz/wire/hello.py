@@ -10,17 +10,14 @@ ServerHello.random reveal a server that could have negotiated a newer version.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from . import registry as reg
 from .extensions import CH, HRR, SH, Extension, KeyShareEntry, PskOffer, find, parse_extensions
+from .facts import HRR_RANDOM as HRR_RANDOM
+from .facts import is_tls13, negotiated_version, old_draft
 from .reader import DecodeError, Reader
-
-#: RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random is
-#: SHA-256("HelloRetryRequest").
-HRR_RANDOM = hashlib.sha256(b"HelloRetryRequest").digest()
 
 #: RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3
 #: server negotiates TLS 1.2 (…01), or a TLS 1.3 (MUST) or TLS 1.2 (SHOULD)
@@ -80,7 +77,7 @@ class ClientHello(_Hello):
 
     @property
     def offers_tls13(self) -> bool:
-        return any(v == 0x0304 or (v >> 8) == 0x7F for v in self.supported_versions)
+        return any(is_tls13(v) for v in self.supported_versions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +94,7 @@ class ServerHello(_Hello):
     def version(self) -> int:
         """The negotiated version: supported_versions if present (TLS 1.3),
         otherwise legacy_version (RFC 8446 §4.2.1)."""
-        v = self.ext_value(43)
-        return v if isinstance(v, int) else self.legacy_version
+        return negotiated_version(self.legacy_version, self.ext_value(43))
 
     @property
     def key_share(self) -> KeyShareEntry | None:
@@ -184,7 +180,7 @@ def parse_server_hello(r: Reader, notes: list[str]) -> ServerHello:
     version = r.u16("legacy_version", "server_hello.legacy_version", fmt=reg.version_display)
     random = r.raw("random", 32, "server_hello.random", fmt=_hrr_random_display)
     is_hrr = random == HRR_RANDOM
-    if (version >> 8) == 0x7F and (version & 0xFF) < 22:
+    if old_draft(version):
         # TLS 1.3 drafts before -22 had no session id echo or compression
         # method, and carried the version itself in legacy_version.
         suite = r.u16("cipher_suite", "server_hello.cipher_suite", fmt=reg.suite_display)
@@ -214,7 +210,7 @@ def parse_server_hello(r: Reader, notes: list[str]) -> ServerHello:
             "ClientHello, followed by this HelloRetryRequest, so that a stateless server need "
             "keep only that hash, in the cookie (RFC 8446 §4.4.1)."
         )
-    elif negotiated == 0x0304 or (negotiated >> 8) == 0x7F:
+    elif is_tls13(negotiated):
         notes.append(
             "legacy_version says TLS 1.2 but supported_versions selects "
             f"{reg.version_name(negotiated)}: TLS 1.3 negotiates its version in an extension "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import facts
 from . import registry as reg
 from .fields import Severity
 from .reader import Reader
@@ -47,12 +48,7 @@ def _kx_of(suite: reg.SuiteInfo | None) -> str | None:
 def signed_by_server(suite: reg.SuiteInfo) -> bool:
     """Does this suite's ServerKeyExchange carry a signature?  Not for
     anonymous and PSK-authenticated exchanges."""
-    return suite.auth not in ("anon", "PSK", "NULL") and suite.kx not in (
-        "PSK",
-        "DHE_PSK",
-        "ECDHE_PSK",
-        "RSA_PSK",
-    )
+    return facts.signed_by_server(suite.kx, suite.auth)
 
 
 def parse_server_key_exchange(
@@ -69,7 +65,7 @@ def parse_server_key_exchange(
         r.rest("params", "server_key_exchange.raw")
         return ServerKeyExchange("unknown")
     hint = None
-    if kx in ("PSK", "DHE_PSK", "ECDHE_PSK", "RSA_PSK"):
+    if kx in facts.PSK_KEY_EXCHANGES:
         hint = r.opaque("psk_identity_hint", 2, "server_key_exchange.psk_identity_hint")
         if kx in ("PSK", "RSA_PSK"):
             return ServerKeyExchange(kx, psk_hint=hint)

@@ -9,6 +9,7 @@ differ (optional messages, resumption, renegotiation, post-handshake messages).
 
 from __future__ import annotations
 
+from .facts import is_tls13
 from .fields import Diagnostic, Severity
 from .message import Message
 
@@ -103,7 +104,7 @@ class OrderChecker:
             t = HRR
         if t == FIN:
             self.finished[direction] = True
-        tls13 = version is not None and (version == 0x0304 or version >> 8 == 0x7F)
+        tls13 = is_tls13(version)
         if direction == "client":
             table = CLIENT_13 if tls13 else CLIENT_12
         else:

@@ -2,7 +2,7 @@
 
 Most connections in a big capture are ordinary: a SYN, a SYN/ACK, data in
 order in each direction, and the summary is settled after a few packets (see
-:mod:`tlsviz.session.summary`).  This loop follows such connections itself,
+:mod:`.builder`).  This loop follows such connections itself,
 straight from the memory-mapped frames: no segment tuples, no event objects,
 no reassembly buffers.  The moment a connection does anything else (a
 retransmission that is not an exact repeat, data out of order, a FIN or RST
@@ -20,7 +20,7 @@ capture at hand.
 
 Connections are named by the packet that opened them, so both paths name
 them alike.  :func:`region_summaries` reads one region of a file for
-:mod:`tlsviz.parallel`.
+:mod:`.parallel`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from ._slots import Slotted
-from .capture import CaptureNote, Secrets, StreamClosed, StreamData, StreamGap, StreamOpened
-from .capture.fastread import (
+from .._slots import Slotted
+from ..capture import CaptureNote, Secrets, StreamClosed, StreamData, StreamGap, StreamOpened
+from ..capture.fastread import (
     CaptureEnd,
     Cell,
     DroppedFlows,
@@ -45,13 +45,29 @@ from .capture.fastread import (
     port_shard,
     reverse_key,
 )
-from .capture.packets import parse_frame
-from .capture.tcp import MAX_CLOSED, CaptureEvent, TcpReassembler
-from .keys.keyring import KeyMaterial
-from .session.detect import verdict
-from .session.summary import Summary, SummaryBuilder
-from .wire.framing import plausible_header
-from .wire.scan import HelloFacts, scan_client_hello, scan_server_hello, scan_server_key_exchange
+from ..capture.packets import parse_frame
+from ..capture.tcp import MAX_CLOSED, CaptureEvent, TcpReassembler
+from ..keys.keyring import KeyMaterial
+from ..session.detect import verdict
+from ..wire.facts import (
+    APPLICATION_DATA,
+    CHANGE_CIPHER_SPEC,
+    CLIENT_HELLO,
+    HANDSHAKE,
+    SERVER_HELLO,
+    SERVER_KEY_EXCHANGE,
+)
+from ..wire.framing import plausible_header
+from .builder import SummaryBuilder
+from .hellos import (
+    HelloFacts,
+    client_hello,
+    server_hello,
+    server_key_exchange,
+    settled_by_message,
+    settled_by_record,
+)
+from .row import Summary
 
 TLS_KEY_LOG = 0x544C534B
 _MASK = 0xFFFFFFFF
@@ -72,7 +88,7 @@ class _Flow(Slotted):
         #: without the summary builder: 0 no data yet, 1 hellos, 2 keys; -1 none
         self.lane = -1
         self.facts: HelloFacts | None = None
-        self.quick: Any = None  # the key lane's tlsviz.keys.quick.QuickVerifier
+        self.quick: Any = None  # the key lane's .quickkeys.QuickVerifier
 
 
 def _endpoint(ip: bytes, port: bytes) -> str:
@@ -114,7 +130,7 @@ def lean_summaries(
 
 #: how far before its start a region's reader looks for SYNs (see
 #: :func:`region_summaries`); connections opened earlier and still going at
-#: the start are dropped by the parent instead (:mod:`tlsviz.parallel`)
+#: the start are dropped by the parent instead (:mod:`.parallel`)
 LEAD_IN = 1 << 18
 
 
@@ -145,7 +161,7 @@ def region_summaries(
     lead_in: int | None = None,
 ) -> Iterator[Summary | Boundary] | None:
     """The summaries of one region of a classic pcap file, for
-    :mod:`tlsviz.parallel`: from the packet record at byte ``start`` (packets
+    :mod:`.parallel`: from the packet record at byte ``start`` (packets
     numbered from 1 there), across any boundary guessed wrong, up to the
     first boundary that is right; then only the connections already followed,
     until they are all done.  :class:`Boundary` items report the
@@ -407,13 +423,13 @@ def _replay(builder: SummaryBuilder, fl: _Flow) -> Iterator[Summary]:
 @functools.cache
 def _quick_verifier() -> Any:
     """The quick verifier's class, imported on first use (only with keys)."""
-    from .keys.quick import QuickVerifier
+    from .quickkeys import QuickVerifier
 
     return QuickVerifier
 
 
 def _key_lane(fl: _Flow, d: int, data: bytes, material: KeyMaterial) -> bool | None:
-    """With a key log: the quick Finished check (:mod:`tlsviz.keys.quick`),
+    """With a key log: the quick Finished check (:mod:`.quickkeys`),
     fed straight from the segments of a connection whose client spoke first
     and in TLS (as the summary builder would find).  True: done; None: go on;
     False: the builder takes the connection over (and may fall back to the
@@ -433,22 +449,23 @@ def _lane(fl: _Flow, d: int, frame: bytes, pos: int, end: int) -> bool | None:
     """The hellos of the common connection, read straight from its segments:
     the client's first segment is one record holding its whole ClientHello,
     and the server's segments are whole records of whole messages up to the
-    point where the summary is settled (as :class:`~tlsviz.wire.scan.HelloScanner`
-    decides it, with the same scanning functions).  True: settled; None: go
-    on; False: anything else (the builder then replays the connection)."""
+    point where the summary is settled (as :class:`~.hellos.HelloScanner`
+    decides it, with the same functions of :mod:`.hellos`).  True: settled;
+    None: go on; False: anything else (the builder then replays the
+    connection)."""
     facts = fl.facts
     if facts is None:
-        if d or end - pos < 9 or frame[pos] != 22 or frame[pos + 5] != 1:
+        if d or end - pos < 9 or frame[pos] != HANDSHAKE or frame[pos + 5] != CLIENT_HELLO:
             return False
         length = (frame[pos + 3] << 8) | frame[pos + 4]
         if pos + 5 + length != end or not plausible_header(
-            22, frame[pos + 1], frame[pos + 2], length
+            HANDSHAKE, frame[pos + 1], frame[pos + 2], length
         ):
             return False
         if ((frame[pos + 6] << 16) | (frame[pos + 7] << 8) | frame[pos + 8]) + 4 != length:
             return False
         fl.facts = facts = HelloFacts()
-        scan_client_hello(frame[pos + 9 : end], facts)
+        client_hello(facts, frame, pos + 9, end)
         return None
     if not d:
         return False
@@ -459,27 +476,28 @@ def _lane(fl: _Flow, d: int, frame: bytes, pos: int, end: int) -> bool | None:
         stop = pos + 5 + ((frame[pos + 3] << 8) | frame[pos + 4])
         if stop > end:
             return False
-        if ctype == 23 or ctype == 20:
-            # data, or a resumed handshake's ChangeCipherSpec: the hellos are over
-            return facts.cipher_suite is not None
-        if ctype != 22:
+        if ctype != HANDSHAKE:
+            if ctype in (APPLICATION_DATA, CHANGE_CIPHER_SPEC):
+                # data, or a resumed handshake's ChangeCipherSpec: the hellos are over
+                return facts.cipher_suite is not None and settled_by_record(facts, ctype)
             return False
         p = pos + 5
         while p < stop:
+            if p + 4 > stop:
+                return False
             mend = p + 4 + ((frame[p + 1] << 16) | (frame[p + 2] << 8) | frame[p + 3])
-            if p + 4 > stop or mend > stop:
+            if mend > stop:
                 return False
             t = frame[p]
-            if t == 2:
-                scan_server_hello(frame[p + 4 : mend], facts)
-                if facts.hello_retry:
-                    return False
-                v = facts.version
-                if v is not None and (v == 0x0304 or (v >> 8) == 0x7F):
-                    return True
-            elif t == 12:
-                scan_server_key_exchange(frame[p + 4 : mend], facts)
-            elif t == 14:
+            if t == SERVER_HELLO:
+                f = server_hello(facts, frame, p + 4, mend)
+                if f is not None and f.hello_retry:
+                    return False  # a HelloRetryRequest: the builder follows the rest
+            elif t == SERVER_KEY_EXCHANGE:
+                server_key_exchange(facts, frame, p + 4, mend)
+            elif t == CLIENT_HELLO:
+                return False  # from the server: the builder reads it as the decoder does
+            if settled_by_message(facts, t):
                 return True
             p = mend
         pos = stop

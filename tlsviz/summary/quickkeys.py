@@ -10,27 +10,46 @@ primitives (:mod:`.hkdf`, :mod:`.prf`, :class:`.protection.RecordDecryptor`).
 It handles the common case — a key log and a full or resumed handshake — and
 says :attr:`QuickVerifier.unsure` for anything else (0-RTT, an SSLv2 hello,
 renegotiation, unknown suites), so the caller can fall back to the full flow.
-A test checks that both give the same status on every capture at hand.
+It decides only two statuses itself: ``verified`` (both Finished messages
+verify) and ``missing`` when the key log has nothing for the connection, with
+the reasons of :mod:`tlsviz.keys.status`; any other outcome is the full flow's
+to explain (a mismatch, a record that does not decrypt), so the caller falls
+back to it then too.  The hellos' facts are read on the way with the
+functions of :mod:`.hellos`.  A test checks that both give the same status
+and reason on every capture at hand, with right, wrong and corrupted key logs.
 """
 
 from __future__ import annotations
 
 import hmac
 
+from ..keys import status as st
+from ..keys.digests import digest, hash_len, hmac_digest
+from ..keys.hkdf import hkdf_expand_label
+from ..keys.keylog import KeyLog
+from ..keys.prf import KeyBlock, finished_verify_data, key_block, split_key_block
+from ..keys.protection import RecordDecryptor
 from ..wire import registry as reg
-from ..wire.scan import (
+from ..wire.facts import (
+    APPLICATION_DATA,
+    CHANGE_CIPHER_SPEC,
+    CLIENT_HELLO,
+    CLIENT_KEY_EXCHANGE,
+    ENCRYPTED_EXTENSIONS,
+    FINISHED,
+    HANDSHAKE,
     HRR_RANDOM,
-    HelloFacts,
-    _exts,
-    scan_client_hello,
-    scan_server_hello,
-    scan_server_key_exchange,
+    KEY_UPDATE,
+    NEW_SESSION_TICKET,
+    SERVER_HELLO,
+    SERVER_HELLO_DONE,
+    SERVER_KEY_EXCHANGE,
+    flight_step,
+    is_tls13,
 )
-from .digests import digest, hash_len, hmac_digest
-from .hkdf import hkdf_expand_label
-from .keylog import KeyLog
-from .prf import KeyBlock, finished_verify_data, key_block, split_key_block
-from .protection import RecordDecryptor
+from ..wire.facts_ext import encrypted_extensions_alpn
+from ..wire.facts_hello import ServerHelloFacts
+from .hellos import HelloFacts, client_hello, server_hello, server_key_exchange
 
 
 class QuickVerifier:
@@ -38,7 +57,7 @@ class QuickVerifier:
 
     def __init__(self, keylog: KeyLog, facts: HelloFacts | None = None) -> None:
         self.keylog = keylog
-        #: what a summary shows of the hellos, read on the way (see wire.scan)
+        #: what a summary shows of the hellos, read on the way (see .hellos)
         self.facts = facts if facts is not None else HelloFacts()
         self.bufs = {"client": bytearray(), "server": bytearray()}
         self.hs = {"client": bytearray(), "server": bytearray()}
@@ -59,6 +78,9 @@ class QuickVerifier:
         self.unsure = False
         self.started = False
         self.alpn: str | None = None
+        self.encrypted_extensions = False
+        self.key_exchange = False  # a ClientKeyExchange came (not an abbreviated handshake)
+        self.compression = 0
         self._key_block: KeyBlock | None = None
 
     @property
@@ -66,8 +88,12 @@ class QuickVerifier:
         return self.status is not None or self.unsure
 
     def _end(self, status: str, reason: str) -> None:
-        if self.status is None:
-            self.status, self.reason = status, reason
+        """The verdict: only ``verified`` and ``missing`` are decided here
+        (see the module's docstring); anything else is the full flow's."""
+        if status not in (st.VERIFIED, st.MISSING):
+            self.unsure = True
+        elif self.status is None:
+            self.status, self.reason = status, st.sentence(reason)
 
     # -- records ------------------------------------------------------------------
     def feed(self, direction: str, data: bytes) -> None:
@@ -102,12 +128,14 @@ class QuickVerifier:
     def _record(self, direction: str, ctype: int, version: int, fragment: bytes) -> None:
         if direction in self.finished:
             return  # its handshake is over: later records use keys not needed here
-        if ctype == 20:
+        if ctype == CHANGE_CIPHER_SPEC:
+            if direction == "server":
+                self.facts.flight = flight_step(self.facts.flight, "ChangeCipherSpec")
             if not self.tls13:
                 self._change_cipher_spec(direction)
             return
         dec = self.dec[direction]
-        if dec is not None and (ctype == 23 or not self.tls13):
+        if dec is not None and (ctype == APPLICATION_DATA or not self.tls13):
             opened = dec.open(ctype, version, fragment)
             if opened is None:
                 self._end(
@@ -117,11 +145,11 @@ class QuickVerifier:
                 )
                 return
             ctype, fragment = opened
-        elif ctype == 23:
+        elif ctype == APPLICATION_DATA:
             if direction == "client" and not self.suite:
                 self.unsure = True  # 0-RTT data
             return
-        if ctype == 22:
+        if ctype == HANDSHAKE:
             self._handshake(direction, fragment)
 
     def _handshake(self, direction: str, data: bytes) -> None:
@@ -144,53 +172,51 @@ class QuickVerifier:
 
     # -- messages -----------------------------------------------------------------
     def _message(self, direction: str, t: int, raw: bytes) -> None:
-        if t == 1:
+        server = direction == "server"
+        if t == CLIENT_HELLO:
             if self.client_random and not self.hrr_pending():
                 self.unsure = True  # renegotiation
                 return
             self.client_random = self.client_random or raw[6:38]
-            if direction == "client":
-                scan_client_hello(raw[4:], self.facts)
-        elif t == 2:
-            if direction == "server":
-                scan_server_hello(raw[4:], self.facts)
-            self._server_hello(raw)  # appends to the transcript itself
+            client_hello(self.facts, raw, 4, len(raw))
+        elif t == SERVER_HELLO:
+            # read once: for the summary's facts and for the key schedule
+            self._server_hello(raw, server_hello(self.facts, raw, 4, len(raw), server))
             return
-        elif t == 12 and direction == "server":
-            scan_server_key_exchange(raw[4:], self.facts)
-        elif t == 20:
+        elif t == SERVER_KEY_EXCHANGE:
+            server_key_exchange(self.facts, raw, 4, len(raw))
+        elif t == SERVER_HELLO_DONE and server:
+            self.facts.flight = flight_step(self.facts.flight, "ServerHelloDone")
+        elif t == CLIENT_KEY_EXCHANGE:
+            self.key_exchange = True
+        elif t == FINISHED:
             self._finished(direction, raw)
             return
-        elif t in (4, 24) and self.tls13:
+        elif t in (NEW_SESSION_TICKET, KEY_UPDATE) and self.tls13:
             return  # tickets and key updates are not part of the transcript
-        elif t == 8 and direction == "server":
-            self._encrypted_extensions(raw)
+        elif t == ENCRYPTED_EXTENSIONS and server and not self.encrypted_extensions:
+            # TLS 1.3 moved the selected ALPN protocol here (RFC 8446 §4.3.1):
+            # the first EncryptedExtensions that decodes answers
+            self.encrypted_extensions, self.alpn = encrypted_extensions_alpn(raw, 4, len(raw))
         self.transcript.append(raw)
-
-    def _encrypted_extensions(self, raw: bytes) -> None:
-        """TLS 1.3 moved the selected ALPN protocol into EncryptedExtensions."""
-        for etype, s, e in _exts(raw, 4, len(raw)):
-            if etype == 16 and e - s >= 3:
-                self.alpn = raw[s + 3 : s + 3 + raw[s + 2]].decode("ascii", "backslashreplace")
 
     def hrr_pending(self) -> bool:
         return self.suite is not None and self.tls13 and not self.secrets
 
-    def _server_hello(self, raw: bytes) -> None:
-        sh = _server_hello_fields(raw)
-        suite = reg.SUITES.get(sh[2]) if sh is not None else None
+    def _server_hello(self, raw: bytes, sh: ServerHelloFacts | None) -> None:
+        suite = reg.SUITES.get(sh.cipher_suite) if sh is not None else None
         if sh is None or suite is None:
             self.unsure = True
             return
-        version, random, _, compression, etm = sh
+        version = sh.version
         if not (0x0300 <= version <= 0x0304 or (version >> 8) == 0x7F):
             self.unsure = True  # not a version this check knows
             return
         self.suite = suite
         self.version = version
-        self.tls13 = version == 0x0304 or (version >> 8) == 0x7F
+        self.tls13 = is_tls13(version)
         self.hash = suite.prf_hash
-        self.server_random = random
+        self.server_random = random = sh.random
         if self.tls13 and random == HRR_RANDOM:
             if len(self.transcript) != 1:
                 self.unsure = True  # a retry request that follows no single ClientHello
@@ -204,19 +230,22 @@ class QuickVerifier:
         if self.tls13:
             c = self.keylog.lookup("CLIENT_HANDSHAKE_TRAFFIC_SECRET", self.client_random)
             s = self.keylog.lookup("SERVER_HANDSHAKE_TRAFFIC_SECRET", self.client_random)
-            if c is None or s is None:
-                self._end(
-                    "missing",
-                    "the key log has no handshake secrets for this client "
-                    f"random ({self.client_random.hex()})",
+            if c is None and s is None:
+                logged = self.keylog.secrets_for(self.client_random)
+                reason = st.missing_handshake_secrets(
+                    True, len(self.keylog), logged, self.client_random
                 )
+                self._end(st.MISSING, reason)
+                return
+            if c is None or s is None:
+                self.unsure = True  # one side's secret: the full flow decrypts what it can
                 return
             self.secrets = {"client": c, "server": s}
             for side, secret in self.secrets.items():
                 self.dec[side] = self._aead13(secret)
         else:
-            self.etm = etm and suite.mode == "cbc"
-            self.compression = compression
+            self.etm = sh.encrypt_then_mac and suite.mode == "cbc"
+            self.compression = sh.compression_method
             self.master = self.keylog.lookup("CLIENT_RANDOM", self.client_random)
 
     def _aead13(self, secret: bytes) -> RecordDecryptor:
@@ -230,10 +259,14 @@ class QuickVerifier:
         if suite is None:
             return
         if self.master is None:
-            self._end(
-                "missing",
-                f"the key log has no entry for this client random ({self.client_random.hex()})",
-            )
+            if suite.kx in ("RSA", "RSA_EXPORT"):
+                self.unsure = True  # the key log may hold the pre-master secret (RSA lines)
+                return
+            if self.key_exchange:
+                reason = st.missing_master_secret(True, False, False, suite.kx, self.client_random)
+            else:
+                reason = st.unknown_session(self.client_random)
+            self._end(st.MISSING, reason)
             return
         kb = self._key_block
         if kb is None:  # one key block for both directions
@@ -259,7 +292,7 @@ class QuickVerifier:
             version=self.version,
             mac_key=mac,
             encrypt_then_mac=self.etm,
-            compression=getattr(self, "compression", 0),
+            compression=self.compression,
         )
         if dec.setup_error:
             self._end("partial", f"the records cannot be decrypted: {dec.setup_error}")
@@ -287,29 +320,4 @@ class QuickVerifier:
                 "secrets or the handshake differ from what the sender used",
             )
         elif len(self.finished) == 2:
-            self._end("verified", "Both Finished messages verify with the derived keys")
-
-
-def _server_hello_fields(raw: bytes) -> tuple[int, bytes, int, int, bool] | None:
-    """What the key schedule takes from a ServerHello (whole message): the
-    negotiated version, the random, the suite, the compression method, and
-    whether encrypt_then_mac was agreed; as :func:`~tlsviz.wire.quickhello.
-    quick_server_hello` reads them, without building the message."""
-    try:
-        legacy = (raw[4] << 8) | raw[5]
-        pos = 38
-        if (legacy >> 8) == 0x7F and (legacy & 0xFF) < 22:  # early drafts: no session id
-            suite, compression, pos = (raw[pos] << 8) | raw[pos + 1], 0, pos + 2
-        else:
-            pos += 1 + raw[pos]
-            suite, compression, pos = (raw[pos] << 8) | raw[pos + 1], raw[pos + 2], pos + 3
-    except IndexError:
-        return None
-    version: int | None = None
-    etm = False
-    for etype, s, _ in _exts(raw, pos, len(raw)):
-        if etype == 43 and version is None and s + 1 < len(raw):
-            version = (raw[s] << 8) | raw[s + 1]
-        elif etype == 22:
-            etm = True
-    return (legacy if version is None else version), raw[6:38], suite, compression, etm
+            self._end(st.VERIFIED, st.BOTH_VERIFIED)

@@ -1,9 +1,12 @@
-"""One line per connection, for captures of any size (``decode --summary``).
+"""The summary builder: capture events in, one :class:`~.row.Summary` per
+connection out (``decode --summary``).
 
 :class:`SummaryBuilder` takes the same calls as the timeline builder (opened,
 data, gap, closed, finish) but keeps no messages.  Without key material it
-only scans the hellos (:mod:`tlsviz.wire.scan`); with key material it runs the
-decoder without field trees and the key derivation without signature checks,
+only scans the hellos (:mod:`.hellos`); with a key log it runs the quick
+Finished check (:mod:`.quickkeys`), and with other key material, or whenever
+the quick check has no verdict of its own, the decoder without field trees
+and the key derivation without signature checks (the full decode's own code),
 until both Finished messages are checked.  Either way, as soon as a
 connection's summary cannot change any more it is handed back and the capture
 reader is told to drop the rest of that connection's packets: memory follows
@@ -12,140 +15,21 @@ the connections open at once, and time follows the handshakes, not the data.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._slots import Slotted
+from ..keys import status as st
 from ..keys.keyring import KeyMaterial
-from ..wire.scan import HelloFacts, HelloScanner
-from .detect import CLIENT, SERVER, Pending, PendingTable, flip, roles
+from ..session.detect import CLIENT, SERVER, Pending, PendingTable, flip, roles
+from ..wire.facts import flight_step
+from ..wire.facts_hello import client_hello_facts, sslv2_client_hello_facts
+from .hellos import HelloFacts, HelloScanner
+from .row import Summary
 
 if TYPE_CHECKING:  # the full decoder is imported only when keys need it
     from ..keys.engine import ConnectionKeys
     from ..wire.connection import ConnectionDecoder
-
-
-@functools.cache
-def _registry() -> Any:
-    """The IANA names, loaded at the first row (after the summary has forked
-    its workers, so that each loads them alongside the others)."""
-    from ..wire import registry
-
-    return registry
-
-
-# the names of the codes met so far (a capture has few versions, suites and
-# groups; every row names three)
-
-
-@functools.cache
-def _version_name(v: int) -> str:
-    return str(_registry().version_name(v))
-
-
-@functools.cache
-def _suite_name(v: int) -> str:
-    return str(_registry().suite_name(v))
-
-
-@functools.cache
-def _group_name(v: int) -> str:
-    return str(_registry().group_name(v))
-
-
-class Summary(Slotted):
-    """The facts of one connection; the keys are those of ``decode --json``."""
-
-    __slots__ = (
-        "by_syn",
-        "client",
-        "closed",
-        "end_time",
-        "errors",
-        "facts",
-        "id",
-        "keys",
-        "server",
-        "start_time",
-    )
-
-    def __init__(
-        self,
-        id: int,
-        client: str,
-        server: str,
-        start_time: float | None = None,
-        *,
-        facts: HelloFacts | None = None,
-        by_syn: bool = False,
-    ) -> None:
-        self.id = id
-        self.client = client
-        self.server = server
-        self.start_time = start_time
-        self.end_time: float | None = None
-        self.facts = facts if facts is not None else HelloFacts()
-        self.keys: tuple[str, str] | None = None  # (status, reason)
-        self.closed: str | None = None
-        self.errors = 0
-        #: opened by the client's SYN itself (not from a SYN/ACK, nor mid-stream)
-        self.by_syn = by_syn
-
-    @property
-    def version(self) -> str | None:
-        v = self.facts.version
-        return _version_name(v) if v is not None else None
-
-    @property
-    def cipher_suite(self) -> str | None:
-        s = self.facts.cipher_suite
-        return _suite_name(s) if s is not None else None
-
-    @property
-    def group(self) -> str | None:
-        g = self.facts.group
-        return _group_name(g) if g is not None else None
-
-    def to_json(self) -> dict[str, Any]:
-        f = self.facts
-        out: dict[str, Any] = {
-            "id": self.id,
-            "transport": "tcp",
-            "client": self.client,
-            "server": self.server,
-            "version": self.version,
-            "cipher_suite": self.cipher_suite,
-            "sni": f.sni,
-            "alpn": f.alpn,
-            "group": self.group,
-            "start_time": self.start_time,
-            "end_time": self.end_time,
-            "closed": self.closed,
-            "resumed": f.psk_accepted,
-            "hello_retry": f.hello_retry,
-        }
-        if self.keys is not None:
-            out["keys"] = {"status": self.keys[0], "reason": self.keys[1]}
-        return out
-
-    def line(self) -> str:
-        parts = [
-            f"{self.id:>6}",
-            f"{self.client} -> {self.server}",
-            self.version or "?",
-            self.cipher_suite or "?",
-        ]
-        f = self.facts
-        if f.sni:
-            parts.append(f"sni={f.sni}")
-        if f.alpn:
-            parts.append(f"alpn={f.alpn}")
-        if self.group:
-            parts.append(f"group={self.group}")
-        if self.keys is not None:
-            parts.append(f"keys={self.keys[0]}")
-        return "  ".join(parts)
 
 
 class _Live(Slotted):
@@ -169,7 +53,7 @@ class _Live(Slotted):
         self.scanner: HelloScanner | None = None
         self.decoder: ConnectionDecoder | None = None
         self.keys: ConnectionKeys | None = None
-        self.quick = quick  # a tlsviz.keys.quick.QuickVerifier (imported only with keys)
+        self.quick = quick  # a .quickkeys.QuickVerifier (imported only with keys)
         self.chunks: list[tuple[str, bytes, float]] | None = None  # kept for a fallback
         self.done = False
         self.mid_stream = mid_stream
@@ -231,6 +115,7 @@ class SummaryBuilder:
             if self.material is not None:
                 s.keys = _NO_KEYS
             return s
+        assert quick.status is not None  # the lane hands over connections without a verdict
         return self._final(_Live(s, False, quick=quick), time, None)
 
     def gap(self, conn: int, direction: str, length: int, time: float) -> None:
@@ -255,6 +140,8 @@ class SummaryBuilder:
         live = self._live.pop(conn, None)
         if live is None or live.done:
             return []
+        if live.quick is not None and live.quick.status is None:
+            self._full(live)  # the quick check came to no verdict: the full flow's
         if live.decoder is not None:
             live.decoder.close(truncated=reason == "eof")
             self._drain(live)
@@ -278,7 +165,7 @@ class SummaryBuilder:
             if not (m.rsa_keys or m.psks or m.ephemeral):
                 # a key log only: the quick verifier (which reads the hellos'
                 # facts too), with the full flow as fallback
-                from ..keys.quick import QuickVerifier
+                from .quickkeys import QuickVerifier
 
                 live.quick = QuickVerifier(m.keylog, s.facts)
                 live.chunks = []
@@ -340,8 +227,12 @@ class SummaryBuilder:
         )
         live.keys = ConnectionKeys(self.material, live.summary.id, signatures=False)
         live.quick = None
+        live.summary.facts = HelloFacts()  # read again, from the decoder's answers
+        # chunk by chunk, as the full decode feeds it: which record fails
+        # first (and so the reason given) depends on the order
         for d, data, time in live.chunks or ():
             live.decoder.receive_data(d, data, time)
+            self._drain(live)
         live.chunks = None
 
     def _drain(self, live: _Live) -> bool:
@@ -358,17 +249,29 @@ class SummaryBuilder:
             if isinstance(ev, Message):
                 if ev.diagnostics:
                     live.summary.errors += 1
+                if ev.direction == SERVER:
+                    facts.flight = flight_step(facts.flight, ev.type)
+                if facts.client is None and ev.handshake_type == 1 and ev.body is not None:
+                    # the decoder's first ClientHello, read by the same facts parser
+                    if getattr(ev.body, "sslv2", False):
+                        facts.client = sslv2_client_hello_facts(ev.raw)
+                    else:
+                        facts.client = client_hello_facts(ev.raw, 4)
             else:
                 live.summary.errors += 1
         neg = dec.neg
         facts.version = neg.version
         facts.cipher_suite = neg.cipher_suite
-        facts.group = neg.group
         facts.alpn = neg.alpn
-        facts.sni = neg.sni
-        facts.hello_retry = neg.hello_retry is not None
-        sh = neg.server_hello
-        facts.psk_accepted = sh is not None and sh.psk_selected is not None
+        sh, hrr, ske = neg.server_hello, neg.hello_retry, neg.server_key_exchange
+        facts.server_version = sh.version if sh is not None else None
+        facts.server_session_id = sh.session_id if sh is not None else None
+        facts.server_group = sh.selected_group if sh is not None else None
+        facts.psk_selected = sh.psk_selected if sh is not None else None
+        facts.hello_retry = hrr is not None
+        facts.retry_group = hrr.selected_group if hrr is not None else None
+        facts.key_exchange = ske is not None
+        facts.key_exchange_group = ske.group if ske is not None else None
         fin = dec.order.finished
         return bool(fin.get(CLIENT) and fin.get(SERVER))
 
@@ -382,27 +285,13 @@ class SummaryBuilder:
             q = live.quick
             if q.alpn is not None and s.facts.alpn is None:
                 s.facts.alpn = q.alpn
-            if q.status is not None:
-                s.keys = (q.status, _sentence(q.reason))
-            elif q.finished:
-                s.keys = ("partial", "Only one Finished message was seen.")
-            elif q.suite is None:
-                s.keys = ("missing", "No ServerHello was seen, so no keys were agreed.")
-            else:
-                s.keys = (
-                    "partial",
-                    "The handshake did not reach its Finished messages in the capture.",
-                )
+            # only verdicts of its own: see closed(), which gives the others
+            # to the full flow
+            assert q.status is not None
+            s.keys = (q.status, q.reason)
         elif self.material is not None:
             s.keys = _NO_KEYS
         return s
 
 
-_NO_KEYS = ("missing", "No key log or keys were given.")
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if text:
-        text = text[0].upper() + text[1:]
-    return text if text.endswith(".") else text + "."
+_NO_KEYS = (st.MISSING, st.NO_KEYS)

@@ -39,13 +39,13 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .capture.fastread import Cell, reverse_key
-from .keys.keyring import KeyMaterial
-from .source import summary_rows
+from ..capture.fastread import Cell, reverse_key
+from ..keys.keyring import KeyMaterial
+from .rows import summary_rows
 
 if TYPE_CHECKING:
-    from .fastsummary import Boundary
-    from .session.summary import Summary
+    from .loop import Boundary
+    from .row import Summary
 
 _BATCH = 256
 #: regions smaller than this are not worth a process (``--jobs`` on a small
@@ -79,7 +79,7 @@ def summarize_parallel(
     renumber: Callable[[Any, int, int], Any] = _renumber_summary,
     min_region: int = MIN_REGION,
 ) -> Iterator[Any]:
-    """Like :func:`tlsviz.source.summarize`, on ``workers`` processes.
+    """Like :func:`.rows.summarize`, on ``workers`` processes.
 
     Each summary is passed through ``render`` in its worker (e.g. formatted as
     the output line), so that only the rendering crosses the process boundary;
@@ -95,7 +95,7 @@ def summarize_parallel(
 def _boundaries(path: str | os.PathLike[str], regions: int, min_region: int) -> list[int]:
     """The starts of regions 1.. of about equal size (region 0 starts after
     the file header): guesses, see :func:`~tlsviz.capture.fastread.pcap_boundary`."""
-    from .capture.fastread import pcap_boundary
+    from ..capture.fastread import pcap_boundary
 
     try:
         size = os.path.getsize(path)
@@ -177,7 +177,7 @@ def _spooled(
     reads the file when it can number the rows: no process holds a region's
     worth of rows in memory.  Yields now and then (the parent drains the
     other regions meanwhile)."""
-    from .fastsummary import Boundary
+    from .loop import Boundary
 
     notes: list[str] = []
     batch: list[tuple[Any, ...]] = []
@@ -264,7 +264,7 @@ class _Region:
         self.start = start
         self.valid: bool | None = None  # None: its boundary is not checked yet
         self.offset = 0  # packets before the region
-        #: what the processes before knew at its start (see fastsummary.Boundary),
+        #: what the processes before knew at its start (see .loop.Boundary),
         #: as they reported it (marshal data: compact; read only if a row asks)
         self.reports: list[bytes] = []
         self.known: dict[bytes, float] | None = None
@@ -320,7 +320,7 @@ def _by_region(
     render: Callable[[Summary], Any],
     renumber: Callable[[Any, int, int], Any],
 ) -> Iterator[Any]:
-    from .fastsummary import Boundary, region_summaries
+    from .loop import Boundary, region_summaries
 
     bounds = bounds[: MAX_REGIONS - 1]
     regions = [_Region(24)] + [_Region(b) for b in bounds]
@@ -506,7 +506,7 @@ def _region_source(
     notes: list[str],
     progress: Cell,
 ) -> Iterable[Any] | None:
-    from .fastsummary import region_summaries
+    from .loop import region_summaries
 
     return region_summaries(path, material, start, bounds, notes=notes, progress=progress)
 
