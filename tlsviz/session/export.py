@@ -16,8 +16,6 @@ from ..keys.record import RecordDecryption
 from ..keys.x509 import cert_info
 from ..wire.dispatch import record_header_fields, text_of
 from ..wire.explain import explanation, message_key
-from ..wire.facts import abbreviated_handshake, psk_origin_of
-from ..wire.facts import resumption_of as _how_resumed
 from ..wire.fields import Field, json_value
 from ..wire.message import Message
 from ..wire.messages import Certificate
@@ -187,7 +185,7 @@ def connection_json(
         "handshakes": c.neg.handshakes,
         "resumed": _resumed(c),
         "resumption": _resumption(c),
-        "psk_origin": psk_origin_of(c.neg.client_hello, c.neg.server_hello),
+        "psk_origin": c.psk_origin,
         "hello_retry": c.neg.hello_retry is not None,
     }
     out["certificates"] = certificates_json(c)
@@ -290,9 +288,7 @@ def _resumed(c: Connection) -> bool:
 
 
 def _resumption(c: Connection) -> str | None:
-    """How the connection resumed (tlsviz.wire.facts.resumption decides)."""
-    server = (m.type for m in c.messages if m.direction == "server")
-    return _how_resumed(c.neg.client_hello, c.neg.server_hello, abbreviated_handshake(server))
+    return c.resumption
 
 
 def document(
@@ -318,4 +314,4 @@ def document(
 
 def resumption_of(c: Connection) -> str | None:
     """How the connection resumed an earlier session, for views (None: a full handshake)."""
-    return "resumed" if _resumed(c) else None
+    return c.resumption

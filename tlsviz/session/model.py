@@ -84,6 +84,26 @@ class Connection:
             g = hrr.selected_group if hrr is not None else None
         return reg.group_name(g) if g is not None else None
 
+    @property
+    def resumption(self) -> str | None:
+        """How this handshake resumed an earlier session: ``"session_id"``,
+        ``"ticket"`` (TLS 1.2, RFC 5077), ``"psk"`` (TLS 1.3) or None for a full
+        handshake; decided by :func:`tlsviz.wire.facts.resumption`, as the
+        summary decides it."""
+        from ..wire.facts import abbreviated_handshake, resumption_of
+
+        server = (m.type for m in self.messages if m.direction == "server")
+        return resumption_of(
+            self.neg.client_hello, self.neg.server_hello, abbreviated_handshake(server)
+        )
+
+    @property
+    def psk_origin(self) -> str | None:
+        """For a TLS 1.3 PSK handshake: ``"ticket"`` or ``"external"``."""
+        from ..wire.facts import psk_origin_of
+
+        return psk_origin_of(self.neg.client_hello, self.neg.server_hello)
+
     def all_diagnostics(self) -> list[Diagnostic]:
         """Stand-alone diagnostics and those inside messages, in stream terms."""
         out = list(self.diagnostics)
