@@ -20,6 +20,7 @@ from ..wire.connection import ConnectionDecoder, Decrypted
 from ..wire.fields import Diagnostic
 from ..wire.message import Message
 from ..wire.records import Record
+from ..wire.registry import HandshakeType as HT
 from . import status
 from .keyring import KeyMaterial, Ticket13
 from .record import RecordDecryption
@@ -172,7 +173,7 @@ class ConnectionKeys:
         index = self.messages_seen
         self.messages_seen += 1
         if self.flow is None:
-            if event.handshake_type == 1 and event.type == "ClientHello":
+            if event.handshake_type == HT.client_hello and event.type == "ClientHello":
                 from .flow import Flow
 
                 self.flow = Flow(self)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from ..wire.connection import is_tls13
 from ..wire.hello import ClientHello, ServerHello
 from ..wire.message import Message
+from ..wire.registry import ExtensionType as EXT
+from ..wire.registry import HandshakeType as HT
 
 if TYPE_CHECKING:
     from .engine import ConnectionKeys
@@ -37,9 +39,13 @@ class Flow:
             return
         body = msg.body
         if self.impl is None:
-            if isinstance(body, ClientHello) and body.offers_tls13 and body.ext(42) is not None:
+            if (
+                isinstance(body, ClientHello)
+                and body.offers_tls13
+                and body.ext(EXT.early_data) is not None
+            ):
                 self._start13()
-            elif isinstance(body, ServerHello) and msg.handshake_type == 2:
+            elif isinstance(body, ServerHello) and msg.handshake_type == HT.server_hello:
                 if is_tls13(body.version):
                     self._start13()
                 else:

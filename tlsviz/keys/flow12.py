@@ -17,6 +17,7 @@ from ..wire.hello import ClientHello, ServerHello
 from ..wire.keyexchange import ClientKeyExchange, ServerKeyExchange
 from ..wire.message import Message
 from ..wire.messages import Certificate, CertificateVerify, Finished, NewSessionTicket
+from ..wire.registry import ExtensionType as EXT
 from . import status
 from .prf import prf_family, session_hash
 from .protection import RecordDecryptor
@@ -161,13 +162,13 @@ class Tls12Flow:
         except ValueError:
             self.keys.problem(f"no key derivation is defined for {reg.version_name(hs.version)}")
             return
-        hs.ems = sh.ext(23) is not None
-        hs.etm = sh.ext(22) is not None and hs.suite.mode == "cbc"
+        hs.ems = sh.ext(EXT.extended_master_secret) is not None
+        hs.etm = sh.ext(EXT.encrypt_then_mac) is not None and hs.suite.mode == "cbc"
         hs.compression = sh.compression_method
         hs.ks = KeySchedule12(hs.version, hs.suite.prf_hash)
         self.keys.add_schedule(hs.index, hs.ks, hs.client_random)
         ch = hs.ch
-        ext = ch.ext(35)
+        ext = ch.ext(EXT.session_ticket)
         ticket = ext.value if ext is not None and isinstance(ext.value, bytes) else b""
         material = self.keys.material
         if sh.session_id and sh.session_id == ch.session_id:

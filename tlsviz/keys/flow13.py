@@ -31,6 +31,7 @@ from ..wire.messages import (
     KeyUpdate,
     NewSessionTicket,
 )
+from ..wire.registry import ExtensionType as EXT
 from . import status
 from .digests import digest
 from .engine import Ticket13
@@ -145,7 +146,7 @@ class Tls13Flow:
         self.ch_prefix, self.ch_raw = b"", msg.raw
         self.client_random = ch.random
         self.transcript = [msg.raw]
-        if ch.ext(42) is not None:
+        if ch.ext(EXT.early_data) is not None:
             self._early_data(msg, ch)
 
     def _early_data(self, msg: Message, ch: ClientHello) -> None:

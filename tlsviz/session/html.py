@@ -50,6 +50,7 @@ __all__ = [
     "page",
 ]
 
+
 @dataclass(slots=True)
 class Context:
     """What the sections of one connection share: which message shows each

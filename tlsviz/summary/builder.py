@@ -251,7 +251,7 @@ class SummaryBuilder:
                     live.summary.errors += 1
                 if ev.direction == SERVER:
                     facts.flight = flight_step(facts.flight, ev.type)
-                if facts.client is None and ev.handshake_type == 1 and ev.body is not None:
+                if facts.client is None and ev.type == "ClientHello" and ev.body is not None:
                     # the decoder's first ClientHello, read by the same facts parser
                     if getattr(ev.body, "sslv2", False):
                         facts.client = sslv2_client_hello_facts(ev.raw)

@@ -44,6 +44,8 @@ from .messages import EncryptedExtensions
 from .order import OrderChecker
 from .reassembly import HandshakeReassembler
 from .records import NEED_DATA, Record, RecordNoise, RecordReader
+from .registry import ContentType as CT
+from .registry import HandshakeType as HT
 
 CLIENT = "client"
 SERVER = "server"
@@ -227,8 +229,8 @@ class ConnectionDecoder:
             self._handshake_message(direction, msg)
             return
         ctype = rec.content_type
-        encrypted = self.cipher_on[direction] or ctype == 23
-        if ctype == 20 and not self.cipher_on[direction]:
+        encrypted = self.cipher_on[direction] or ctype == CT.application_data
+        if ctype == CT.change_cipher_spec and not self.cipher_on[direction]:
             encrypted = False
         if not encrypted:
             self._content(
@@ -240,7 +242,11 @@ class ConnectionDecoder:
                 False,
             )
             return
-        if ctype == 23 and self.skip_application_data and self._handshake_done(direction):
+        if (
+            ctype == CT.application_data
+            and self.skip_application_data
+            and self._handshake_done(direction)
+        ):
             return
         dec = self.decryptors[direction]
         result = dec(rec) if dec is not None else None
@@ -338,10 +344,10 @@ class ConnectionDecoder:
         self, direction: str, rec: Record, ctype: int, data: bytes, seg: Segment, encrypted: bool
     ) -> None:
         ctx = self._context()
-        if ctype != 22 and self.reassemblers[direction].pending:
+        if ctype != CT.handshake and self.reassemblers[direction].pending:
             self._discard_partial(direction, f"a {reg.content_type_name(ctype)} record")
         segs = (seg,)
-        if ctype == 22:
+        if ctype == CT.handshake:
             if not data:
                 self._events.append(
                     Diagnostic(
@@ -358,15 +364,15 @@ class ConnectionDecoder:
             for hs in self.reassemblers[direction].feed(data, seg.buffer, seg.offset, rec):
                 msg = decode_handshake(hs, direction, self._context(), encrypted)
                 self._handshake_message(direction, msg)
-        elif ctype == 20:
+        elif ctype == CT.change_cipher_spec:
             msg = decode_ccs(data, segs, rec, direction, ctx, encrypted)
             self._events.append(msg)
             self._after_ccs(direction)
-        elif ctype == 21:
+        elif ctype == CT.alert:
             self._events.extend(decode_alerts(data, seg, rec, direction, ctx, encrypted))
-        elif ctype == 23:
+        elif ctype == CT.application_data:
             self._events.append(decode_application_data(data, segs, rec, direction, ctx, encrypted))
-        elif ctype == 24:
+        elif ctype == CT.heartbeat:
             self._events.append(decode_heartbeat(data, segs, rec, direction, ctx, encrypted))
         else:
             self._events.append(
@@ -389,10 +395,10 @@ class ConnectionDecoder:
     def _handshake_message(self, direction: str, msg: Message) -> None:
         neg = self.neg
         body = msg.body
-        if msg.handshake_type == 1 and isinstance(body, ClientHello):
+        if msg.handshake_type == HT.client_hello and isinstance(body, ClientHello):
             neg.client_hellos.append(body)
             neg.handshakes += 1
-        elif msg.handshake_type == 2 and isinstance(body, ServerHello):
+        elif msg.handshake_type == HT.server_hello and isinstance(body, ServerHello):
             if body.is_hrr:
                 neg.hello_retry = body
                 neg.version = body.version

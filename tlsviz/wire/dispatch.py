@@ -32,6 +32,7 @@ from .quickhello import quick_client_hello, quick_server_hello
 from .reader import Reader
 from .reassembly import RawHandshake
 from .records import Record
+from .registry import HandshakeType as HT
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,14 +126,14 @@ def decode_handshake(
 ) -> Message:
     raw = hs.raw
     msg_type = hs.msg_type
-    if not ctx.record_fields and msg_type in (1, 2):
+    if not ctx.record_fields and msg_type in (HT.client_hello, HT.server_hello):
         # Without field trees: the hellos as the key schedule reads them (see .quickhello).
-        quick = quick_client_hello(raw) if msg_type == 1 else quick_server_hello(raw)
+        quick = quick_client_hello(raw) if msg_type == HT.client_hello else quick_server_hello(raw)
         if quick is not None:
             name = (
                 "HelloRetryRequest"
                 if getattr(quick, "is_hrr", False)
-                else ("ClientHello" if msg_type == 1 else "ServerHello")
+                else ("ClientHello" if msg_type == HT.client_hello else "ServerHello")
             )
             return Message(
                 direction,
@@ -157,7 +158,7 @@ def decode_handshake(
     with r.guard(name):
         body = _parse_body(r, msg_type, direction, ctx, notes)
         r.trailing(name)
-        if body is not None and msg_type == 2 and getattr(body, "is_hrr", False):
+        if body is not None and msg_type == HT.server_hello and getattr(body, "is_hrr", False):
             name = "HelloRetryRequest"
     return _finish(
         r,
@@ -178,35 +179,35 @@ def decode_handshake(
 def _parse_body(
     r: Reader, msg_type: int, direction: str, ctx: ParseContext, notes: list[str]
 ) -> Any:
-    if msg_type == 1:
+    if msg_type == HT.client_hello:
         return parse_client_hello(r, notes)
-    if msg_type == 2:
+    if msg_type == HT.server_hello:
         return parse_server_hello(r, notes)
-    if msg_type in (0, 14, 5):
+    if msg_type in (HT.hello_request, HT.server_hello_done, HT.end_of_early_data):
         return parse_empty(r, reg.handshake_name(msg_type))
-    if msg_type == 4:
+    if msg_type == HT.new_session_ticket:
         return parse_new_session_ticket(r, ctx.tls13)
-    if msg_type == 8:
+    if msg_type == HT.encrypted_extensions:
         return parse_encrypted_extensions(r)
-    if msg_type == 11:
+    if msg_type == HT.certificate:
         certs: list[tuple[bytes, int]] = []
         body = parse_certificate(r, ctx.tls13, certs, ctx.certificates)
         return body
-    if msg_type == 25:
+    if msg_type == HT.compressed_certificate:
         return parse_compressed_certificate(r)
-    if msg_type == 12:
+    if msg_type == HT.server_key_exchange:
         return parse_server_key_exchange(r, ctx.suite, ctx.version)
-    if msg_type == 13:
+    if msg_type == HT.certificate_request:
         return parse_certificate_request(r, ctx.version, ctx.tls13)
-    if msg_type == 15:
+    if msg_type == HT.certificate_verify:
         return parse_certificate_verify(r, ctx.version)
-    if msg_type == 16:
+    if msg_type == HT.client_key_exchange:
         return parse_client_key_exchange(r, ctx.suite, ctx.version)
-    if msg_type == 20:
+    if msg_type == HT.finished:
         return parse_finished(r)
-    if msg_type == 24:
+    if msg_type == HT.key_update:
         return parse_key_update(r)
-    if msg_type == 22:
+    if msg_type == HT.certificate_status:
         return parse_certificate_status(r)
     if r.remaining:
         r.rest("body", "handshake.body")

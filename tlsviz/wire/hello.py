@@ -18,6 +18,7 @@ from .extensions import CH, HRR, SH, Extension, KeyShareEntry, PskOffer, find, p
 from .facts import HRR_RANDOM as HRR_RANDOM
 from .facts import is_tls13, negotiated_version, old_draft
 from .reader import DecodeError, Reader
+from .registry import ExtensionType as EXT
 
 #: RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3
 #: server negotiates TLS 1.2 (…01), or a TLS 1.3 (MUST) or TLS 1.2 (SHOULD)
@@ -38,6 +39,10 @@ class _Hello:
         return e.value if e is not None else None
 
 
+#: key_share's code before TLS 1.3 draft 23 (no longer in the IANA registry)
+KEY_SHARE_DRAFT = 40
+
+
 @dataclass(frozen=True, slots=True)
 class ClientHello(_Hello):
     legacy_version: int
@@ -50,29 +55,29 @@ class ClientHello(_Hello):
 
     @property
     def sni(self) -> str | None:
-        v = self.ext_value(0)
+        v = self.ext_value(EXT.server_name)
         return v if isinstance(v, str) else None
 
     @property
     def alpn(self) -> list[str]:
-        v = self.ext_value(16)
+        v = self.ext_value(EXT.application_layer_protocol_negotiation)
         return v if isinstance(v, list) else []
 
     @property
     def supported_versions(self) -> list[int]:
-        v = self.ext_value(43)
+        v = self.ext_value(EXT.supported_versions)
         return v if isinstance(v, list) else []
 
     @property
     def key_shares(self) -> list[KeyShareEntry]:
-        v = self.ext_value(51)
+        v = self.ext_value(EXT.key_share)
         if v is None:
-            v = self.ext_value(40)
+            v = self.ext_value(KEY_SHARE_DRAFT)
         return v if isinstance(v, list) else []
 
     @property
     def psk(self) -> PskOffer | None:
-        v = self.ext_value(41)
+        v = self.ext_value(EXT.pre_shared_key)
         return v if isinstance(v, PskOffer) else None
 
     @property
@@ -94,21 +99,21 @@ class ServerHello(_Hello):
     def version(self) -> int:
         """The negotiated version: supported_versions if present (TLS 1.3),
         otherwise legacy_version (RFC 8446 §4.2.1)."""
-        return negotiated_version(self.legacy_version, self.ext_value(43))
+        return negotiated_version(self.legacy_version, self.ext_value(EXT.supported_versions))
 
     @property
     def key_share(self) -> KeyShareEntry | None:
-        v = self.ext_value(51)
+        v = self.ext_value(EXT.key_share)
         if v is None:
-            v = self.ext_value(40)
+            v = self.ext_value(KEY_SHARE_DRAFT)
         return v if isinstance(v, KeyShareEntry) else None
 
     @property
     def selected_group(self) -> int | None:
         """The group of the key share, or the group a HelloRetryRequest asks for."""
-        v = self.ext_value(51)
+        v = self.ext_value(EXT.key_share)
         if v is None:
-            v = self.ext_value(40)  # key_share before TLS 1.3 draft 23
+            v = self.ext_value(KEY_SHARE_DRAFT)  # key_share before TLS 1.3 draft 23
         if isinstance(v, KeyShareEntry):
             return v.group
         if isinstance(v, int):
@@ -117,12 +122,12 @@ class ServerHello(_Hello):
 
     @property
     def alpn(self) -> str | None:
-        v = self.ext_value(16)
+        v = self.ext_value(EXT.application_layer_protocol_negotiation)
         return v[0] if isinstance(v, list) and v else None
 
     @property
     def psk_selected(self) -> int | None:
-        v = self.ext_value(41)
+        v = self.ext_value(EXT.pre_shared_key)
         return v if isinstance(v, int) else None
 
 

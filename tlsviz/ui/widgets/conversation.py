@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from ...session.model import Connection
 from ...wire.dispatch import text_of
+from ...wire.registry import ContentType as CT
 
 
 class ConversationPanel(VerticalScroll):
@@ -27,7 +28,7 @@ def render_conversation(conn: Connection, index: int) -> RenderableType:
     parts: list[RenderableType] = []
     hidden = 0
     for i, m in enumerate(conn.messages):
-        if m.type == "Encrypted" and m.content_type == 23:
+        if m.type == "Encrypted" and m.content_type == CT.application_data:
             hidden += 1
             continue
         if m.type != "ApplicationData":
