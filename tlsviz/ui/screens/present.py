@@ -290,13 +290,10 @@ class PresentCaptureScreen(PresentBase):
         from ..widgets.explorer_view import Position
         from .explorer import ExplorerScreen
 
-        pos = Position(message=self.index)
-        screen = ExplorerScreen(self.conn, source_label=self.label, position=pos)
-        self.app.push_screen(screen)
         fields = self.query_one(Slide).fields
-        if self.selected < len(fields):
-            path = fields[self.selected].path
-            self.app.call_after_refresh(screen.explorer.select_path, path)
+        path = fields[self.selected].path if self.selected < len(fields) else (0,)
+        pos = Position(message=self.index, path=path, fields_by_message={self.index: path})
+        self.app.push_screen(ExplorerScreen(self.conn, source_label=self.label, position=pos))
 
     @on(MessageSelected)
     def _clicked(self, event: MessageSelected) -> None:

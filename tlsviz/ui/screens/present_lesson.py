@@ -151,8 +151,9 @@ class PresentLessonScreen(PresentBase):
         if r is None:
             self.notify("This step points at no bytes.", timeout=1.5)
             return
-        pos = Position(message=r.message_index or 0)
-        screen = ExplorerScreen(r.connection, source_label=r.capture.name, position=pos)
-        self.app.push_screen(screen)
-        if r.field is not None:
-            self.app.call_after_refresh(screen.explorer.select_path, (2, *r.field_path))
+        index = r.message_index or 0
+        path = (2, *r.field_path) if r.field is not None else (0,)
+        pos = Position(message=index, path=path, fields_by_message={index: path})
+        self.app.push_screen(
+            ExplorerScreen(r.connection, source_label=r.capture.name, position=pos)
+        )
