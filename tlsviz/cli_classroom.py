@@ -166,6 +166,7 @@ def _capture(args: argparse.Namespace) -> dict[str, Any]:
             args.psk = [f"@{bundled.psk}"] if bundled.psk else []
     else:
         path = _resolve_capture(args.target)
+        args.capture = args.target  # (what use_bundled_keys reads)
         use_bundled_keys(args, path)
     material = load_material(args)
     try:
