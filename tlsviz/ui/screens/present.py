@@ -117,14 +117,18 @@ class PresentBase(Screen[None]):
         yield Static(id="present-next")
 
     def on_mount(self) -> None:
-        self.set_class(self.app.size.width >= WIDE, "-wide")
+        self.wide(self.app.size.width >= WIDE)
         self.set_interval(0.2, self._tick)
         if self.timer is not None:
             self.deadline = time.monotonic() + self.timer
         self._refresh()
 
     def on_resize(self) -> None:
-        self.set_class(self.app.size.width >= WIDE, "-wide")
+        self.wide(self.app.size.width >= WIDE)
+
+    def wide(self, wide: bool) -> None:
+        """A projector's width, or a small terminal's."""
+        self.set_class(wide, "-wide")
 
     def _refresh(self) -> None:
         self.show_step()

@@ -57,6 +57,10 @@ class PresentLessonScreen(PresentBase):
             yield VerticalScroll(id="present-prose")
             yield Slide(id="present-target", numbered=False)
 
+    def wide(self, wide: bool) -> None:
+        super().wide(wide)
+        self.query_one("#present-target", Slide).set_compact(not wide)
+
     def show_step(self) -> None:
         step = self.lesson.steps[self.index]
         self.revealed = False

@@ -29,7 +29,7 @@ GLYPHS = {
     "4": "#.# #.# ### ..# ..#", "5": "### #.. ##. ..# ##.", "6": ".## #.. ### #.# ###",
     "7": "### ..# .#. .#. .#.", "8": "### #.# ### #.# ###", "9": "### #.# ### ..# ##.",
     " ": "... ... ... ... ...", "-": "... ... ### ... ...", ".": "... ... ... ... .#.",
-}
+}  # fmt: skip
 
 _HALF = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True, True): "█"}
 
@@ -61,13 +61,20 @@ class BigText(Widget):
     def __init__(self, text: str = "", *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self.text = text
+        #: one line of bold text whatever the width (where room is short)
+        self.plain = False
 
     def update(self, text: str) -> None:
         self.text = text
         self.refresh(layout=True)
 
+    def set_plain(self, plain: bool) -> None:
+        if plain != self.plain:
+            self.plain = plain
+            self.refresh(layout=True)
+
     def _big(self, width: int) -> list[str] | None:
-        lines = big_lines(self.text)
+        lines = None if self.plain else big_lines(self.text)
         if lines is None or max(len(line) for line in lines) > width:
             return None
         return lines

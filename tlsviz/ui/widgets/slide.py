@@ -43,6 +43,12 @@ class Slide(Vertical):
     def on_mount(self) -> None:
         self.query_one(".slide-number", BigText).display = self.numbered
 
+    def set_compact(self, compact: bool) -> None:
+        """Short on room: the name in one line of text, the number left out."""
+        self.set_class(compact, "-compact")
+        for big in self.query(BigText):
+            big.set_plain(compact)
+
     def show(
         self,
         conn: Connection,
