@@ -96,7 +96,7 @@ class FollowerApp(TlsvizApp):
 
     CSS_PATH: ClassVar[Any] = ["app.tcss", "classroom.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "follow", "follow the teacher"),
+        Binding("t", "follow", "follow"),
     ]
 
     def __init__(self, classroom: str, *, theme: str | None = None, poll: float = POLL) -> None:
