@@ -20,6 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Middle
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
@@ -143,8 +144,12 @@ class FollowerApp(TlsvizApp):
         return top
 
     def _where(self, screen: Screen[Any]) -> tuple[Any, ...]:
+        """Where ``screen`` is now; () while it is still being built or torn down."""
         if isinstance(screen, ExplorerScreen):
-            pos = screen.explorer.pos
+            try:
+                pos = screen.explorer.pos
+            except NoMatches:
+                return ()
             return (screen.conn.id, pos.message, tuple(pos.path))
         if isinstance(screen, LessonScreen):
             return (screen.lesson.path, screen.index)
@@ -154,7 +159,10 @@ class FollowerApp(TlsvizApp):
         a = self.applied
         if a is None or not a.screen.is_mounted:
             return False
-        return self._top() is not a.screen or self._where(a.screen) != a.where
+        if self._top() is not a.screen:
+            return True
+        where = self._where(a.screen)
+        return where != () and where != a.where
 
     # -- going where the teacher is ---------------------------------------------------------
     def apply(self, state: dict[str, Any]) -> None:
@@ -219,6 +227,7 @@ class FollowerApp(TlsvizApp):
             a is not None
             and isinstance(a.screen, FollowExplorerScreen)
             and a.screen.conn is conn
+            and self._where(a.screen) != ()
             and self._raise(a.screen)
         ):
             screen = a.screen
@@ -320,10 +329,13 @@ class FollowerApp(TlsvizApp):
     def _status(self) -> None:
         self.waiting.say(self._waiting_text())
         for s in self.screen_stack:
-            if isinstance(s, FollowExplorerScreen) and s.is_mounted:
-                s._header()
-            elif isinstance(s, FollowLessonScreen) and s.is_mounted:
-                s._header(*s.progress.score(s.lesson))
+            try:
+                if isinstance(s, FollowExplorerScreen) and s.is_mounted:
+                    s._header()
+                elif isinstance(s, FollowLessonScreen) and s.is_mounted:
+                    s._header(*s.progress.score(s.lesson))
+            except NoMatches:  # still being built: its own mount draws the header
+                pass
 
 
 def _capture_key(capture: dict[str, Any]) -> tuple[Any, ...]:
