@@ -180,3 +180,16 @@ def test_summary_package_imports_nothing_heavy() -> None:
     heavy = {"dataclasses", "json", "pathlib", "pickle", "cryptography", "scapy", "textual"}
     heavy |= {"tlsviz.wire.hello", "tlsviz.wire.connection", "tlsviz.keys.engine"}
     assert not heavy & loaded, heavy & loaded
+
+
+def test_the_classroom_loads_only_what_it_uses() -> None:
+    """The classroom file (written by ``present --classroom``, read by followers) is
+    the standard library alone; building the command line, which names ``present``,
+    ``follow`` and ``serve``, loads neither textual nor textual-serve's web server."""
+    loaded = _loaded_after("import tlsviz.classroom")
+    third_party = {m.split(".")[0] for m in loaded} & {
+        "textual", "textual_serve", "aiohttp", "cryptography", "scapy"
+    }  # fmt: skip
+    assert third_party == set()
+    loaded = _loaded_after("from tlsviz.cli import build_parser\nbuild_parser()\n")
+    assert not {m for m in loaded if m.startswith(("textual", "aiohttp", "rich"))}

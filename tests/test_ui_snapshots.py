@@ -64,3 +64,34 @@ def test_hrr_keys_pane_high_contrast(snap_compare: Any) -> None:
     assert snap_compare(
         app, terminal_size=(120, 40), run_before=_explorer("tls13-hrr", 4, None, "k")
     )
+
+
+def _presenter() -> Any:
+    from tlsviz.classroom import capture_info
+    from tlsviz.source import open_capture
+    from tlsviz.ui.present_app import PresenterApp
+
+    s = bundled_source("tls13-aes128gcm")
+    assert s.path is not None
+    conns = list(open_capture(s.path, s.material, streams=True))
+    info = capture_info(s.path, s.label, keylog=[s.keylog] if s.keylog else [])
+    return PresenterApp(connections=conns, capture=info)
+
+
+def _steps(*keys: str) -> Any:
+    async def run_before(pilot: Any) -> None:
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_present_small_terminal(snap_compare: Any) -> None:
+    """The presenter at 80x24: the ServerHello's slide beside the ladder."""
+    assert snap_compare(_presenter(), terminal_size=(80, 24), run_before=_steps("n"))
+
+
+def test_present_projector(snap_compare: Any) -> None:
+    """The presenter at 160x45: the name in big letters, the second field selected."""
+    assert snap_compare(_presenter(), terminal_size=(160, 45), run_before=_steps("n", "down"))

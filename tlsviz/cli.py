@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_export
 
     cli_export.add_parsers(sub)
+    from . import cli_classroom
+
+    cli_classroom.add_parsers(sub)
     return p
 
 

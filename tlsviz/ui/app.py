@@ -82,6 +82,10 @@ class TlsvizApp(App[None]):
 
     def on_mount(self) -> None:
         self.trace("app mounted")
+        self.start()
+
+    def start(self) -> None:
+        """The first screen (the presenter and the follower start elsewhere)."""
         if self.start_lesson is not None:
             self.open_lessons(self.start_lesson or None)
         elif self.demo is not None:

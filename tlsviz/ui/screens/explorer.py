@@ -117,8 +117,12 @@ class ExplorerScreen(Screen[None]):
                 (c.cipher_suite or "").removeprefix("TLS_").split("_WITH_")[-1],
                 parts[7],
             ]
-        header.update(" · ".join(p for p in parts if p))
+        header.update(" · ".join(p for p in [self.header_note(), *parts] if p))
         header.tooltip = c.keys.status()[1] if c.keys is not None else None
+
+    def header_note(self) -> str:
+        """Markup shown first in the header (a follower says whom it follows)."""
+        return ""
 
     # -- what the view knows, for the app, lessons and tests ------------------------
     @property

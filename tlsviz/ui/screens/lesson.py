@@ -129,10 +129,16 @@ class LessonScreen(Screen[None]):
         (first or text).focus()
 
     def _header(self, right: int, total: int) -> None:
+        note = self.header_note()
         self.query_one("#lesson-header", Static).update(
-            f"[b]{self.lesson.title}[/b] · step {self.index + 1} of {len(self.lesson.steps)}: "
+            (f"{note} · " if note else "")
+            + f"[b]{self.lesson.title}[/b] · step {self.index + 1} of {len(self.lesson.steps)}: "
             f"{self.step.title} · {right}/{total} right"
         )
+
+    def header_note(self) -> str:
+        """Markup shown first in the header (a follower says whom it follows)."""
+        return ""
 
     def drive(self, target: Target | None) -> None:
         """Point the explorer at a target: its capture, message, field and pane."""

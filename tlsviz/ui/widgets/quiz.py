@@ -27,6 +27,15 @@ OPTION_KINDS = (QuizKind.CHOICE, QuizKind.TRUE_FALSE, QuizKind.NEXT)
 PICK_KINDS = (QuizKind.FIELD, QuizKind.BYTES)
 
 
+def shuffled_items(quiz: Quiz) -> list[str]:
+    """An order quiz's items shuffled, the same way every time (never in the right order)."""
+    items = list(quiz.items)
+    random.Random(quiz.id).shuffle(items)
+    if items == list(quiz.items) and len(items) > 1:
+        items.reverse()
+    return items
+
+
 class QuizView(Vertical, can_focus=True):
     """A quiz; posts :class:`Answered` with the learner's answer."""
 
@@ -55,11 +64,7 @@ class QuizView(Vertical, can_focus=True):
         self.toggled: set[int] = set()
         self.attempts: list[Grade] = []
         self.done = answered
-        # an order quiz shows its items shuffled (the same way every time)
-        self.shuffled = list(quiz.items)
-        random.Random(quiz.id).shuffle(self.shuffled)
-        if self.shuffled == list(quiz.items) and len(self.shuffled) > 1:
-            self.shuffled.reverse()
+        self.shuffled = shuffled_items(quiz)
 
     def compose(self) -> ComposeResult:
         q = self.quiz
