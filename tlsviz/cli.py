@@ -11,18 +11,21 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
 
 from . import __version__
+from .cli_common import DEFAULT_CAPTURE, UserError, add_key_options, load_material
+from .cli_decode import cmd_decode, write_json
 
-#: The bundled capture that ``tlsviz decode`` opens when given no file, named
-#: here for the help text without importing :mod:`.bundled` (pathlib,
-#: dataclasses) at every start; a test holds it equal to bundled.DEFAULT_CAPTURE.
-DEFAULT_CAPTURE = "tls13-aes128gcm.pcap"
-
-
-class UserError(Exception):
-    """A problem the user can fix; the message is one plain sentence."""
+__all__ = [
+    "DEFAULT_CAPTURE",
+    "UserError",
+    "add_key_options",
+    "build_parser",
+    "cmd_decode",
+    "load_material",
+    "main",
+    "write_json",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,40 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def add_key_options(p: argparse.ArgumentParser) -> None:
-    """The key material options shared by ``decode`` and ``open``."""
-    k = p.add_argument_group("key material (any number of each)")
-    k.add_argument(
-        "--keylog",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="NSS key log (SSLKEYLOGFILE) with the connection's secrets",
-    )
-    k.add_argument(
-        "--key",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="RSA server private key (PEM, DER, PKCS#8, PKCS#12) for RSA key exchange",
-    )
-    k.add_argument("--key-password", metavar="PW", help="password of an encrypted --key file")
-    k.add_argument(
-        "--psk",
-        action="append",
-        default=[],
-        metavar="HEX",
-        help="pre-shared key in hex (or @FILE) for PSK cipher suites",
-    )
-    k.add_argument(
-        "--ephemeral-key",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="(EC)DHE private key of one side, to derive from the shared secret",
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -153,197 +122,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-
-
-def _resolve_capture(arg: str | None) -> str:
-    if arg is None:
-        from .bundled import capture_path
-
-        path = capture_path(DEFAULT_CAPTURE)
-        if not path.exists():
-            raise UserError(f"the bundled capture {path} is missing; give a capture file.")
-        return str(path)
-    return arg
-
-
-def use_bundled_keys(args: argparse.Namespace, path: str) -> None:
-    """With no capture named, the bundled one comes with its key log: shown
-    decrypted and verified (unless key options were given)."""
-    if args.capture is None and not (args.keylog or args.key or args.psk or args.ephemeral_key):
-        from .bundled import bundled_captures
-
-        for b in bundled_captures():
-            if str(b.path) == path and b.keylog is not None:
-                args.keylog = [str(b.keylog)]
-
-
-def load_material(args: argparse.Namespace) -> Any:
-    """The key material named on the command line; one-sentence errors."""
-    from .keys.loading import load_key_material
-
-    try:
-        return load_key_material(
-            getattr(args, "keylog", []),
-            getattr(args, "key", []),
-            getattr(args, "psk", []),
-            getattr(args, "ephemeral_key", []),
-            key_password=getattr(args, "key_password", None),
-            warn=lambda text: print(f"tlsviz: warning: {text}", file=sys.stderr),
-        )
-    except Exception as err:
-        from .keys.material import MaterialError
-
-        if isinstance(err, MaterialError):
-            raise UserError(str(err)) from err
-        raise
-
-
-def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
-    from .capture import CaptureError
-    from .source import open_capture
-
-    path = _resolve_capture(args.capture)
-    use_bundled_keys(args, path)
-    material = load_material(args)
-    if getattr(args, "summary", False):
-        return cmd_summary(args, path, material, out)
-    try:
-        session = open_capture(
-            path, material=material, streams=bool(args.json and getattr(args, "buffers", False))
-        )
-    except CaptureError as err:
-        raise UserError(str(err)) from err
-    if args.json:
-        _write_json(session, path, out, buffers=getattr(args, "buffers", False))
-    else:
-        from .session.text import render_connection
-
-        count = 0
-        for conn in session:
-            count += 1
-            for line in render_connection(conn, explain=args.explain, fields=not args.brief):
-                out.write(line + "\n")
-        if count == 0:
-            out.write("No TLS connections found.\n")
-    out.flush()
-    for note in session.notes:
-        print(f"tlsviz: warning: {note}", file=sys.stderr)
-    return 0
-
-
-def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO) -> int:
-    """``decode --summary``: one line (or JSON object) per connection, as each completes."""
-    from .capture import CaptureError, CaptureReader
-
-    try:
-        reader = CaptureReader(path, fast=True)
-    except CaptureError as err:
-        raise UserError(str(err)) from err
-    size = reader.file_size
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1) if size > 8 << 20 else 1
-    progress = _Progress(size) if sys.stderr.isatty() and size > 8 << 20 else None
-    notes: list[str] = []
-    if args.json:
-        import json
-
-        def render(s: Any) -> str:
-            return json.dumps(s.to_json(), separators=(",", ":")) + "\n"
-
-        def renumber(row: str, old: int, new: int) -> str:
-            return f'{{"id":{new}' + row[6 + len(str(old)) :]  # "id" comes first
-    else:
-
-        def render(s: Any) -> str:
-            return str(s.line()) + "\n"
-
-        def renumber(row: str, old: int, new: int) -> str:
-            return f"{new:>6}" + row[max(6, len(str(old))) :]  # the line starts with the id
-
-    if jobs > 1:
-        from .summary.parallel import MIN_REGION, summarize_parallel
-
-        reader.close()
-        lines: Any = summarize_parallel(
-            path,
-            material,
-            jobs,
-            notes=notes,
-            render=render,
-            renumber=renumber,
-            progress=progress.update if progress else None,
-            # an explicit --jobs splits even a small file (the tests rely on it)
-            min_region=1 if args.jobs > 0 else MIN_REGION,
-        )
-    else:
-        from .summary.rows import summary_rows
-
-        reader.close()
-        cell = [0]
-        lines = map(render, summary_rows(path, material, notes=notes, progress=cell))
-    count = 0
-    write = out.write
-    for line in lines:
-        count += 1
-        write(line)
-        if progress is not None and jobs == 1 and count % 256 == 0:
-            progress.update(cell[0])
-    if progress is not None:
-        progress.done()
-    if count == 0 and not args.json:
-        write("No TLS connections found.\n")
-    out.flush()
-    for note in notes:
-        print(f"tlsviz: warning: {note}", file=sys.stderr)
-    return 0
-
-
-class _Progress:
-    """A one-line progress bar on stderr (only when it is a terminal)."""
-
-    def __init__(self, total: int) -> None:
-        self.total = max(total, 1)
-        self.shown = -1
-
-    def update(self, done: int) -> None:
-        pct = min(100, done * 100 // self.total)
-        if pct != self.shown:
-            self.shown = pct
-            bar = "#" * (pct // 4)
-            sys.stderr.write(f"\r[{bar:<25}] {pct:3d}%")
-            sys.stderr.flush()
-
-    def done(self) -> None:
-        sys.stderr.write("\r" + " " * 34 + "\r")
-        sys.stderr.flush()
-
-
-def write_json(session: Any, path: str, out: TextIO) -> None:
-    """Public name of the streaming JSON writer (used by ``sniff --json``)."""
-    _write_json(session, path, out)
-
-
-def _write_json(session: Any, path: str, out: TextIO, *, buffers: bool = False) -> None:
-    """Stream the document: one connection at a time, as each completes."""
-    import json
-
-    from .session.export import connection_json
-    from .wire.explain import explanation
-
-    keys: set[str] = set()
-    out.write(
-        f'{{"tlsviz": {json.dumps(__version__)}, "source": {json.dumps(path)}, "connections": ['
-    )
-    first = True
-    for conn in session:
-        if not first:
-            out.write(",")
-        first = False
-        out.write("\n")
-        json.dump(connection_json(conn, keys=keys, buffers=buffers), out, separators=(",", ":"))
-    out.write("\n],\n")
-    out.write(f'"notes": {json.dumps(session.notes)},\n')
-    expl = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}
-    out.write(f'"explanations": {json.dumps(expl, indent=None)}}}\n')
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,7 +22,7 @@ HIGH_CONTRAST = "tlsviz-high-contrast"
 
 
 def add_parsers(sub: Any) -> None:
-    from .cli import DEFAULT_CAPTURE, add_key_options
+    from .cli_common import DEFAULT_CAPTURE, add_key_options
 
     p = sub.add_parser(
         "present",
@@ -106,7 +106,7 @@ def add_parsers(sub: Any) -> None:
 
 # -- present ------------------------------------------------------------------------------
 def cmd_present(args: argparse.Namespace, out: TextIO) -> int:
-    from .cli import UserError
+    from .cli_common import UserError
     from .cli_export import _lesson
 
     name = _classroom(args.classroom)
@@ -152,7 +152,7 @@ def _capture(args: argparse.Namespace) -> dict[str, Any]:
     """The capture to present, decoded, with what a follower needs to open it too."""
     from .capture import CaptureError
     from .classroom import capture_info
-    from .cli import UserError, _resolve_capture, load_material, use_bundled_keys
+    from .cli_common import UserError, _resolve_capture, load_material, use_bundled_keys
     from .source import open_capture
 
     label = None
@@ -235,7 +235,7 @@ def cmd_follow(args: argparse.Namespace, out: TextIO) -> int:
 
 # -- serve ---------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
-    from .cli import UserError
+    from .cli_common import UserError
 
     if not 1 <= args.port <= 65535:
         raise UserError(f"{args.port} is not a TCP port (1 to 65535).")
@@ -280,7 +280,7 @@ def _classroom(name: str | None) -> str | None:
     if name is None:
         return None
     from . import classroom as room
-    from .cli import UserError
+    from .cli_common import UserError
 
     try:
         room.check_name(name)
@@ -291,7 +291,7 @@ def _classroom(name: str | None) -> str | None:
 
 
 def _need_terminal(command: str, instead: str) -> None:
-    from .cli import UserError
+    from .cli_common import UserError
 
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         raise UserError(f"tlsviz {command} needs a terminal; {instead}.")

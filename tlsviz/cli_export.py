@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 
 def add_parsers(sub: Any) -> None:
-    from .cli import DEFAULT_CAPTURE, add_key_options
+    from .cli_common import DEFAULT_CAPTURE, add_key_options
 
     e = sub.add_parser(
         "export",
@@ -54,7 +54,7 @@ def add_parsers(sub: Any) -> None:
 def _lesson(name: str | None) -> Any:
     """The lesson ``name`` stands for (a lesson file, or a bundled lesson's id), or None
     when it names a capture."""
-    from .cli import UserError
+    from .cli_common import UserError
 
     if name is None:
         return None
@@ -76,7 +76,7 @@ def _lesson(name: str | None) -> Any:
 
 def _check_output(path: str) -> None:
     """Refuse an output that cannot be written before any work is done."""
-    from .cli import UserError
+    from .cli_common import UserError
 
     if path == "-":
         return
@@ -91,7 +91,7 @@ def _check_output(path: str) -> None:
 
 def _write(path: str, text: str, out: TextIO) -> None:
     """Write ``text`` whole: to a temporary file beside ``path``, then renamed."""
-    from .cli import UserError
+    from .cli_common import UserError
 
     if path == "-":
         out.write(text)
@@ -110,7 +110,7 @@ def _write(path: str, text: str, out: TextIO) -> None:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    from .cli import UserError, _resolve_capture, load_material, use_bundled_keys
+    from .cli_common import UserError, _resolve_capture, load_material, use_bundled_keys
 
     targets = [(kind, p) for kind, p in (("html", args.html), ("markdown", args.markdown)) if p]
     if not targets:
@@ -165,7 +165,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export_lesson(args: argparse.Namespace, lesson: Any, out: TextIO) -> int:
-    from .cli import UserError
+    from .cli_common import UserError
 
     if args.markdown:
         raise UserError("a lesson's handout is an HTML page (--html); the lesson is Markdown.")

@@ -144,7 +144,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    from .cli import UserError
+    from .cli_common import UserError
     from .lessons import lessons_gift
 
     lessons = _load(args)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pathlib too: building the parser must stay light
 
 
 def _user_error(message: str) -> Exception:
-    from .cli import UserError
+    from .cli_common import UserError
 
     return UserError(message)
 
@@ -307,8 +307,6 @@ def _warn_not_resumed(args: argparse.Namespace, shakes: list[Handshake]) -> None
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
-    from .cli import build_parser
-
     text = args.text or args.json or args.fields or args.explain
     if not text and out is sys.stdout and sys.stdout.isatty() and sys.stdin.isatty():
         from .cli_ui import run_demo_explorer
@@ -319,10 +317,14 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     _report(sys.stderr if args.json else out, shakes, recording, path)
     if not args.json:
         out.write("\n")
-    flags = ["--json"] if args.json else ["--explain"] if args.explain else []
-    if not (args.json or args.explain or args.fields):
-        flags.append("--brief")
-    decode = build_parser().parse_args(["decode", str(path), *flags])
+    from .cli_decode import decode_args
+
+    decode = decode_args(
+        str(path),
+        json=bool(args.json),
+        explain=bool(args.explain),
+        brief=not (args.json or args.explain or args.fields),
+    )
     return int(decode.func(decode, out))
 
 
@@ -399,7 +401,7 @@ def _sniff_json(capture: LiveCapture, args: argparse.Namespace, keylog: bytes, o
     with the whole key log known from the start (secrets that came late apply)."""
     import tempfile
 
-    from .cli import write_json
+    from .cli_decode import write_json
     from .source import open_capture
 
     with tempfile.TemporaryDirectory(prefix="tlsviz-sniff-") as tmp:

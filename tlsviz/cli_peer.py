@@ -93,7 +93,7 @@ def is_glassbox(args: argparse.Namespace) -> bool:
 
 
 def _error(message: str) -> Exception:
-    from .cli import UserError
+    from .cli_common import UserError
 
     return UserError(message)
 

@@ -17,7 +17,7 @@ THEMES = ("textual-dark", "textual-light", "tlsviz-high-contrast")
 
 
 def add_parsers(sub: Any) -> None:
-    from .cli import add_key_options
+    from .cli_common import add_key_options
 
     o = sub.add_parser(
         "open",
@@ -52,7 +52,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_learn(args: argparse.Namespace, out: TextIO) -> int:
-    from .cli import UserError
+    from .cli_common import UserError
     from .lessons.model import LessonError
     from .lessons.parser import load_lessons
 
@@ -82,7 +82,7 @@ def _theme(args: argparse.Namespace | None = None) -> str | None:
 
 
 def cmd_open(args: argparse.Namespace, out: TextIO) -> int:
-    from .cli import UserError, load_material
+    from .cli_common import UserError, load_material
 
     if args.live:
         if args.capture:
@@ -131,7 +131,7 @@ def cmd_open(args: argparse.Namespace, out: TextIO) -> int:
     material = load_material(args)
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         # no terminal to draw on: the same connections as text
-        from .cli import cmd_decode
+        from .cli_decode import cmd_decode
 
         print("tlsviz: not a terminal, so the capture is printed (tlsviz decode).",
               file=sys.stderr)  # fmt: skip
@@ -153,7 +153,7 @@ def cmd_open(args: argparse.Namespace, out: TextIO) -> int:
 
 def _check_live(source: Any) -> None:
     from .capture.live import LiveCapture, LiveError
-    from .cli import UserError
+    from .cli_common import UserError
 
     probe = LiveCapture(
         source.live.get("interface"),

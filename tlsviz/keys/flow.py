@@ -17,15 +17,15 @@ from ..wire.registry import ExtensionType as EXT
 from ..wire.registry import HandshakeType as HT
 
 if TYPE_CHECKING:
-    from .engine import ConnectionKeys
     from .flow12 import Tls12Flow
     from .flow13 import Tls13Flow
+    from .host import KeyHost
 
 
 class Flow:
     """Routes each message to the flow of the negotiated version."""
 
-    def __init__(self, keys: ConnectionKeys) -> None:
+    def __init__(self, keys: KeyHost) -> None:
         self.keys = keys
         self.pending: list[Message] = []  # messages before the version is known
         self.impl: Tls12Flow | Tls13Flow | None = None

@@ -30,7 +30,7 @@ from .verify import (
 )
 
 if TYPE_CHECKING:
-    from .engine import ConnectionKeys
+    from .host import KeyHost
 
 
 class Handshake12:
@@ -57,7 +57,7 @@ class Handshake12:
 
 
 class Tls12Flow:
-    def __init__(self, keys: ConnectionKeys) -> None:
+    def __init__(self, keys: KeyHost) -> None:
         self.keys = keys
         self.hs: Handshake12 | None = None
         self.count = 0

@@ -34,8 +34,8 @@ from ..wire.messages import (
 from ..wire.registry import ExtensionType as EXT
 from . import status
 from .digests import digest
-from .engine import Ticket13
 from .hkdf import hkdf_expand_label
+from .keyring import Ticket13
 from .premaster import ecdhe_shared_secret
 from .protection import RecordDecryptor
 from .schedule13 import KeySchedule13, hrr_message_hash
@@ -43,13 +43,13 @@ from .steps import Step
 from .verify import verify_certificate_verify13, verify_finished
 
 if TYPE_CHECKING:
-    from .engine import ConnectionKeys
+    from .host import KeyHost
 
 _HASH_LEN = {32: "sha256", 48: "sha384"}
 
 
 class Tls13Flow:
-    def __init__(self, keys: ConnectionKeys) -> None:
+    def __init__(self, keys: KeyHost) -> None:
         self.keys = keys
         self.transcript: list[bytes] = []
         self.client_random = b""

@@ -22,18 +22,19 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa, x448, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from tlsviz.keys.premaster import ECDHE_GROUPS, normalize_group
 from tlsviz.keys.x509 import public_key_of
+
+from .ephemeral import EphemeralKey, EphemeralPrivateKey, ephemeral_of, from_scalar
 
 __all__ = [
     "EphemeralKey",
@@ -46,10 +47,6 @@ __all__ = [
     "rsa_key_for_certificate",
 ]
 
-EphemeralPrivateKey: TypeAlias = (
-    x25519.X25519PrivateKey | x448.X448PrivateKey | ec.EllipticCurvePrivateKey
-)
-
 _PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.S)
 #: PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo (pkcs7-data) ...} (RFC 7292 §4)
 _PKCS7_DATA = bytes.fromhex("06092a864886f70d010701")
@@ -58,39 +55,6 @@ _KEYLOG_LABEL = re.compile(rb"^(CLIENT_RANDOM|[A-Z_]+_SECRET(_\d+)?)\s", re.M)
 
 class MaterialError(Exception):
     """Key material that cannot be used; ``str(e)`` is one plain sentence naming the file."""
-
-
-@dataclass(frozen=True, slots=True)
-class EphemeralKey:
-    """One side's (EC)DHE private key of a handshake.
-
-    ``group`` is the IANA NamedGroup name (``x25519``, ``secp256r1``…);
-    ``public`` is the public value as the wire carries it: 32/56 raw bytes for
-    X25519/X448 (RFC 7748 §6), the uncompressed point 04||X||Y for the NIST
-    curves (RFC 8446 §4.2.8.2); ``origin`` says where it was read from.
-    """
-
-    group: str
-    private: EphemeralPrivateKey
-    public: bytes
-    origin: str = ""
-
-    @property
-    def code(self) -> int:
-        """The NamedGroup code point (RFC 8446 §4.2.7)."""
-        return ECDHE_GROUPS[self.group]
-
-    def private_bytes_raw(self) -> bytes:
-        """The raw private key (X25519/X448, RFC 7748) or big-endian scalar (NIST curves)."""
-        key = self.private
-        if isinstance(key, ec.EllipticCurvePrivateKey):
-            size = (key.curve.key_size + 7) // 8
-            return key.private_numbers().private_value.to_bytes(size, "big")
-        return key.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
 
 
 def _cap(text: str) -> str:
@@ -237,17 +201,6 @@ def _not_a_key(data: bytes, name: str) -> None:
         )
 
 
-def _ephemeral(key: PrivateKeyTypes, origin: str) -> EphemeralKey | None:
-    if isinstance(key, x25519.X25519PrivateKey | x448.X448PrivateKey):
-        group = "x25519" if isinstance(key, x25519.X25519PrivateKey) else "x448"
-        raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        return EphemeralKey(group, key, key.public_key().public_bytes(*raw), origin)
-    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name in ECDHE_GROUPS:
-        point = serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        return EphemeralKey(key.curve.name, key, key.public_key().public_bytes(*point), origin)
-    return None
-
-
 def _hex(text: str) -> bytes | str:
     """Bytes of a hex string (optional 0x, colons, spaces), or why it is not hex."""
     cleaned = re.sub(r"[\s:]", "", text)
@@ -260,16 +213,6 @@ def _hex(text: str) -> bytes | str:
     if len(cleaned) % 2:
         return f"it has an odd number ({len(cleaned)}) of hex digits"
     return bytes.fromhex(cleaned)
-
-
-def _from_scalar(group: str, raw: bytes) -> EphemeralPrivateKey:
-    """A private key from its raw bytes (RFC 7748 §5 / big-endian scalar for NIST curves)."""
-    if group == "x25519":
-        return x25519.X25519PrivateKey.from_private_bytes(raw)
-    if group == "x448":
-        return x448.X448PrivateKey.from_private_bytes(raw)
-    curves = {"secp256r1": ec.SECP256R1(), "secp384r1": ec.SECP384R1(), "secp521r1": ec.SECP521R1()}
-    return ec.derive_private_key(int.from_bytes(raw, "big"), curves[group])
 
 
 def _hex_lines(text: str, name: str) -> list[EphemeralKey]:
@@ -300,7 +243,7 @@ def _hex_lines(text: str, name: str) -> list[EphemeralKey]:
                 f"The {len(raw)}-byte key on {where} needs a group prefix such as secp256r1:."
             )
         try:
-            key = _ephemeral(_from_scalar(group, raw), where)
+            key = ephemeral_of(from_scalar(group, raw), where)
         except ValueError as err:
             raise MaterialError(f"The key on {where} is not a valid {group} key: {err}.") from None
         out += [key] if key is not None else []
@@ -328,7 +271,7 @@ def load_ephemeral_keys(path: str | os.PathLike[str]) -> list[EphemeralKey]:
                 f"(openssl pkey -in {os.fspath(path)} -out plain.pem)."
             ) from None
         raise
-    keys = [k for k in (_ephemeral(key, name) for key in found) if k is not None]
+    keys = [k for k in (ephemeral_of(key, name) for key in found) if k is not None]
     if keys:
         return keys
     if found:

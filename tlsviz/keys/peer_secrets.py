@@ -34,10 +34,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .material import EphemeralKey
+from .ephemeral import EphemeralKey, ephemeral_of, from_scalar
 
 __all__ = [
     "SECRETS_TYPE",
@@ -105,7 +103,6 @@ def _hex(value: str) -> bytes | None:
 
 def parse_peer_secrets(text: str, origin: str = "") -> PeerSecrets:
     """Read the block's text; never raises (bad lines land in ``problems``)."""
-    from .material import EphemeralKey, _ephemeral, _from_scalar
     from .premaster import ECDHE_GROUPS
 
     out = PeerSecrets()
@@ -126,7 +123,7 @@ def parse_peer_secrets(text: str, origin: str = "") -> PeerSecrets:
                 why = "expected EPHEMERAL_KEY <client_random> <side> <group> <hex key>"
             else:
                 try:
-                    found = _ephemeral(_from_scalar(parts[3], key), f"{origin} line {number}")
+                    found = ephemeral_of(from_scalar(parts[3], key), f"{origin} line {number}")
                 except ValueError as err:
                     why = f"not a valid {parts[3]} key ({err})"
                 else:

@@ -1,0 +1,172 @@
+"""``tlsviz decode``: the text, JSON and summary forms of a capture."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, TextIO
+
+from . import __version__
+from .cli_common import UserError, _resolve_capture, load_material, use_bundled_keys
+
+
+def decode_args(capture: str, **options: Any) -> argparse.Namespace:
+    """The arguments ``tlsviz decode CAPTURE`` would have, for commands that
+    decode what they made (``demo``) without parsing a command line again."""
+    args = argparse.Namespace(
+        capture=capture, json=False, explain=False, buffers=False, brief=False,
+        summary=False, jobs=0, keylog=[], key=[], key_password=None, psk=[],
+        ephemeral_key=[], func=cmd_decode,
+    )  # fmt: skip
+    for name, value in options.items():
+        setattr(args, name, value)
+    return args
+
+
+def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
+    from .capture import CaptureError
+    from .source import open_capture
+
+    path = _resolve_capture(args.capture)
+    use_bundled_keys(args, path)
+    material = load_material(args)
+    if getattr(args, "summary", False):
+        return cmd_summary(args, path, material, out)
+    try:
+        session = open_capture(
+            path, material=material, streams=bool(args.json and getattr(args, "buffers", False))
+        )
+    except CaptureError as err:
+        raise UserError(str(err)) from err
+    if args.json:
+        _write_json(session, path, out, buffers=getattr(args, "buffers", False))
+    else:
+        from .session.text import render_connection
+
+        count = 0
+        for conn in session:
+            count += 1
+            for line in render_connection(conn, explain=args.explain, fields=not args.brief):
+                out.write(line + "\n")
+        if count == 0:
+            out.write("No TLS connections found.\n")
+    out.flush()
+    for note in session.notes:
+        print(f"tlsviz: warning: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO) -> int:
+    """``decode --summary``: one line (or JSON object) per connection, as each completes."""
+    from .capture import CaptureError, CaptureReader
+
+    try:
+        reader = CaptureReader(path, fast=True)
+    except CaptureError as err:
+        raise UserError(str(err)) from err
+    size = reader.file_size
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1) if size > 8 << 20 else 1
+    progress = _Progress(size) if sys.stderr.isatty() and size > 8 << 20 else None
+    notes: list[str] = []
+    if args.json:
+        import json
+
+        def render(s: Any) -> str:
+            return json.dumps(s.to_json(), separators=(",", ":")) + "\n"
+
+        def renumber(row: str, old: int, new: int) -> str:
+            return f'{{"id":{new}' + row[6 + len(str(old)) :]  # "id" comes first
+    else:
+
+        def render(s: Any) -> str:
+            return str(s.line()) + "\n"
+
+        def renumber(row: str, old: int, new: int) -> str:
+            return f"{new:>6}" + row[max(6, len(str(old))) :]  # the line starts with the id
+
+    if jobs > 1:
+        from .summary.parallel import MIN_REGION, summarize_parallel
+
+        reader.close()
+        lines: Any = summarize_parallel(
+            path,
+            material,
+            jobs,
+            notes=notes,
+            render=render,
+            renumber=renumber,
+            progress=progress.update if progress else None,
+            # an explicit --jobs splits even a small file (the tests rely on it)
+            min_region=1 if args.jobs > 0 else MIN_REGION,
+        )
+    else:
+        from .summary.rows import summary_rows
+
+        reader.close()
+        cell = [0]
+        lines = map(render, summary_rows(path, material, notes=notes, progress=cell))
+    count = 0
+    write = out.write
+    for line in lines:
+        count += 1
+        write(line)
+        if progress is not None and jobs == 1 and count % 256 == 0:
+            progress.update(cell[0])
+    if progress is not None:
+        progress.done()
+    if count == 0 and not args.json:
+        write("No TLS connections found.\n")
+    out.flush()
+    for note in notes:
+        print(f"tlsviz: warning: {note}", file=sys.stderr)
+    return 0
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only when it is a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.shown = -1
+
+    def update(self, done: int) -> None:
+        pct = min(100, done * 100 // self.total)
+        if pct != self.shown:
+            self.shown = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\r[{bar:<25}] {pct:3d}%")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r" + " " * 34 + "\r")
+        sys.stderr.flush()
+
+
+def write_json(session: Any, path: str, out: TextIO) -> None:
+    """Public name of the streaming JSON writer (used by ``sniff --json``)."""
+    _write_json(session, path, out)
+
+
+def _write_json(session: Any, path: str, out: TextIO, *, buffers: bool = False) -> None:
+    """Stream the document: one connection at a time, as each completes."""
+    import json
+
+    from .session.export import connection_json
+    from .wire.explain import explanation
+
+    keys: set[str] = set()
+    out.write(
+        f'{{"tlsviz": {json.dumps(__version__)}, "source": {json.dumps(path)}, "connections": ['
+    )
+    first = True
+    for conn in session:
+        if not first:
+            out.write(",")
+        first = False
+        out.write("\n")
+        json.dump(connection_json(conn, keys=keys, buffers=buffers), out, separators=(",", ":"))
+    out.write("\n],\n")
+    out.write(f'"notes": {json.dumps(session.notes)},\n')
+    expl = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}
+    out.write(f'"explanations": {json.dumps(expl, indent=None)}}}\n')
