@@ -271,6 +271,13 @@ def decode_ccs(
         )
         if value != 1:
             r.note("ChangeCipherSpec must be the single byte 1", 0, 1, rfc="RFC 5246 §7.1")
+        if ctx.dtls and ctx.version == 0x0100 and r.remaining == 2:
+            # OpenSSL before 0.9.8f numbered its ChangeCipherSpec like a handshake message
+            r.u16("message_seq", "dtls.ccs.message_seq")
+            notes.append(
+                "OpenSSL's pre-standard DTLS (version 0x0100) put a message_seq in "
+                "ChangeCipherSpec; RFC 4347 (DTLS 1.0) dropped it."
+            )
         if r.remaining:
             r.note("ChangeCipherSpec has extra bytes", r.offset, r.remaining)
             r.rest("unparsed", "unparsed")

@@ -122,6 +122,9 @@ class DatagramDecoder(ConnectionDecoder):
             self._hand_on(direction, items, encrypted)
         elif ctype == 20:
             self._events.append(decode_ccs(data, segs, rec, direction, ctx, encrypted))
+            if rec.version == 0x0100 and len(data) == 3:  # its message_seq (see decode_ccs)
+                seq = (data[1] << 8) | data[2]
+                self._hand_on(direction, self.dtls_reassemblers[direction].numbered(seq), encrypted)
         elif ctype == 21:
             self._events.extend(decode_alerts(data, seg, rec, direction, ctx, encrypted))
         elif ctype == 23:

@@ -128,6 +128,17 @@ class _Partial:
                             tuple(self.records), self.time, info)  # fmt: skip
 
 
+def transcript_form(raw: bytes, tls13: bool) -> bytes:
+    """A DTLS handshake message as the Finished and CertificateVerify hashes
+    take it.  DTLS 1.2 hashes the 12-byte header as if the message had come
+    in one piece: fragment_offset 0, fragment_length the whole length
+    (RFC 6347 §4.2.6).  DTLS 1.3 hashes the TLS 1.3 form, without
+    message_seq and the fragment fields (RFC 9147 §5.2)."""
+    if tls13:
+        return raw[:4] + raw[HANDSHAKE_HEADER_LEN:]
+    return raw[:6] + b"\0\0\0" + raw[1:4] + raw[HANDSHAKE_HEADER_LEN:]
+
+
 def _merge(have: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for a, b in sorted([*have, (lo, hi)]):
@@ -231,6 +242,17 @@ class DtlsReassembler:
             del self._done[next(iter(self._done))]
         self.next_seq = part.seq + 1
         return part.message(False, reordered)
+
+    def numbered(self, seq: int) -> list[RawHandshake | FragmentProblem]:
+        """Something other than a handshake message took ``seq`` (OpenSSL's
+        pre-standard DTLS numbered its ChangeCipherSpec): the messages held
+        behind it go on."""
+        out: list[RawHandshake | FragmentProblem] = []
+        if self.next_seq == seq:
+            self.next_seq = seq + 1
+            while self.next_seq in self._held:
+                out.append(self._hand_on(self._held.pop(self.next_seq), True))
+        return out
 
     def discard(self) -> list[RawHandshake | FragmentProblem]:
         """End of the association: messages held back are handed on (with a
