@@ -176,7 +176,7 @@ class DatagramDecoder(ConnectionDecoder):
         if again:
             neg.handshakes -= 1  # the ClientHello with the cookie: the same handshake
         if isinstance(body, ClientHello | ServerHello | EncryptedExtensions):
-            cid = find(body.extensions, CONNECTION_ID)
+            cid = find(body.extensions, CONNECTION_ID) or find(body.extensions, CONNECTION_ID - 1)
             if cid is not None and isinstance(cid.value, bytes):
                 # the sender asks its peer to put this CID in the records it sends
                 self.connection_ids[direction] = cid.value
