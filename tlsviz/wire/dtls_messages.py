@@ -67,7 +67,7 @@ def dtls_record_header_fields(rec: Record) -> tuple[Field, ...]:
         out.append(Field("connection_id", 11, len(rec.cid), rec.cid, rec.cid.hex() or "(empty)",
                          (), "dtls.record.connection_id"))  # fmt: skip
     n = len(h)
-    out.append(Field("length", n - 2, 2, rec.length, str(rec.length), (), "record.length"))
+    out.append(Field("length", n - 2, 2, rec.length, str(rec.length), (), "dtls.record.length"))
     return tuple(out)
 
 
@@ -102,7 +102,7 @@ def _unified_fields(rec: Record) -> tuple[Field, ...]:
                      "dtls.unified.sequence_number"))  # fmt: skip
     p += n
     if b0 & UNIFIED_LENGTH:
-        out.append(Field("length", p, 2, rec.length, str(rec.length), (), "record.length"))
+        out.append(Field("length", p, 2, rec.length, str(rec.length), (), "dtls.record.length"))
     return tuple(out)
 
 

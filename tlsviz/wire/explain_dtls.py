@@ -32,6 +32,12 @@ DTLS: dict[str, str] = {
         "changes them, this ID still tells the receiver which keys to use. Its length is not "
         "on the wire: only the hellos tell it (RFC 9146 §4)."
     ),
+    "dtls.record.length": (
+        "How many bytes of the record follow its header, which is 13 bytes in DTLS 1.0 and "
+        "1.2 (plus the connection ID, if any) and 1 to 5 bytes in DTLS 1.3's unified header "
+        "(more with a connection ID). A record never crosses a datagram, so a datagram can "
+        "hold several records but never part of one (RFC 6347 §4.1.1, RFC 9147 §4)."
+    ),
     "dtls.ccs.message_seq": (
         "A message sequence number inside ChangeCipherSpec, written only by OpenSSL's DTLS "
         "before version 0.9.8f (record version 0x0100); standard DTLS does not number it "
@@ -166,4 +172,40 @@ DTLS: dict[str, str] = {
     ),
     "message.NewConnectionId": "DTLS 1.3: connection IDs the peer may use from now on (RFC 9147 §9).",
     "message.RequestConnectionId": "DTLS 1.3: a request for more connection IDs (RFC 9147 §9).",
+    # -- record protection (shown under each decrypted DTLS record) ---------------------
+    "protection.dtls_seq": (
+        "The epoch and sequence number this record was opened with, read from the record "
+        "itself. DTLS 1.0 and 1.2 feed the MAC or AEAD the 16-bit epoch followed by the "
+        "48-bit sequence number, the same 64 bits TLS counts implicitly, so that a record "
+        "replayed into another epoch or position fails (RFC 6347 §4.1.2.1); DTLS 1.3 builds "
+        "the nonce from the sequence number as TLS 1.3 does (RFC 9147 §4)."
+    ),
+    "protection.aad_dtls": (
+        "The additional data the AEAD authenticated: epoch, sequence number, content type, "
+        "version and plaintext length, the TLS 1.2 layout with the record's own epoch and "
+        "sequence number in place of the implicit counter (RFC 6347 §4.1.2.1, RFC 5246 "
+        "§6.2.3.3)."
+    ),
+    "protection.aad_dtls13": (
+        "The additional data the AEAD authenticated: the unified header exactly as sent, "
+        "except that the sequence number bits are in the clear, since their encryption is "
+        "applied after the AEAD (RFC 9147 §4.2.3)."
+    ),
+    "protection.sn_key": (
+        "The record number key of this epoch and direction, derived from its traffic secret "
+        "with the label \"sn\" (RFC 9147 §4.2.3)."
+    ),
+    "protection.sn_sample": (
+        "The first 16 bytes of the record's ciphertext: the input of the mask. Ciphertext "
+        "looks random, so every record gets a different mask (RFC 9147 §4.2.3)."
+    ),
+    "protection.sn_mask": (
+        "The mask: AES-ECB of the sample under sn_key (for ChaCha20 suites, the ChaCha20 key "
+        "stream), cut to the length of the sequence number field (RFC 9147 §4.2.3)."
+    ),
+    "protection.sn_bits": (
+        "The sequence number bits on the wire XOR the mask: the low bits of the real sequence "
+        "number; the receiver extends them to the number closest to the next one it expects "
+        "(RFC 9147 §4.2.2, §4.2.3)."
+    ),
 }
