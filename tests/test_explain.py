@@ -445,6 +445,13 @@ def handmade_dtls_messages() -> list[Message]:
     out.append(decode_ccs(b"\x01\x00\x03", seg, old, "client", replace(dtls12, version=0x0100),
                           False))  # fmt: skip
     out.append(decode_ccs(b"\x01", seg, plain, "client", dtls12, False))
+    # CoAP (RFC 7252) inside a decrypted DTLS record: GET /s with a Size1 option
+    # (an extended delta), and a 2.05 answer with a payload
+    get = b"\x42\x01\x12\x34\xaa\xbb\xb1s\xd1\x24\x10"
+    answer = b"\x62\x45\x12\x34\xaa\xbb\xc0\xffhi"
+    for data in (get, answer):
+        app = replace(plain, content_type=23, fragment=data)
+        out.append(decode_application_data(data, seg, app, "client", dtls12, True))
     return out
 
 

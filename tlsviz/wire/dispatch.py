@@ -351,10 +351,24 @@ def decode_application_data(
     encrypted: bool,
 ) -> Message:
     r = Reader(data, 0, record=ctx.record_fields)
+    notes: list[str] = []
+    if data and ctx.dtls and encrypted and ctx.record_fields:
+        from .coap import looks_like_coap, parse_coap
+
+        if looks_like_coap(data):  # DTLS on constrained devices carries CoAP (RFC 7252)
+            with r.sized("application_data", len(data), "application_data") as node, r.guard(
+                "CoAP message"
+            ):
+                node.display = parse_coap(r)
+                notes.append(f"{node.display}.")
+            return _finish(
+                r, direction, "ApplicationData", 23, encrypted, data, seg, (rec,), rec.time,
+                None, notes,
+            )  # fmt: skip
     if data:
         r.raw("application_data", len(data), "application_data", fmt=_text_preview)
     return _finish(
-        r, direction, "ApplicationData", 23, encrypted, data, seg, (rec,), rec.time, None, []
+        r, direction, "ApplicationData", 23, encrypted, data, seg, (rec,), rec.time, None, notes
     )
 
 

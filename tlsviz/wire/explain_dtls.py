@@ -208,4 +208,47 @@ DTLS: dict[str, str] = {
         "number; the receiver extends them to the number closest to the next one it expects "
         "(RFC 9147 §4.2.2, §4.2.3)."
     ),
+    # -- CoAP (RFC 7252), read from decrypted DTLS application data ----------------------
+    "coap.header": (
+        "CoAP's first byte: version 1, the message type (CON confirmable, NON "
+        "non-confirmable, ACK, RST) and the token's length. CoAP is HTTP's ideas (methods, "
+        "URIs, response codes) squeezed into a 4-byte header for devices with kilobytes of "
+        "memory; it runs over UDP, and DTLS is what secures it (RFC 7252 §3, §9)."
+    ),
+    "coap.code": (
+        "The method of a request (0.01 GET, 0.02 POST, 0.03 PUT, 0.04 DELETE) or the class and "
+        "detail of a response (2.05 Content, 4.04 Not Found), written c.dd as in HTTP's status "
+        "codes (RFC 7252 §3, §12.1)."
+    ),
+    "coap.message_id": (
+        "Matches a confirmable message with its ACK and lets the receiver drop duplicates. UDP "
+        "may lose or repeat datagrams, so CoAP brings its own light reliability, as DTLS does "
+        "for its handshake (RFC 7252 §4)."
+    ),
+    "coap.token": (
+        "Matches a response with its request, even when the response comes later in a "
+        "separate message rather than in the ACK (RFC 7252 §5.3.1)."
+    ),
+    "coap.option": (
+        "One option, such as a segment of the URI path or the payload's format. Options are "
+        "sorted by number and each stores only the difference from the previous number, which "
+        "keeps them to a byte or two (RFC 7252 §3.1, §5.10)."
+    ),
+    "coap.option_header": (
+        "The option's delta (its number minus the previous option's) and its length, four bits "
+        "each; 13 and 14 mean that one or two more bytes follow (RFC 7252 §3.1)."
+    ),
+    "coap.option_extended": (
+        "The rest of a delta or length too big for four bits: plus 13 after a 13, plus 269 "
+        "after a 14 (RFC 7252 §3.1)."
+    ),
+    "coap.option_value": (
+        "The option's value: text for Uri-Path and Uri-Query, a number for Content-Format "
+        "(0 is text/plain) or Observe (RFC 7252 §5.10)."
+    ),
+    "coap.payload_marker": (
+        "0xff: the options end and the payload follows. A message without a payload has no "
+        "marker (RFC 7252 §3)."
+    ),
+    "coap.payload": "The message's payload, the resource's representation (RFC 7252 §5.5).",
 }
