@@ -112,7 +112,8 @@ class BundledCapture:
 
 
 def bundled_captures(*, seeded: bool = False) -> list[BundledCapture]:
-    """The bundled captures in the order of their manifest; with ``seeded``
+    """The bundled captures in the order of their manifest (the real peers'
+    TLS captures, then the DTLS ones: ``"dtls"``); with ``seeded``
     also, after them, those tlsviz's own peer made with a seed (the manifest's
     ``"seeded"`` list: every secret inside the pcapng)."""
     import json
@@ -121,7 +122,7 @@ def bundled_captures(*, seeded: bool = False) -> list[BundledCapture]:
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     out: list[BundledCapture] = []
     more = manifest.get("seeded", []) if seeded else []
-    for entry in [*manifest.get("captures", []), *more]:
+    for entry in [*manifest.get("captures", []), *manifest.get("dtls", []), *more]:
         files: dict[str, str] = entry.get("files", {})
 
         def opt(key: str, files: dict[str, str] = files) -> Path | None:
