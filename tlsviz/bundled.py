@@ -92,10 +92,12 @@ def _copy_tree(src: Traversable, dst: Path) -> None:
 
 
 def capture_path(name: str) -> Path:
-    """A bundled capture by file name (``tls13-hrr.pcap``) or by stem (``tls13-hrr``)."""
+    """A bundled capture by file name (``tls13-hrr.pcap``) or by stem
+    (``tls13-hrr``; a ``.pcapng`` when there is no ``.pcap`` of that name)."""
     root = captures_root()
     if "." not in name:
-        name += ".pcap"
+        name += ".pcap" if (root / f"{name}.pcap").exists() or not (
+            root / f"{name}.pcapng").exists() else ".pcapng"  # fmt: skip
     return root / name
 
 
