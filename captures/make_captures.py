@@ -25,6 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make ``captures`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from captures.dtls import DTLS, make_dtls
 from captures.peers import (
     CaptureCheck,
     KeyKind,
@@ -38,7 +39,6 @@ from captures.peers import (
     tool_version,
     verify_capture,
 )
-from captures.dtls import DTLS, make_dtls
 from captures.seeded import SEEDED, make_seeded
 
 HERE = Path(__file__).resolve().parent

@@ -122,4 +122,3 @@ def test_record_dtls_refuses_a_host() -> None:
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         assert main(["record", "example.com", "--dtls"]) == 2
     assert "--dtls" in err.getvalue()
-

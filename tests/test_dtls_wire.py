@@ -13,8 +13,8 @@ from tlsviz.bundled import capture_path
 from tlsviz.capture import CaptureReader, StreamData
 from tlsviz.wire.dtls_connection import DatagramDecoder
 from tlsviz.wire.dtls_framing import looks_like_dtls
-from tlsviz.wire.dtls_records import DatagramRecordReader
 from tlsviz.wire.dtls_reassembly import DtlsReassembler
+from tlsviz.wire.dtls_records import DatagramRecordReader
 from tlsviz.wire.fields import Diagnostic
 from tlsviz.wire.message import Buffer, Message
 from tlsviz.wire.records import NEED_DATA, Record, RecordNoise

@@ -209,7 +209,8 @@ def tshark_dtls(pcap: Path | str, options: Sequence[str] = ()) -> dict[tuple[str
             continue
         udp = _as_list(udp)[0]
         ip = _as_list(layers.get("ip") or layers.get("ipv6"))[0]
-        src, dst = (ip["ip.src"], ip["ip.dst"]) if "ip.src" in ip else (ip["ipv6.src"], ip["ipv6.dst"])
+        v = "ip" if "ip.src" in ip else "ipv6"
+        src, dst = ip[f"{v}.src"], ip[f"{v}.dst"]
         a, b = _endpoint(src, udp["udp.srcport"]), _endpoint(dst, udp["udp.dstport"])
         stream = int(udp["udp.stream"])
         c = conns.setdefault(stream, TsharkDtls(a, b))
@@ -220,7 +221,8 @@ def tshark_dtls(pcap: Path | str, options: Sequence[str] = ()) -> dict[tuple[str
                     continue
                 if m.get("dtls.handshake.fragment_offset", "0") != "0":
                     continue  # a later piece of a fragmented message
-                entry = (int(m.get("dtls.handshake.message_seq", "0")), int(m["dtls.handshake.type"]))
+                seq = int(m.get("dtls.handshake.message_seq", "0"))
+                entry = (seq, int(m["dtls.handshake.type"]))
                 if entry not in c.handshake[direction]:
                     c.handshake[direction].append(entry)
         for d in _as_list(layers.get("data")):

@@ -19,8 +19,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    "OpenSSL's s_server/s_client (the default) or GnuTLS's gnutls-serv/gnutls-cli "
                    "(gnutls), with a CoAP GET as the application data; --psk HEX makes it "
                    "the IoT case (TLS_PSK_WITH_AES_128_CCM_8)")  # fmt: skip
-    g.add_argument("--no-cookie", action="store_true",
-                   help="with --dtls: no HelloVerifyRequest before the handshake")
+    g.add_argument(
+        "--no-cookie",
+        action="store_true",
+        help="with --dtls: no HelloVerifyRequest before the handshake",
+    )
 
 
 def record_dtls(args: argparse.Namespace, out: TextIO) -> int:
@@ -45,7 +48,7 @@ def record_dtls(args: argparse.Namespace, out: TextIO) -> int:
     except RecordError as err:
         raise _user_error(str(err)) from None
     conv = recording.connections[0]
-    n = len(conv.chunks)  # type: ignore[attr-defined]
+    n = len(conv.chunks)
     keys = " with its key log" if recording.keylog else ""
     out.write(f"DTLS 1.2 {args.dtls}: {n} datagrams recorded{keys}: {path}\n")
     out.flush()

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Final
 
 from .framer import checksum
-from .record import Chunk, Recording, RecordError, merge_keylogs
+from .record import Chunk, RecordError, Recording, merge_keylogs
 
 __all__ = ["DatagramConversation", "DtlsOptions", "coap_message", "run_dtls"]
 
@@ -112,8 +112,9 @@ def _udp_packet(src: tuple[str, int], dst: tuple[str, int], data: bytes, ident: 
     pseudo = s + d + b"\x00\x11" + length.to_bytes(2, "big")
     csum = checksum(pseudo + udp + b"\x00\x00" + data)
     udp += csum.to_bytes(2, "big") + data
-    ip = bytearray(b"\x45\x00" + (20 + length).to_bytes(2, "big") + (ident & 0xFFFF).to_bytes(2, "big")
-                   + b"\x40\x00\x40\x11\x00\x00" + s + d)  # fmt: skip
+    total, ident16 = (20 + length).to_bytes(2, "big"), (ident & 0xFFFF).to_bytes(2, "big")
+    # RFC 791: version 4, IHL 5, DF, TTL 64, protocol 17 (UDP), checksum filled below
+    ip = bytearray(b"\x45\x00" + total + ident16 + b"\x40\x00\x40\x11\x00\x00" + s + d)
     ip[10:12] = checksum(bytes(ip)).to_bytes(2, "big")
     return bytes(ip) + udp
 
@@ -225,7 +226,7 @@ def _commands(opts: DtlsOptions, work: Path, port: int, relay: int) -> tuple[lis
         server += ["--x509certfile", str(work / "server.crt"),
                    "--x509keyfile", str(work / "server.key")]  # fmt: skip
         client += ["--x509cafile", str(work / "ca.crt")]
-    return server + ["--priority", prio], client + ["--priority", prio]
+    return [*server, "--priority", prio], [*client, "--priority", prio]
 
 
 def run_dtls(opts: DtlsOptions) -> Recording:

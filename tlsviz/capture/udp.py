@@ -23,7 +23,6 @@ from struct import error as StructError
 from typing import Final
 
 from .packets import (
-    SKIP_FRAGMENT,
     DLT_RAW_12,
     DLT_RAW_14,
     ETHERTYPE_IPV4,
@@ -36,6 +35,7 @@ from .packets import (
     LINKTYPE_LOOP,
     LINKTYPE_NULL,
     LINKTYPE_RAW,
+    SKIP_FRAGMENT,
 )
 from .tcp import CaptureEvent, Endpoint, StreamClosed, StreamData, StreamOpened
 

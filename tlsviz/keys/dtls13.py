@@ -118,7 +118,7 @@ def _cid_aad(rec: Record) -> bytes:
     two bytes (the inner plaintext's length, added by the AEAD)."""
     cid = rec.cid or b""
     h = rec.header
-    return (b"\xff" * 8 + bytes([_TLS12_CID, len(cid), _TLS12_CID]) + h[1:3] + h[3:11] + cid)
+    return b"\xff" * 8 + bytes([_TLS12_CID, len(cid), _TLS12_CID]) + h[1:3] + h[3:11] + cid
 
 
 def _open12(dec: Any, rec: Record, epoch: int) -> RecordDecryption:

@@ -106,7 +106,8 @@ class Protection:
         self.owner.decryptions[(self.direction, rec.offset)] = (name, first)
         self.owner.failed_records += 1
         if self.owner.first_failure is None:
-            self.owner.first_failure = (self.direction, name, first.error or "authentication failed")
+            why = first.error or "authentication failed"
+            self.owner.first_failure = (self.direction, name, why)
         why = first.error or "authentication failed"
         return Decrypted(
             b"", rec.content_type, False,

@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..wire import registry as reg
+from ..wire.dtls_reassembly import transcript_form
 from ..wire.hello import ClientHello, ServerHello
 from ..wire.keyexchange import ClientKeyExchange, ServerKeyExchange
-from ..wire.dtls_reassembly import transcript_form
 from ..wire.message import Message
 from ..wire.messages import Certificate, CertificateVerify, Finished, NewSessionTicket
 from ..wire.registry import ExtensionType as EXT

@@ -92,18 +92,21 @@ def parse_coap(r: Reader) -> str:
     while r.remaining and r.peek(1) != b"\xff":
         head = r.peek(1)[0]
         with r.group("option", "coap.option") as node:
-            r.u8("delta_length", "coap.option_header", fmt=lambda v: f"delta {v >> 4}, length {v & 15}")
+            r.u8(
+                "delta_length",
+                "coap.option_header",
+                fmt=lambda v: f"delta {v >> 4}, length {v & 15}",
+            )
             delta = _ext(r, head >> 4)
             length = _ext(r, head & 0x0F)
             number += delta
             name = OPTIONS.get(number, f"option {number}")
-            value = r.raw("value", length, "coap.option_value",
-                          fmt=lambda b: b.decode("utf-8", "replace") if number in _TEXT_OPTIONS
-                          else (str(int.from_bytes(b, "big")) if b else "(empty)"))  # fmt: skip
+            text = number in _TEXT_OPTIONS
+            value = r.raw("value", length, "coap.option_value", fmt=_text if text else _uint)
             if number == 11:
                 path.append(value.decode("utf-8", "replace"))
             node.value = number
-            node.display = f"{name}: {value.decode('utf-8', 'replace') if number in _TEXT_OPTIONS else value.hex() or '(empty)'}"
+            node.display = f"{name}: {_text(value) if text else _uint(value)}"
     if r.remaining:
         r.u8("payload_marker", "coap.payload_marker", fmt=lambda v: "0xff: the payload follows")
         r.rest("payload", "coap.payload", fmt=_payload)
@@ -118,6 +121,14 @@ def _ext(r: Reader, nibble: int) -> int:
     if nibble == 14:
         return r.u16("extended", "coap.option_extended") + 269
     return nibble
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def _uint(data: bytes) -> str:
+    return str(int.from_bytes(data, "big")) if data else "(empty)"
 
 
 def _payload(data: bytes) -> str:

@@ -88,8 +88,10 @@ class DatagramDecoder(ConnectionDecoder):
             seg = Segment(0, STREAM[direction], rec.offset + rec.header_length, rec.length)
             self._content(direction, rec, rec.content_type, rec.fragment, seg, False)
             return
-        if self.skip_application_data and self._handshake_done(direction) and (
-            rec.unified or rec.content_type == 23
+        if (
+            self.skip_application_data
+            and self._handshake_done(direction)
+            and (rec.unified or rec.content_type == 23)
         ):
             return
         dec = self.decryptors[direction]

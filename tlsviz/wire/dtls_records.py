@@ -151,7 +151,9 @@ class DatagramRecordReader:
         return Record(b0, version, base + pos, fragment, time, header,
                       epoch=epoch, seq=seq, cid=cid)  # fmt: skip
 
-    def _unified(self, base: int, data: bytes, pos: int, time: float | None) -> Record | RecordNoise:
+    def _unified(
+        self, base: int, data: bytes, pos: int, time: float | None
+    ) -> Record | RecordNoise:
         """RFC 9147 §4: the DTLSCiphertext unified header."""
         b0 = data[pos]
         left = len(data) - pos

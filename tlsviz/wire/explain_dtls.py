@@ -128,7 +128,9 @@ DTLS: dict[str, str] = {
         "whole flight again; DTLS 1.3 acknowledges each record, so a sender resends only what "
         "was missed (RFC 9147 §7)."
     ),
-    "ack.record_number": "One acknowledged record, named by its epoch and sequence number (RFC 9147 §7).",
+    "ack.record_number": (
+        "One acknowledged record, named by its epoch and sequence number (RFC 9147 §7)."
+    ),
     "ack.epoch": "The epoch of the acknowledged record, as a 64-bit number (RFC 9147 §7).",
     "ack.sequence_number": (
         "The full sequence number of the acknowledged record, not the truncated bits of its "
@@ -170,7 +172,9 @@ DTLS: dict[str, str] = {
         "acknowledgement of DTLS 1.2, where only the next flight showed that a flight had "
         "arrived (RFC 9147 §7)."
     ),
-    "message.NewConnectionId": "DTLS 1.3: connection IDs the peer may use from now on (RFC 9147 §9).",
+    "message.NewConnectionId": (
+        "DTLS 1.3: connection IDs the peer may use from now on (RFC 9147 §9)."
+    ),
     "message.RequestConnectionId": "DTLS 1.3: a request for more connection IDs (RFC 9147 §9).",
     # -- record protection (shown under each decrypted DTLS record) ---------------------
     "protection.dtls_seq": (
@@ -193,7 +197,7 @@ DTLS: dict[str, str] = {
     ),
     "protection.sn_key": (
         "The record number key of this epoch and direction, derived from its traffic secret "
-        "with the label \"sn\" (RFC 9147 §4.2.3)."
+        'with the label "sn" (RFC 9147 §4.2.3).'
     ),
     "protection.sn_sample": (
         "The first 16 bytes of the record's ciphertext: the input of the mask. Ciphertext "

@@ -74,9 +74,7 @@ HRR_RANDOM: Final = bytes.fromhex(
 def is_tls13(version: int | None) -> bool:
     """TLS 1.3, one of its drafts (0x7fNN) or DTLS 1.3: everything after the
     ServerHello is encrypted, and the version lives in supported_versions."""
-    return version is not None and (
-        version == TLS13 or (version >> 8) == 0x7F or version == DTLS13
-    )
+    return version is not None and (version in (TLS13, DTLS13) or (version >> 8) == 0x7F)
 
 
 def old_draft(legacy_version: int) -> bool:
