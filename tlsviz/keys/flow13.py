@@ -37,7 +37,6 @@ from ..wire.registry import ExtensionType as EXT
 from . import status
 from .digests import digest
 from .dtls13 import Dtls13Opener
-from .engine import Ticket13
 from .hkdf import DTLS13_LABEL_PREFIX, hkdf_expand_label
 from .keyring import Ticket13
 from .premaster import ecdhe_shared_secret
