@@ -35,8 +35,9 @@ def capture_files() -> list[str]:
     with open(os.path.join("captures", "manifest.json"), encoding="utf-8") as f:
         manifest = json.load(f)
     names = {"manifest.json", "README.md"}
-    # "seeded": the captures tlsviz's own peer made with a seed (captures/seeded.py)
-    for entry in [*manifest["captures"], *manifest.get("seeded", [])]:
+    # "seeded": the captures tlsviz's own peer made with a seed (captures/seeded.py);
+    # "dtls": the DTLS captures (captures/dtls.py)
+    for entry in [*manifest["captures"], *manifest.get("dtls", []), *manifest.get("seeded", [])]:
         names.update(entry["files"].values())
     missing = sorted(n for n in names if not os.path.isfile(os.path.join("captures", n)))
     if missing:

@@ -25,6 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make ``captures`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from captures.dtls import DTLS, make_dtls
 from captures.peers import (
     CaptureCheck,
     KeyKind,
@@ -349,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
 
     chosen = [c for c in CAPTURES if not args.only or c.scenario.name in args.only]
     seeded = [c.name for c in SEEDED if not args.only or c.name in args.only]
-    unknown = set(args.only or ()) - {c.scenario.name for c in CAPTURES} - set(seeded)
+    dtls = {c.name for c in DTLS if not args.only or c.name in args.only}
+    unknown = set(args.only or ()) - {c.scenario.name for c in CAPTURES} - set(seeded) - dtls
     if unknown:
         raise SystemExit(f"unknown capture(s): {', '.join(sorted(unknown))}")
     missing = missing_tools(
@@ -392,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         # before "captures": new real-peer captures are appended at the very end
         "seeded": _seeded_entries(out, set(seeded), old),
         "captures": made,
+        "dtls": _dtls_entries(out, dtls, old),
     }
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     total = sum(int(str(e["bytes"])) for e in made)
@@ -407,6 +410,14 @@ def _seeded_entries(out: Path, names: set[str], old: dict[str, object]) -> list[
         for entry in make_seeded(out, names):
             kept[str(entry["name"])] = entry
     return [kept[c.name] for c in SEEDED if c.name in kept]
+
+
+def _dtls_entries(out: Path, names: set[str], old: dict[str, object]) -> list[object]:
+    """The DTLS captures (captures/dtls.py): made again if chosen, else kept."""
+    kept = {e["name"]: e for e in old.get("dtls", [])}  # type: ignore[attr-defined]
+    for entry in make_dtls(out, names):
+        kept[str(entry["name"])] = entry
+    return [kept[c.name] for c in DTLS if c.name in kept]
 
 
 if __name__ == "__main__":

@@ -278,8 +278,10 @@ def tcpdump(
     iface: str = "lo",
     pcapng: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    proto: str = "tcp",
 ) -> Iterator[Path]:
-    """Capture ``tcp port PORT`` on ``iface`` into ``out`` for the duration of the block.
+    """Capture ``tcp port PORT`` (``proto`` "udp": UDP; port 0: any port) on
+    ``iface`` into ``out`` for the duration of the block.
 
     Returns only once tcpdump is really capturing; on exit it is stopped with SIGINT so the
     file is complete. tcpdump 4.99 writes pcap only, so with ``pcapng=True`` the capture is
@@ -290,7 +292,7 @@ def tcpdump(
     argv = ["tcpdump", "-i", iface, "-U", "--immediate-mode", "-n", "-w", str(raw)]
     if os.geteuid() == 0:
         argv += ["-Z", "root"]  # do not drop to the tcpdump user (it could not write here)
-    argv.append(f"tcp port {port}")
+    argv.append(f"{proto} port {port}" if port else proto)
     proc = _Proc(argv)
     try:
         proc.wait_for(b"listening on", timeout, stream="stderr")

@@ -82,7 +82,11 @@ class Conn:
 
 def reassemble(path: Path) -> tuple[list[Conn], list[CaptureEvent]]:
     conns: dict[int, Conn] = {}
-    events = list(read_capture(path))
+    # TCP only: tshark's "follow tcp" is the oracle here (UDP flows are DTLS's, tested apart)
+    udp = {
+        e.conn for e in read_capture(path) if isinstance(e, StreamOpened) and e.transport == "udp"
+    }
+    events = [e for e in read_capture(path) if getattr(e, "conn", None) not in udp]
     for e in events:
         if isinstance(e, StreamOpened):
             conns[e.conn] = Conn(str(e.client), str(e.server), [], [], None)

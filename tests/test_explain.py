@@ -65,6 +65,11 @@ CORPUS_SELECTION = [
     "mqtt-over-tls/TLS_13/mqtt_short_con_tls13_ses_res.pcapng",
     "snet/decrypt_by_keylog/TLS1_2_AES128-CCM8_auth.pcap",
     "wireshark/captures/tls13-20-chacha20poly1305.pcap",
+    "wireshark/captures/dtls12-aes128ccm8.pcap",
+    "wireshark/captures/snakeoil-dtls.pcap",
+    "hotplace-dtls12/dtls12.pcapng",
+    "illustrated-dtls/capture.pcap",
+    "zeek/dtls13-cid.pcap",
 ]
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9'(])")
@@ -216,6 +221,8 @@ CH_EXTS = [
     ext(49, b""),
     ext(50, vec(2, u16(0x0804))),
     ext(51, vec(2, u16(0x001D) + vec(2, KEY))),
+    ext(53, vec(1, b"\x01\x02")),
+    ext(54, vec(1, b"\x03\x04")),
     ext(DRAFT_KEY_SHARE, vec(2, u16(0x001D) + vec(2, KEY))),
     ext(17513, vec(2, vec(1, b"h2"))),
     ext(65037, u8(0) + u16(1) + u16(1) + u8(7) + vec(2, KEY) + vec(2, b"\x03" * 40)),
@@ -398,7 +405,54 @@ def handmade_messages() -> list[Message]:
     )
     v2 = Record(22, 0x0301, 0, v2_body, None, u16(0x8000 | len(v2_body)), sslv2=True)
     messages.append(decode_sslv2_hello(v2, "client", TLS12_ECDHE))
+    messages += handmade_dtls_messages()
     return messages
+
+
+def handmade_dtls_messages() -> list[Message]:
+    """DTLS (RFC 6347, RFC 9146, RFC 9147): the 12-byte handshake header, the
+    cookie, HelloVerifyRequest, the connection ID messages, ACK, and the three
+    record header forms."""
+    from tlsviz.wire.dtls_connection import decode_ack
+    from tlsviz.wire.dtls_reassembly import DtlsInfo
+
+    dtls12 = replace(TLS12_ECDHE, version=0xFEFD, dtls=True)
+    dtls13 = replace(TLS13, version=0xFEFC, dtls=True)
+    seg = (Segment(0, "client", 13, 0),)
+
+    def hs(t: int, body: bytes, ctx: ParseContext, direction: str = "client") -> Message:
+        raw = u8(t) + u24(len(body)) + u16(0) + u24(0) + u24(len(body)) + body
+        info = DtlsInfo(0, ((0, len(body), 0),))
+        return decode_handshake(RawHandshake(t, raw, seg, (), None, info), direction, ctx, False)
+
+    hello = u16(0xFEFD) + b"\x11" * 32 + vec(1, b"") + vec(1, b"cookie") + vec(2, u16(0xC02F))
+    out = [
+        hs(1, hello + vec(1, b"\x00") + exts(ext(54, vec(1, b""))), dtls12),
+        hs(3, u16(0xFEFF) + vec(1, b"cookie"), dtls12, "server"),
+        hs(10, vec(2, vec(1, b"\x01\x02")) + u8(0), dtls13, "server"),
+        hs(9, u8(2), dtls13),
+    ]
+    plain = Record(22, 0xFEFD, 0, b"", None, u8(22) + u16(0xFEFD) + u16(0) + b"\0" * 5
+                   + b"\x01" + u16(0), epoch=0, seq=1)  # fmt: skip
+    cid = Record(25, 0xFEFD, 0, b"\x00" * 24, None, u8(25) + u16(0xFEFD) + u16(1) + b"\0" * 6
+                 + b"\xca\xfe" + u16(24), epoch=1, seq=0, cid=b"\xca\xfe")  # fmt: skip
+    unified = Record(23, 0, 0, b"\x00" * 24, None, b"\x3e\xca\xfe\x12\x34" + u16(24),
+                     epoch=2, cid=b"\xca\xfe", unified=True)  # fmt: skip
+    ack = u16(16) + (2).to_bytes(8, "big") + (0).to_bytes(8, "big")
+    out.append(decode_ack(ack, seg, unified, "server", dtls13, True))
+    out.append(decode_encrypted(cid, "client", dtls12))
+    old = replace(plain, content_type=20, version=0x0100)
+    out.append(decode_ccs(b"\x01\x00\x03", seg, old, "client", replace(dtls12, version=0x0100),
+                          False))  # fmt: skip
+    out.append(decode_ccs(b"\x01", seg, plain, "client", dtls12, False))
+    # CoAP (RFC 7252) inside a decrypted DTLS record: GET /s with a Size1 option
+    # (an extended delta), and a 2.05 answer with a payload
+    get = b"\x42\x01\x12\x34\xaa\xbb\xb1s\xd1\x24\x10"
+    answer = b"\x62\x45\x12\x34\xaa\xbb\xc0\xffhi"
+    for data in (get, answer):
+        app = replace(plain, content_type=23, fragment=data)
+        out.append(decode_application_data(data, seg, app, "client", dtls12, True))
+    return out
 
 
 # -- the source of the decoder: every key it can produce --------------------------------

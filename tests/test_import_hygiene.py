@@ -116,6 +116,12 @@ def test_summary_loads_neither_the_decoder_nor_crypto() -> None:
             "tlsviz.wire.hello",
             "tlsviz.wire.extensions",
             "tlsviz.wire.connection",
+            # DTLS: UDP flows are found by content (capture.udp, wire.dtls_framing, both
+            # light); the DTLS decoder loads only when a capture holds DTLS
+            "tlsviz.wire.dtls_connection",
+            "tlsviz.wire.dtls_records",
+            "tlsviz.wire.dtls_reassembly",
+            "tlsviz.wire.coap",
             "tlsviz.keys.engine",
             "tlsviz.summary.quickkeys",
             "tlsviz.wire.quickhello",

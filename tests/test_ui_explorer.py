@@ -315,3 +315,46 @@ async def test_themes_and_help() -> None:
         assert app.screen.explorer.has_class("compact")
         await pilot.press("x")
         assert app.screen.query_one(HexView).display and not app.screen.query_one("#upper").display
+
+
+async def test_a_dtls_association_in_every_pane() -> None:
+    """DTLS like TLS: the ladder with the cookie exchange, the tree with the
+    DTLS header fields, the hex view on the datagrams (the client buffer is its
+    datagrams end to end), the keys and record panes with the epoch and
+    sequence number each record names, the CoAP exchange in the conversation."""
+    app = TlsvizApp(bundled_source("dtls12-psk-coap"))
+    async with app.run_test(size=SIZE) as pilot:
+        ex = await _explorer(app, pilot)
+        conn = ex.conn
+        assert conn.transport == "udp"
+        ladder = app.screen.query_one(Ladder)
+        prompts = [str(ladder.get_option_at_index(i).prompt) for i in range(ladder.option_count)]
+        assert any("HelloVerifyRequest" in p for p in prompts)
+        assert sum("Finished ✔" in p for p in prompts) == 2
+        ex.go_to(0, "dtls.handshake.message_seq")
+        assert ex.selected is not None and ex.selected.key == "dtls.handshake.message_seq"
+        hexv = app.screen.query_one(HexView)
+        expected = {(s.buffer, o) for s in ex.selected.spans for o in range(s.offset, s.end)}
+        assert hexv.selected == expected
+        # a click on the cookie's bytes in the second ClientHello selects the cookie
+        again = next(i for i, m in enumerate(conn.messages) if m.type == "ClientHello" and i)
+        ex.go_to(again)
+        field = ex.message.find("client_hello.cookie")
+        assert field is not None and field.length > 0
+        (span,) = ex.message.spans(field)
+        await _click_byte(pilot, hexv, span.buffer, span.offset + 1)
+        assert ex.selected is not None and ex.selected.key == "client_hello.cookie"
+        psk = next(i for i, m in enumerate(conn.messages) if m.type == "ClientKeyExchange")
+        ex.go_to(psk)
+        await pilot.press("k")
+        assert "master_secret" in _text(app.screen.query_one("#keys"))
+        data = next(i for i, m in enumerate(conn.messages) if m.type == "ApplicationData")
+        ex.go_to(data)
+        await pilot.press("r")
+        record = _text(app.screen.query_one("#record"))
+        (rc,) = conn.key_state(data).records
+        assert "epoch 1" in record and rc.decryption.key.hex(" ") in record
+        await pilot.press("a")
+        assert "CoAP ACK 2.05 Content" in _text(app.screen.query_one("#conversation"))
+        await pilot.press("o")
+        assert "3 round trips" in _text(app.screen.query_one("#cost"))

@@ -50,7 +50,7 @@ _LEAKY = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUA
 def _manifest_files() -> set[str]:
     manifest = json.loads((CAPTURES / "manifest.json").read_text(encoding="utf-8"))
     names = {"manifest.json", "README.md"}
-    for entry in [*manifest["captures"], *manifest.get("seeded", [])]:
+    for entry in [*manifest["captures"], *manifest.get("dtls", []), *manifest.get("seeded", [])]:
         names.update(entry["files"].values())
     return names
 
@@ -255,7 +255,8 @@ def test_bundled_key_material_verifies(installed: Installed) -> None:
     )
     by_name = {name: rest for name, *rest in listed}
     manifest = json.loads((CAPTURES / "manifest.json").read_text(encoding="utf-8"))
-    assert list(by_name) == [entry["name"] for entry in manifest["captures"]]
+    listed_names = [entry["name"] for entry in [*manifest["captures"], *manifest.get("dtls", [])]]
+    assert list(by_name) == listed_names
     site = installed.site_packages()
     default, keylog, _, _ = by_name[bundled.DEFAULT_CAPTURE.removesuffix(".pcap")]
     _, _, rsa_key, _ = by_name["tls12-rsa-kx"]

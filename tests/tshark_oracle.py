@@ -180,3 +180,52 @@ def follow_tls(
         second = "server" if node0_is_client else "client"
         data[second if line.startswith("\t") else first] += bytes.fromhex(line.strip())
     return {k: bytes(v) for k, v in data.items()}
+
+
+@dataclass
+class TsharkDtls:
+    """One DTLS association as tshark shows it: each direction's handshake
+    messages as (message_seq, type) in order, repeats left out, and the
+    application data it decrypted."""
+
+    client: str
+    server: str
+    handshake: dict[str, list[tuple[int, int]]] = field(
+        default_factory=lambda: {"client": [], "server": []}
+    )
+    app_data: dict[str, bytearray] = field(
+        default_factory=lambda: {"client": bytearray(), "server": bytearray()}
+    )
+
+
+def tshark_dtls(pcap: Path | str, options: Sequence[str] = ()) -> dict[tuple[str, str], TsharkDtls]:
+    """The DTLS associations of a capture, keyed as tlsviz names them (the
+    sender of the first datagram is the client)."""
+    conns: dict[int, TsharkDtls] = {}
+    for pkt in run_tshark(pcap, options):
+        layers = pkt["_source"]["layers"]
+        udp, dtls = layers.get("udp"), layers.get("dtls")
+        if udp is None or dtls is None:
+            continue
+        udp = _as_list(udp)[0]
+        ip = _as_list(layers.get("ip") or layers.get("ipv6"))[0]
+        v = "ip" if "ip.src" in ip else "ipv6"
+        src, dst = ip[f"{v}.src"], ip[f"{v}.dst"]
+        a, b = _endpoint(src, udp["udp.srcport"]), _endpoint(dst, udp["udp.dstport"])
+        stream = int(udp["udp.stream"])
+        c = conns.setdefault(stream, TsharkDtls(a, b))
+        direction = "client" if a == c.client else "server"
+        for h in _walk(dtls, "dtls.handshake"):
+            for m in _as_list(h):
+                if not isinstance(m, dict) or "dtls.handshake.type" not in m:
+                    continue
+                if m.get("dtls.handshake.fragment_offset", "0") != "0":
+                    continue  # a later piece of a fragmented message
+                seq = int(m.get("dtls.handshake.message_seq", "0"))
+                entry = (seq, int(m["dtls.handshake.type"]))
+                if entry not in c.handshake[direction]:
+                    c.handshake[direction].append(entry)
+        for d in _as_list(layers.get("data")):
+            for v in _walk(d, "data.data"):
+                c.app_data[direction] += bytes.fromhex(str(v).replace(":", ""))
+    return {(c.client, c.server): c for c in conns.values()}

@@ -92,10 +92,12 @@ def _copy_tree(src: Traversable, dst: Path) -> None:
 
 
 def capture_path(name: str) -> Path:
-    """A bundled capture by file name (``tls13-hrr.pcap``) or by stem (``tls13-hrr``)."""
+    """A bundled capture by file name (``tls13-hrr.pcap``) or by stem
+    (``tls13-hrr``; a ``.pcapng`` when there is no ``.pcap`` of that name)."""
     root = captures_root()
     if "." not in name:
-        name += ".pcap"
+        name += ".pcap" if (root / f"{name}.pcap").exists() or not (
+            root / f"{name}.pcapng").exists() else ".pcapng"  # fmt: skip
     return root / name
 
 
@@ -112,7 +114,8 @@ class BundledCapture:
 
 
 def bundled_captures(*, seeded: bool = False) -> list[BundledCapture]:
-    """The bundled captures in the order of their manifest; with ``seeded``
+    """The bundled captures in the order of their manifest (the real peers'
+    TLS captures, then the DTLS ones: ``"dtls"``); with ``seeded``
     also, after them, those tlsviz's own peer made with a seed (the manifest's
     ``"seeded"`` list: every secret inside the pcapng)."""
     import json
@@ -121,7 +124,7 @@ def bundled_captures(*, seeded: bool = False) -> list[BundledCapture]:
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     out: list[BundledCapture] = []
     more = manifest.get("seeded", []) if seeded else []
-    for entry in [*manifest.get("captures", []), *more]:
+    for entry in [*manifest.get("captures", []), *manifest.get("dtls", []), *more]:
         files: dict[str, str] = entry.get("files", {})
 
         def opt(key: str, files: dict[str, str] = files) -> Path | None:

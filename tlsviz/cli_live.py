@@ -116,6 +116,9 @@ def add_parsers(sub: Any) -> None:
     from . import cli_peer
 
     cli_peer.add_options(r)
+    from . import cli_dtls
+
+    cli_dtls.add_options(r)
     _output_options(r)
     r.set_defaults(func=cmd_record)
 
@@ -235,6 +238,12 @@ def _report(out: TextIO, shakes: list[Handshake], recording: Recording, path: Pa
 def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
     from .cli_peer import GLASSBOX_ONLY, is_glassbox, record_glassbox
 
+    if args.dtls:
+        from .cli_dtls import record_dtls
+
+        if args.target is not None:
+            raise _user_error("--dtls records a handshake over loopback: give no HOST.")
+        return record_dtls(args, out)
     if is_glassbox(args):
         return record_glassbox(args, out)
     _misplaced(args, GLASSBOX_ONLY, "to tlsviz's own peer (--client tlsviz or --server tlsviz)")

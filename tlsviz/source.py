@@ -98,8 +98,9 @@ class CaptureSession(Slotted):
                 last_time = ev.time
             elif isinstance(ev, StreamOpened):
                 builder.opened(
-                    ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet
-                )
+                    ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet,
+                    ev.transport,
+                )  # fmt: skip
             elif isinstance(ev, StreamClosed):
                 yield from self._annotated(builder.closed(ev.conn, ev.time, ev.reason))
             elif isinstance(ev, StreamGap):
@@ -202,8 +203,9 @@ def open_connection(
                     continue
                 wanted = ev.conn
                 builder.opened(
-                    ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet
-                )
+                    ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet,
+                    ev.transport,
+                )  # fmt: skip
             elif isinstance(ev, StreamData):
                 if ev.conn == wanted:
                     builder.data(ev.conn, ev.direction, ev.data, ev.time)

@@ -42,6 +42,7 @@ from .tcp import (
     StreamData,
     TcpReassembler,
 )
+from .udp import UdpFlows, parse_datagram
 
 __all__ = ["CaptureError", "CaptureReader", "iter_packets", "read_capture"]
 
@@ -385,6 +386,7 @@ class CaptureReader:
         self.file_size: int = self._file.file_size
         self.packets = 0
         self._reasm = TcpReassembler()
+        self._udp = UdpFlows()
         self._ignored: set[int] = set()
         self._dropped = DroppedFlows(MAX_CLOSED)  # ignored flows, skipped by the mapped reader
         self._now = 0.0  # the time of the packet being read
@@ -411,6 +413,9 @@ class CaptureReader:
     def ignore(self, conn: int) -> None:
         """Stop buffering and emitting anything more for ``conn``."""
         self._ignored.add(conn)
+        if self._udp.owns(conn):
+            self._udp.ignore(conn)
+            return
         self._reasm.ignore(conn)
         if self.fast:
             c = self._reasm._conns.get(conn)
@@ -427,6 +432,7 @@ class CaptureReader:
         self._current = cf
         self.packets = 0
         self._reasm = reasm = TcpReassembler()
+        self._udp = UdpFlows()
         self._ignored = ignored = set[int]()
         self._dropped = DroppedFlows(MAX_CLOSED)
         return self._events(cf, reasm, ignored)
@@ -499,6 +505,24 @@ class CaptureReader:
                             continue
                 seg = parse(lt, frame)
                 if seg is None:
+                    # not TCP: a UDP datagram (DTLS is found in them by content)?
+                    dg = parse_datagram(lt, frame)
+                    if dg is None:
+                        continue
+                    if isinstance(dg, int):
+                        note = self._skip_note(dg, lt, noted)
+                        if note is not None:
+                            self.packets = count
+                            yield note
+                        continue
+                    if shard is not None and port_shard(dg[1], dg[3], shard[1]) != shard[0]:
+                        continue
+                    self._udp.feed(out, t, count, dg)
+                    self.packets = count
+                    for ev in out:
+                        if ev.conn not in ignored:  # type: ignore[union-attr]
+                            yield ev
+                    out.clear()
                     continue
                 if (
                     shard is not None
@@ -528,6 +552,7 @@ class CaptureReader:
             self.packets = count
             for ev in reasm.finish(t):
                 yield ev
+            yield from self._udp.finish(t)
         finally:
             cf.close()
 
@@ -540,8 +565,9 @@ class CaptureReader:
         noted.add(key)
         if code == SKIP_FRAGMENT:
             return CaptureNote(
-                "The capture contains IP fragments; tlsviz skips all but the "
-                "first piece, so some TCP data will be missing."
+                "The capture contains IP fragments; tlsviz skips all but the first piece "
+                "of a TCP segment and every piece of a UDP datagram, so some data will be "
+                "missing."
             )
         return CaptureNote(f"Packets with link type {linktype} are not supported and were skipped.")
 

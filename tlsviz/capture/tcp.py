@@ -95,6 +95,9 @@ class StreamOpened(NamedTuple):
     #: the packet that opened it was the server's SYN/ACK (the client's SYN was
     #: not captured); with ``syn_seen`` and not this, it was the client's SYN
     syn_ack: bool = False
+    #: "tcp", or "udp" for a flow of datagrams (:mod:`.udp`): each of its
+    #: StreamData events is then one datagram
+    transport: str = "tcp"
 
     @property
     def by_syn(self) -> bool:

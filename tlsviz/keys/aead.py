@@ -70,12 +70,15 @@ class AeadProtection:
             raise ValueError(f"{kind} needs a {wanted_iv}-byte IV here, got {len(iv)}")
 
     def decrypt(
-        self, content_type: int, version: int, fragment: bytes, seq: int
+        self, content_type: int, version: int, fragment: bytes, seq: int, aad: bytes | None = None
     ) -> RecordDecryption:
-        """Open one record's fragment (the bytes after the 5-byte header)."""
+        """Open one record's fragment (the bytes after the 5-byte header).
+        ``aad`` replaces the additional data built from the header fields
+        (DTLS 1.3 authenticates its unified header, RFC 9147 §4; a DTLS 1.2
+        record with a connection ID its own layout, RFC 9146 §5)."""
         if self.tls13:
-            return self._open13(content_type, version, fragment, seq)
-        return self._open12(content_type, version, fragment, seq)
+            return self._open13(content_type, version, fragment, seq, aad)
+        return self._open12(content_type, version, fragment, seq, aad)
 
     def _aad13(self, content_type: int, version: int, length: int) -> bytes:
         # RFC 8446 §5.2: AAD = opaque_type || legacy_record_version || length.
@@ -97,9 +100,10 @@ class AeadProtection:
         return inner.rstrip(b"\x00") or None
 
     def _open13(
-        self, content_type: int, version: int, fragment: bytes, seq: int
+        self, content_type: int, version: int, fragment: bytes, seq: int, aad: bytes | None = None
     ) -> RecordDecryption:
-        aad = self._aad13(content_type, version, len(fragment))
+        if aad is None:
+            aad = self._aad13(content_type, version, len(fragment))
         nonce = nonce_xor_seq(self.iv, seq)
         common = {"nonce": nonce, "aad": aad}
         if len(fragment) < self.tag_len + 1:
@@ -144,7 +148,7 @@ class AeadProtection:
         )
 
     def _open12(
-        self, content_type: int, version: int, fragment: bytes, seq: int
+        self, content_type: int, version: int, fragment: bytes, seq: int, aad: bytes | None = None
     ) -> RecordDecryption:
         explicit = fragment[: self.explicit_nonce_len] if self.explicit_nonce_len else None
         body = fragment[self.explicit_nonce_len :]
@@ -161,12 +165,15 @@ class AeadProtection:
                 explicit_iv=explicit,
             )
         # RFC 5246 §6.2.3.3: additional_data = seq_num + type + version + length.
-        aad = (
-            seq_bytes(seq)
-            + bytes([content_type])
-            + version.to_bytes(2, "big")
-            + plain_len.to_bytes(2, "big")
-        )
+        if aad is None:
+            aad = (
+                seq_bytes(seq)
+                + bytes([content_type])
+                + version.to_bytes(2, "big")
+                + plain_len.to_bytes(2, "big")
+            )
+        else:
+            aad += plain_len.to_bytes(2, "big")
         tag = body[-self.tag_len :]
         common: dict[str, object] = {
             "nonce": nonce,

@@ -267,6 +267,22 @@ class Tls13Deriver(StepRecorder):
             )
         return TrafficKeys(parts[0], parts[1])
 
+    def sn_key(self, secret: bytes, key_len: int, prefix: str) -> bytes:
+        """DTLS 1.3's record number key (RFC 9147 §4.2.3): it masks each
+        record's sequence number, so that an observer cannot count records."""
+        return self._record(
+            f"{prefix}_sn_key",
+            "HKDF-Expand-Label",
+            hkdf_expand_label(self.hash_name, secret, "sn", b"", key_len, self.label_prefix),
+            (self._name_of(secret, f"{prefix}_traffic_secret"),),
+            label="sn",
+            context=b"",
+            rfc="RFC 9147 §4.2.3",
+            explain="DTLS 1.3 encrypts the sequence number bits of every protected record "
+            "header: the mask is this key applied to the first 16 bytes of the record's "
+            "ciphertext.",
+        )
+
     def finished_key(
         self,
         secret: bytes,

@@ -47,9 +47,17 @@ class Protection:
         self.owner = owner
         self.direction = direction
         self.epochs: list[tuple[str, RecordDecryptor]] = []
+        #: DTLS: the keys of each epoch by its number, which every record
+        #: carries (all of it in DTLS 1.2, its two low bits in DTLS 1.3)
+        self.dtls: dict[int, tuple[str, Any]] = {}
 
     def set(self, epoch: str, dec: RecordDecryptor) -> None:
         self.epochs = [(epoch, dec)]
+
+    def set_epoch(self, number: int, name: str, opener: Any) -> None:
+        """DTLS: the keys of epoch ``number`` (a :class:`RecordDecryptor` in
+        DTLS 1.0/1.2, a :class:`~.dtls13.Dtls13Opener` in DTLS 1.3)."""
+        self.dtls[number] = (name, opener)
 
     def add_next(self, epoch: str, dec: RecordDecryptor) -> None:
         self.epochs.append((epoch, dec))
@@ -60,9 +68,13 @@ class Protection:
 
     @property
     def epoch(self) -> str | None:
+        if self.dtls:
+            return self.dtls[max(self.dtls)][0]
         return self.epochs[0][0] if self.epochs else None
 
     def __call__(self, rec: Record) -> Decrypted | None:
+        if rec.epoch is not None:
+            return self._dtls(rec)
         if not self.epochs:
             return None
         first: RecordDecryption | None = None
@@ -75,18 +87,31 @@ class Protection:
             if first is None:
                 first = res
         assert first is not None
-        self.owner.decryptions[(self.direction, rec.offset)] = (self.epochs[0][0], first)
+        return self._failed(rec, self.epochs[0][0], first)
+
+    def _dtls(self, rec: Record) -> Decrypted | None:
+        """A DTLS record opened with the keys of the epoch it names."""
+        from .dtls13 import open_dtls_record
+
+        found = open_dtls_record(self.dtls, rec)
+        if found is None:
+            return None
+        name, res = found
+        if res.ok:
+            self.owner.decryptions[(self.direction, rec.offset)] = (name, res)
+            return Decrypted(res.plaintext, res.content_type, True, None, res)
+        return self._failed(rec, name, res)
+
+    def _failed(self, rec: Record, name: str, first: RecordDecryption) -> Decrypted:
+        self.owner.decryptions[(self.direction, rec.offset)] = (name, first)
         self.owner.failed_records += 1
         if self.owner.first_failure is None:
-            self.owner.first_failure = (
-                self.direction,
-                self.epochs[0][0],
-                first.error or "authentication failed",
-            )
+            why = first.error or "authentication failed"
+            self.owner.first_failure = (self.direction, name, why)
         why = first.error or "authentication failed"
         return Decrypted(
             b"", rec.content_type, False,
-            f"this record does not decrypt with the {self.epochs[0][0]} keys: {why}",
+            f"this record does not decrypt with the {name} keys: {why}",
             first,
         )  # fmt: skip
 

@@ -31,11 +31,16 @@ class Flow:
         self.impl: Tls12Flow | Tls13Flow | None = None
 
     def message(self, msg: Message) -> None:
+        if msg.dtls is not None and msg.dtls.retransmission:
+            return  # a DTLS repeat of a message already counted (RFC 6347 §4.2.4)
         if msg.type == "ChangeCipherSpec":
             from .flow12 import Tls12Flow
 
             if isinstance(self.impl, Tls12Flow):
-                self.impl.change_cipher_spec(msg.direction)
+                rec = msg.records[0] if msg.records else None
+                # DTLS: the keys are those of the epoch after the CCS record's own
+                epoch = rec.epoch + 1 if rec is not None and rec.epoch is not None else None
+                self.impl.change_cipher_spec(msg.direction, epoch)
             return
         body = msg.body
         if self.impl is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..wire import registry as reg
+from ..wire.dtls_reassembly import transcript_form
 from ..wire.hello import ClientHello, ServerHello
 from ..wire.keyexchange import ClientKeyExchange, ServerKeyExchange
 from ..wire.message import Message
@@ -66,10 +67,19 @@ class Tls12Flow:
     def message(self, msg: Message) -> None:
         body = msg.body
         t = msg.handshake_type
-        if t is None or t == 0:  # HelloRequest is not part of the handshake hash
+        # HelloRequest is not part of the handshake hash; nor, in DTLS, is a
+        # HelloVerifyRequest or the ClientHello it answers (RFC 6347 §4.2.6)
+        if t is None or t in (0, 3):
             return
+        raw = _hashed(msg)
         if isinstance(body, ClientHello):
-            self.hs = Handshake12(self.count, body, msg.raw)
+            hs = self.hs
+            if hs is not None and hs.sh is None and msg.dtls is not None:
+                # DTLS: the ClientHello again, with the HelloVerifyRequest's
+                # cookie: the same handshake starts over from it
+                self.hs = Handshake12(hs.index, body, raw)
+                return
+            self.hs = Handshake12(self.count, body, raw)
             self.count += 1
             return
         hs = self.hs
@@ -77,7 +87,7 @@ class Tls12Flow:
             return
         start = len(hs.ks.steps) if hs.ks is not None else 0
         if isinstance(body, ServerHello):
-            hs.transcript.append(msg.raw)
+            hs.transcript.append(raw)
             self._server_hello(hs, body)
         elif isinstance(body, Finished):
             self._finished(hs, msg, body)
@@ -93,9 +103,9 @@ class Tls12Flow:
                         version=hs.version,
                     )
                 )
-            hs.transcript.append(msg.raw)
+            hs.transcript.append(raw)
         else:
-            hs.transcript.append(msg.raw)
+            hs.transcript.append(raw)
             if isinstance(body, Certificate):
                 hs.certs[msg.direction] = [e.der for e in body.entries]
                 self.keys.chain(msg.direction, hs.certs[msg.direction])
@@ -111,11 +121,16 @@ class Tls12Flow:
         if hs.ks is not None:
             self.keys.compare(hs.ks, hs.client_random, start)
 
-    def change_cipher_spec(self, direction: str) -> None:
-        """Keys take effect for ``direction`` after its ChangeCipherSpec."""
+    def change_cipher_spec(self, direction: str, epoch: int | None = None) -> None:
+        """Keys take effect for ``direction`` after its ChangeCipherSpec; in
+        DTLS for the records of ``epoch`` (RFC 6347 §4.1: each
+        ChangeCipherSpec starts the next epoch), whatever order they arrive in."""
         hs = self.hs
         if hs is None or hs.suite is None:
             return
+        prot = self.keys.protection[direction]
+        if epoch is not None and epoch in prot.dtls:
+            return  # a retransmitted ChangeCipherSpec: that epoch is set already
         if hs.master is None and hs.ks is not None:
             # An abbreviated handshake resuming a session this capture does
             # not show: only the key log can tell its master secret.
@@ -125,7 +140,7 @@ class Tls12Flow:
         if hs.parts is None and hs.master is not None:
             self._key_block(hs)
         if hs.parts is None:
-            self.keys.protection[direction].epochs = []
+            prot.epochs = []
             return
         p = hs.parts
         key, iv, mac_key = (
@@ -145,9 +160,12 @@ class Tls12Flow:
         if dec.setup_error:
             # keys are known, but this cipher cannot run here: leave records as they are
             self.keys.unsupported = f"the records cannot be decrypted: {dec.setup_error}"
-            self.keys.protection[direction].epochs = []
+            prot.epochs = []
             return
-        self.keys.protection[direction].set(_epoch(hs.index), dec)
+        if epoch is not None:
+            prot.set_epoch(epoch, _epoch(hs.index), dec)
+        else:
+            prot.set(_epoch(hs.index), dec)
 
     # -- the steps ----------------------------------------------------------------
     def _server_hello(self, hs: Handshake12, sh: ServerHello) -> None:
@@ -363,7 +381,7 @@ class Tls12Flow:
                     f"{side} Finished", expected, fin.verify_data, hs.ks._rfc("finished")
                 )
             )
-        hs.transcript.append(msg.raw)
+        hs.transcript.append(_hashed(msg))
         hs.finished[side] = True
         done = len(hs.finished) == 2 and hs.master is not None and hs.sh is not None
         if done and hs.sh is not None and hs.master is not None and hs.sh.session_id:
@@ -375,6 +393,12 @@ _EMS_FROM_LOG = (
     "'extended master secret' and the session hash (ClientHello up to and including "
     "ClientKeyExchange), not from the randoms."
 )
+
+
+def _hashed(msg: Message) -> bytes:
+    """The message's bytes as the handshake hash takes them (DTLS: see
+    :func:`~tlsviz.wire.dtls_reassembly.transcript_form`)."""
+    return msg.raw if msg.dtls is None else transcript_form(msg.raw, False)
 
 
 def _epoch(index: int) -> str:

@@ -17,9 +17,11 @@ key log the traffic secrets are taken from it and everything below them
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from ..wire import registry as reg
+from ..wire.dtls_reassembly import transcript_form
 from ..wire.extensions import KeyShareEntry
 from ..wire.hello import ClientHello, ServerHello
 from ..wire.message import Message
@@ -34,10 +36,11 @@ from ..wire.messages import (
 from ..wire.registry import ExtensionType as EXT
 from . import status
 from .digests import digest
-from .hkdf import hkdf_expand_label
+from .dtls13 import Dtls13Opener
+from .hkdf import DTLS13_LABEL_PREFIX, hkdf_expand_label
 from .keyring import Ticket13
 from .premaster import ecdhe_shared_secret
-from .protection import RecordDecryptor
+from .protection import RecordDecryptor, classify_cipher
 from .schedule13 import KeySchedule13, hrr_message_hash
 from .steps import Step
 from .verify import verify_certificate_verify13, verify_finished
@@ -71,6 +74,8 @@ class Tls13Flow:
         self.early_accepted = False  # the server's EncryptedExtensions accepted 0-RTT
         self.eoed_seen = False
         self._dh_inputs: list[Step] = []  # the private key and share behind shared_secret
+        #: DTLS 1.3: "dtls13" labels, record number keys, keys by epoch number
+        self.dtls = False
 
     # -- helpers ------------------------------------------------------------------
     def _hash(self) -> bytes:
@@ -80,15 +85,27 @@ class Tls13Flow:
     def _decryptor(self, suite: reg.SuiteInfo, key: bytes, iv: bytes) -> RecordDecryptor:
         return RecordDecryptor.for_suite(suite, key=key, iv=iv, version=self.version)
 
+    def _schedule(self, hash_name: str) -> KeySchedule13:
+        if self.dtls:
+            return KeySchedule13(hash_name, label_prefix=DTLS13_LABEL_PREFIX)
+        return KeySchedule13(hash_name)
+
     def _keys_for(self, direction: str, epoch: str, secret: bytes, *, replace: bool) -> None:
         assert self.ks is not None and self.suite is not None
         start = len(self.ks.steps)
-        tk = self.ks.traffic_keys(
-            secret, self.suite.key_len, self.suite.iv_len, f"{direction}_{epoch.replace(' ', '_')}"
-        )
+        prefix = f"{direction}_{epoch.replace(' ', '_')}"
+        tk = self.ks.traffic_keys(secret, self.suite.key_len, self.suite.iv_len, prefix)
+        prot = self.keys.protection[direction]
+        if self.dtls:
+            sn = self.ks.sn_key(secret, self.suite.key_len, prefix)
+            self.keys.compare(self.ks, self.client_random, start)
+            number = _dtls_epoch(epoch)
+            kind = classify_cipher(self.suite.cipher, self.suite.mode)
+            opener = Dtls13Opener(kind, tk.key, tk.iv, sn, number, self.suite.tag_len)
+            prot.set_epoch(number, epoch, opener)
+            return
         self.keys.compare(self.ks, self.client_random, start)
         dec = self._decryptor(self.suite, tk.key, tk.iv)
-        prot = self.keys.protection[direction]
         if replace:
             prot.set(epoch, dec)
         else:
@@ -107,6 +124,11 @@ class Tls13Flow:
         t = msg.handshake_type
         if t is None:
             return
+        if msg.dtls is not None:
+            # DTLS 1.3: its own labels (RFC 9147 §5.9), and the transcript takes
+            # each message in its TLS 1.3 form (RFC 9147 §5.2)
+            self.dtls = True
+            msg = dataclasses.replace(msg, raw=transcript_form(msg.raw, True), dtls=None)
         start = len(self.ks.steps) if self.ks is not None else 0
         if isinstance(body, ClientHello):
             self._client_hello(msg, body)
@@ -154,7 +176,7 @@ class Tls13Flow:
         offer = ch.psk
         ticket = self.keys.material.tickets13.get(offer.identities[0][0]) if offer else None
         if ticket is not None and (suite := reg.SUITES.get(ticket.suite)) is not None:
-            ks = KeySchedule13(ticket.hash_name)
+            ks = self._schedule(ticket.hash_name)
             self.ks, self.suite = ks, suite
             self.keys.add_schedule(0, ks, self.client_random)
             ks.add_step(
@@ -190,7 +212,7 @@ class Tls13Flow:
         ]
         if hash_name is None or not suites:
             return
-        ks = KeySchedule13(hash_name)
+        ks = self._schedule(hash_name)
         self.ks, self.suite = ks, suites[0]
         self.keys.add_schedule(0, ks, self.client_random)
         ks.keylog_secret("CLIENT_EARLY_TRAFFIC_SECRET", logged)
@@ -248,7 +270,7 @@ class Tls13Flow:
             and psk is not None
         )
         if not reuse:
-            self.ks = KeySchedule13(suite.prf_hash)
+            self.ks = self._schedule(suite.prf_hash)
             self.keys.add_schedule(0, self.ks, self.client_random)
         ks = self.ks
         assert ks is not None
@@ -397,7 +419,7 @@ class Tls13Flow:
     def _finished(self, msg: Message, fin: Finished) -> None:
         side = msg.direction
         ks = self.ks
-        if side == "client" and self.early_accepted and not self.eoed_seen:
+        if side == "client" and self.early_accepted and not self.eoed_seen and not self.dtls:
             # RFC 8446 §4.5: after accepted 0-RTT the client sent EndOfEarlyData
             # under the early keys; its bytes are fixed, so the transcript can
             # include it even when those keys are unknown.
@@ -492,3 +514,14 @@ class Tls13Flow:
             new = ks.next_generation(current, side=side, generation=gen)
             self.app_secret[side] = new
             self._keys_for(side, f"application {gen}", new, replace=True)
+
+
+def _dtls_epoch(name: str) -> int:
+    """RFC 9147 §6.1: epoch 1 protects 0-RTT data, 2 the handshake, 3 the
+    first application data, and each KeyUpdate the next."""
+    if name == "early":
+        return 1
+    if name == "handshake":
+        return 2
+    generation = name.removeprefix("application").strip()
+    return 3 + (int(generation) if generation else 0)

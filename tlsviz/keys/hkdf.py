@@ -13,6 +13,7 @@ from .digests import digest, hash_len, hmac_digest
 
 __all__ = [
     "DRAFT_LABEL_PREFIX",
+    "DTLS13_LABEL_PREFIX",
     "TLS13_LABEL_PREFIX",
     "derive_secret",
     "hkdf_expand",
@@ -25,6 +26,9 @@ __all__ = [
 
 #: Prefix of every HkdfLabel in RFC 8446 (§7.1).
 TLS13_LABEL_PREFIX = "tls13 "
+#: RFC 9147 §5.9: DTLS 1.3 labels start with "dtls13" (no space), so that a
+#: TLS 1.3 key can never be mistaken for a DTLS 1.3 one
+DTLS13_LABEL_PREFIX = "dtls13"
 #: Prefix used by TLS 1.3 drafts up to -19 (before "tls13 " was chosen).
 DRAFT_LABEL_PREFIX = "TLS 1.3, "
 

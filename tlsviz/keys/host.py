@@ -9,7 +9,7 @@ engine imports the flows and nothing imports the engine back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ..wire.connection import Decrypted
@@ -24,8 +24,12 @@ class EpochSwitch(Protocol):
     """The decryptor of one direction, with the keys of its current epoch."""
 
     epochs: list[tuple[str, RecordDecryptor]]
+    #: DTLS: the keys of each epoch by its number (see Protection.set_epoch)
+    dtls: dict[int, tuple[str, Any]]
 
     def set(self, epoch: str, dec: RecordDecryptor) -> None: ...
+
+    def set_epoch(self, number: int, name: str, opener: Any) -> None: ...
 
     def add_next(self, epoch: str, dec: RecordDecryptor) -> None: ...
 

@@ -35,6 +35,8 @@ __all__ = [
 #: TLS 1.3 secret of the handshake hash's length (draft-ietf-tls-keylogfile §3).
 TLS13_LABELS: frozenset[str] = frozenset(
     {
+        "CLIENT_TRAFFIC_SECRET",  # generation 0, as wolfSSL writes it
+        "SERVER_TRAFFIC_SECRET",
         "CLIENT_EARLY_TRAFFIC_SECRET",
         "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
         "SERVER_HANDSHAKE_TRAFFIC_SECRET",
@@ -52,6 +54,13 @@ KNOWN_LABELS: frozenset[str] = TLS13_LABELS | {"CLIENT_RANDOM", "RSA"}
 _GENERATION = re.compile(r"(?:CLIENT|SERVER)_TRAFFIC_SECRET_(?:\d+|N)\Z")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _TLS13_SECRET_LENGTHS = (32, 48, 64)
+
+
+#: the first application traffic secrets, as other key logs name them
+_UNNUMBERED: dict[str, str] = {
+    "CLIENT_TRAFFIC_SECRET_0": "CLIENT_TRAFFIC_SECRET",
+    "SERVER_TRAFFIC_SECRET_0": "SERVER_TRAFFIC_SECRET",
+}
 
 
 def is_known_label(label: str) -> bool:
@@ -237,6 +246,9 @@ class KeyLog:
             found = self._lazy(key).get(label)
             if found is not None:
                 return found[0]
+        if label in _UNNUMBERED:
+            # wolfSSL's DTLS 1.3 key logs name the first traffic secrets without "_0"
+            return self.lookup(_UNNUMBERED[label], client_random)
         return None
 
     def entry(self, label: str, key: bytes) -> KeyLogEntry | None:

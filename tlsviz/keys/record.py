@@ -8,6 +8,7 @@ protection — key, IV or nonce, additional data, tag or MAC — so the UI can s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["RecordDecryption", "failure", "nonce_xor_seq", "seq_bytes"]
 
@@ -45,6 +46,9 @@ class RecordDecryption:
     expected_mac: bytes | None = None
     protected: bool = True
     compressed: bytes | None = None
+    #: DTLS 1.3: how the encrypted sequence number was recovered
+    #: (:class:`~.dtls13.RecordNumber`)
+    record_number: Any = None
 
 
 def failure(

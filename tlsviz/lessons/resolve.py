@@ -232,8 +232,12 @@ def _walk(
     return out
 
 
+#: keys of record header fields (TLS, and DTLS's own headers), not message fields
+RECORD_KEYS = ("record.", "dtls.record.", "dtls.unified.")
+
+
 def count_fields(msg: Message, key: str) -> int:
-    if key.startswith("record."):
+    if key.startswith(RECORD_KEYS):
         from ..wire.dispatch import record_header_fields
 
         return sum(1 for r in msg.records for f in record_header_fields(r) if f.key == key)
@@ -244,7 +248,7 @@ def find_field(
     msg: Message, spec: FieldSpec
 ) -> tuple[Field, tuple[int, ...], int | None, tuple[Span, ...]] | None:
     """The field, its path in the tree, its record (for ``record.*`` keys) and its spans."""
-    if spec.key.startswith("record."):
+    if spec.key.startswith(RECORD_KEYS):
         from ..wire.dispatch import record_header_fields
 
         seen = 0

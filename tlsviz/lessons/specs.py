@@ -21,7 +21,7 @@ _FIELD = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.\-]*)(?:#([1-9][0-9]*))?$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 
 #: Message types besides the handshake messages (the ``type`` of ``decode --json``).
-OTHER_TYPES = ("ChangeCipherSpec", "Alert", "ApplicationData", "Heartbeat", "Encrypted")
+OTHER_TYPES = ("ChangeCipherSpec", "Alert", "ApplicationData", "Heartbeat", "Encrypted", "ACK")
 
 
 def message_types() -> frozenset[str]:

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from ..keys.engine import ConnectionKeys, KeyMaterial
 from ..wire.connection import ConnectionDecoder
+from ..wire.dtls_connection import DatagramDecoder
 from ..wire.fields import Diagnostic, Severity
 from ..wire.message import Message
 from .buffers import StreamBytes
 from .detect import Pending, PendingTable, flip, roles
-from .model import Connection
+from .model import Connection, DtlsAssociation
 
 #: Called for each event the decoder produces, before it is stored; the keys
 #: layer uses it to install decryptors at the right moment.
@@ -59,9 +60,16 @@ class TimelineBuilder:
 
     # -- events in ----------------------------------------------------------------
     def opened(
-        self, conn: int, client: str, server: str, time: float, syn_seen: bool, packet: int = 0
+        self,
+        conn: int,
+        client: str,
+        server: str,
+        time: float,
+        syn_seen: bool,
+        packet: int = 0,
+        transport: str = "tcp",
     ) -> None:
-        self._pending.opened(conn, client, server, time, syn_seen, packet)
+        self._pending.opened(conn, client, server, time, syn_seen, packet, transport=transport)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Connection]:
         live = self._live.get(conn)
@@ -123,15 +131,20 @@ class TimelineBuilder:
         client, server, swap = roles(pend)
         # A connection is named by the packet that opened it (Wireshark's frame
         # number), so every view - and Wireshark - names it alike.
-        c = Connection(pend.number, client, server, start_time=pend.time)
+        c = Connection(pend.number, client, server, pend.transport, start_time=pend.time)
         c.keys = ConnectionKeys(self.material, c.id)
         if self.streams:
             c.streams = {"client": StreamBytes(), "server": StreamBytes()}
-        dec = ConnectionDecoder(
+        cls: type[ConnectionDecoder] = ConnectionDecoder
+        if pend.transport == "udp":
+            cls = DatagramDecoder
+        dec = cls(
             record_fields=self.record_fields,
             certificates=self.certificates,
-            mid_stream=not pend.syn_seen,
+            mid_stream=not pend.syn_seen and pend.transport == "tcp",
         )
+        if isinstance(dec, DatagramDecoder):
+            c.dtls = DtlsAssociation(dec.datagrams, dec.connection_ids)
         live = _Live(c, dec, swap)
         self._live[conn] = live
         for direction, chunk, time in pend.chunks:

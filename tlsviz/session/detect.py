@@ -1,9 +1,13 @@
-"""Which TCP connections are TLS, and which side is the client.
+"""Which TCP connections are TLS, which UDP flows are DTLS, and which side
+is the client.
 
 TLS is found by content, not by port: a connection is TLS when a side's first
 bytes frame as a TLS handshake record (or an SSLv2-compatible hello).  When the
 capture missed the SYN, the handshake types tell the client from the server,
-and well-known TLS ports break ties.  Shared by the timeline and the summary
+and well-known TLS ports break ties.  A UDP flow is DTLS when its first
+datagram opens a DTLS handshake (:func:`~tlsviz.wire.dtls_framing.looks_like_dtls`);
+a flow that starts otherwise is dropped at once, so that the datagrams of
+other protocols cost nothing more.  Shared by the timeline and the summary
 builders; a light module (records only).
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._slots import Slotted
+from ..wire.dtls_framing import RECORD_HEADER_LEN, looks_like_dtls
 from ..wire.framing import looks_like_sslv2_client_hello, plausible_header
 
 CLIENT = "client"
@@ -21,7 +26,8 @@ SERVER = "server"
 class Pending(Slotted):
     """A TCP connection whose protocol is not known yet."""
 
-    __slots__ = ("by_syn", "chunks", "client", "head", "number", "server", "syn_seen", "time")
+    __slots__ = ("by_syn", "chunks", "client", "head", "number", "server", "swap", "syn_seen",
+                 "time", "transport")  # fmt: skip
 
     def __init__(
         self,
@@ -32,6 +38,7 @@ class Pending(Slotted):
         number: int = 0,
         *,
         by_syn: bool = False,
+        transport: str = "tcp",
     ) -> None:
         self.client = client
         self.server = server
@@ -41,6 +48,10 @@ class Pending(Slotted):
         self.number = number
         #: opened by the client's SYN (not picked up from a SYN/ACK or mid-stream)
         self.by_syn = by_syn
+        #: "udp": a flow of datagrams, DTLS if anything
+        self.transport = transport
+        #: (UDP) the first datagram says its sender is the server
+        self.swap = False
         self.head = {CLIENT: bytearray(), SERVER: bytearray()}
         #: what arrived so far, in order: (direction, data, time), or for a hole in
         #: the capture (direction, number of missing bytes, time)
@@ -142,8 +153,11 @@ class PendingTable:
         syn_seen: bool,
         packet: int,
         by_syn: bool = False,
+        transport: str = "tcp",
     ) -> None:
-        self.pending[conn] = Pending(client, server, time, syn_seen, packet or conn, by_syn=by_syn)
+        self.pending[conn] = Pending(
+            client, server, time, syn_seen, packet or conn, by_syn=by_syn, transport=transport
+        )
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> Pending | None:
         """Keep ``data``; the entry (now removed) once the connection is TLS."""
@@ -151,6 +165,15 @@ class PendingTable:
         if pend is None:
             return None
         pend.chunks.append((direction, data, time))
+        if pend.transport != "tcp":
+            # a datagram: DTLS starts with a handshake, or the flow is not DTLS
+            if not looks_like_dtls(data):
+                self.drop(conn)
+                return None
+            del self.pending[conn]
+            first = data[RECORD_HEADER_LEN]  # the first handshake message's type
+            pend.swap = (first == 1) == (direction == SERVER)
+            return pend
         head = pend.head[direction]
         if len(head) < 6:
             head += data[: 6 - len(head)]
@@ -175,7 +198,10 @@ class PendingTable:
 
 def roles(pend: Pending) -> tuple[str, str, bool]:
     """(client, server, swapped): without the SYN, roles come from content."""
-    swap = guess_swap(pend) if not pend.syn_seen else False
+    if pend.transport != "tcp":
+        swap = pend.swap  # the sender of the ClientHello is the client
+    else:
+        swap = guess_swap(pend) if not pend.syn_seen else False
     if swap:
         return pend.server, pend.client, True
     return pend.client, pend.server, False

@@ -2,8 +2,9 @@
 
 The keys written here are a contract (scripts rely on them): add keys freely,
 never rename or drop one.  Offsets are stream offsets: a field's ``offset`` is
-where its first byte lies in its direction's TCP byte stream, or, for
-decrypted messages, in the plaintext of its record (named by ``buffer``).
+where its first byte lies in its direction's TCP byte stream (for DTLS: its
+datagrams laid end to end, see ``dtls.datagrams``), or, for decrypted
+messages, in the plaintext of its record (named by ``buffer``).
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ def record_json(
         "sslv2": rec.sslv2,
         "fields": [_record_field_json(f, rec, keys, direction) for f in record_header_fields(rec)],
     }
+    if rec.epoch is not None:  # DTLS: what the record says of itself
+        out["epoch"] = rec.epoch
+        out["sequence_number"] = rec.seq
+        out["connection_id"] = rec.cid.hex() if rec.cid is not None else None
+        out["unified_header"] = rec.unified
     if decryption is not None:
         out["decryption"] = decryption_json(*decryption)
     return out
@@ -86,7 +92,7 @@ def decryption_json(epoch: str, d: RecordDecryption) -> dict[str, Any]:
     def h(b: bytes | None) -> str | None:
         return b.hex() if b is not None else None
 
-    return {
+    out: dict[str, Any] = {
         "epoch": epoch,
         "ok": d.ok,
         "error": d.error,
@@ -104,6 +110,18 @@ def decryption_json(epoch: str, d: RecordDecryption) -> dict[str, Any]:
         "padding_length": d.padding_len,
         "plaintext_length": len(d.plaintext),
     }
+    rn = d.record_number
+    if rn is not None:  # DTLS 1.3: how the encrypted sequence number was recovered
+        out["record_number"] = {
+            "epoch": rn.epoch,
+            "sn_key": rn.sn_key.hex(),
+            "sample": rn.sample.hex(),
+            "mask": rn.mask.hex(),
+            "encrypted": rn.encrypted.hex(),
+            "decrypted": rn.decrypted.hex(),
+            "sequence_number": rn.seq,
+        }
+    return out
 
 
 def message_json(
@@ -143,6 +161,13 @@ def message_json(
     }
     if m.handshake_type is not None:
         out["handshake_type"] = m.handshake_type
+    if m.dtls is not None:
+        out["dtls"] = {
+            "message_seq": m.dtls.message_seq,
+            "fragments": [list(f) for f in m.dtls.fragments],
+            "retransmission": m.dtls.retransmission,
+            "reordered": m.dtls.reordered,
+        }
     if len(m.segments) > 1:
         out["segments"] = [[s.start, s.buffer.name, s.offset, s.length] for s in m.segments]
     return out
@@ -198,6 +223,11 @@ def connection_json(
     out["diagnostics"] = [d.to_json() for d in c.all_diagnostics()]
     if messages:
         out["cost"] = c.cost().to_json()
+    if c.dtls is not None:
+        out["dtls"] = {
+            "datagrams": {d: [list(g) for g in gs] for d, gs in c.dtls.datagrams.items()},
+            "connection_ids": {d: cid.hex() for d, cid in c.dtls.connection_ids.items()},
+        }
     if buffers:
         out.update(buffers_json(c))
     for k, v in c.extra.items():

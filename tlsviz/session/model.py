@@ -40,6 +40,28 @@ class CertificateSummary:
 
 
 @dataclass(slots=True)
+class DtlsAssociation:
+    """What a DTLS association adds to a connection: where each datagram lies
+    in its direction's buffer (``(offset, length, time)``: the buffer of a
+    UDP flow is its datagrams' payloads laid end to end, in the order they
+    arrived), and the connection IDs each side asked its peer to use
+    (RFC 9146 §3).  The lists fill as the datagrams arrive."""
+
+    datagrams: dict[str, list[tuple[int, int, float | None]]]
+    connection_ids: dict[str, bytes] = field(default_factory=dict)
+
+    def datagram_at(self, direction: str, offset: int) -> int | None:
+        """The index of the datagram holding buffer offset ``offset``."""
+        import bisect
+
+        grams = self.datagrams.get(direction, [])
+        i = bisect.bisect_right(grams, offset, key=lambda g: g[0]) - 1
+        if i >= 0 and grams[i][0] <= offset < grams[i][0] + max(grams[i][1], 1):
+            return i
+        return None
+
+
+@dataclass(slots=True)
 class Connection:
     id: int
     client: str
@@ -56,6 +78,8 @@ class Connection:
     keys: ConnectionKeys | None = None  # derivation, decryption, verification
     #: each direction's bytes, kept when the session was opened with streams
     streams: dict[str, StreamBytes] | None = None
+    #: a DTLS association's datagrams and connection IDs (``transport`` "udp")
+    dtls: DtlsAssociation | None = None
 
     # -- what the hellos negotiated, in IANA spellings --------------------------
     @property

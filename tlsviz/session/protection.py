@@ -10,6 +10,8 @@ record read without keys shows the MAC it carries.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..wire.fields import Field
 from ..wire.message import Message
 from ..wire.records import Record
@@ -54,7 +56,10 @@ def record_protection(
     if secrets and d.protected:
         out.append(_hex("protection.key", "write_key", d.key))
         out.append(_hex("protection.iv", "write_iv", d.iv))
-    out.append(Field("sequence_number", 0, 0, d.seq, str(d.seq), key="protection.seq"))
+    if rec.epoch is not None:
+        out += _dtls_numbers(rec, d)
+    else:
+        out.append(Field("sequence_number", 0, 0, d.seq, str(d.seq), key="protection.seq"))
     aead = d.tag is not None
     if d.explicit_iv is not None:
         key = "encrypted.explicit_nonce" if aead else "encrypted.iv"
@@ -64,6 +69,8 @@ def record_protection(
         out.append(_hex(key, "nonce", d.nonce))
     if d.aad is not None:
         key = "protection.aad" if c.neg.tls13 else "protection.aad12"
+        if rec.epoch is not None:
+            key = "protection.aad_dtls13" if rec.unified else "protection.aad_dtls"
         out.append(_hex(key, "additional_data", d.aad))
     if c.neg.tls13 and d.protected:
         out.append(
@@ -89,3 +96,26 @@ def record_protection(
         out.append(_hex("protection.mac", "mac", d.mac, verdict))
     what = "NULL cipher, MAC only" if m.cleartext else f"{epoch} keys"
     return f"Record protection ({what})", tuple(out)
+
+
+def _dtls_numbers(rec: Record, d: Any) -> list[Field]:
+    """DTLS: the epoch and sequence number the record names (RFC 6347 §4.1),
+    and for DTLS 1.3 how its encrypted sequence number bits were recovered
+    (RFC 9147 §4.2.3)."""
+    rn = d.record_number
+    out: list[Field] = []
+    if rn is not None:
+        out.append(_hex("protection.sn_key", "sn_key", rn.sn_key))
+        out.append(_hex("protection.sn_sample", "sample", rn.sample))
+        out.append(_hex("protection.sn_mask", "mask", rn.mask))
+        text = f"{rn.encrypted.hex()} XOR {rn.mask.hex()} = {rn.decrypted.hex()}"
+        out.append(Field("sequence_bits", 0, 0, rn.decrypted, text, key="protection.sn_bits"))
+        epoch, seq = rn.epoch, rn.seq
+    else:
+        epoch, seq = d.seq >> 48, d.seq & 0xFFFF_FFFF_FFFF
+    text = f"epoch {epoch}, record {seq}"
+    if rn is None:
+        text += f" (the 64-bit number {d.seq:#018x})"
+    out.append(Field("epoch_and_sequence", 0, 0, d.seq, text, key="protection.dtls_seq"))
+    return out
+

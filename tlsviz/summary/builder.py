@@ -86,8 +86,9 @@ class SummaryBuilder:
         syn_seen: bool,
         packet: int = 0,
         by_syn: bool = False,
+        transport: str = "tcp",
     ) -> None:
-        self._pending.opened(conn, client, server, time, syn_seen, packet, by_syn)
+        self._pending.opened(conn, client, server, time, syn_seen, packet, by_syn, transport)
 
     def data(self, conn: int, direction: str, data: bytes, time: float) -> list[Summary]:
         live = self._live.get(conn)
@@ -158,8 +159,13 @@ class SummaryBuilder:
     def _start(self, conn: int, pend: Pending) -> list[Summary]:
         client, server, swap = roles(pend)
         s = Summary(pend.number, client, server, pend.time, by_syn=pend.by_syn)
-        live = _Live(s, swap, mid_stream=not pend.syn_seen)
-        if self.keyed:
+        s.transport = pend.transport
+        live = _Live(s, swap, mid_stream=not pend.syn_seen and pend.transport == "tcp")
+        if pend.transport != "tcp":
+            # DTLS associations are few: the decoder itself (without field
+            # trees) follows them, datagram by datagram
+            self._full(live)
+        elif self.keyed:
             assert self.material is not None
             m = self.material
             if not (m.rsa_keys or m.psks or m.ephemeral):
@@ -217,15 +223,17 @@ class SummaryBuilder:
         checks); replays what the quick path had seen."""
         from ..keys.engine import ConnectionKeys
         from ..wire.connection import ConnectionDecoder
+        from ..wire.dtls_connection import DatagramDecoder
 
-        assert self.material is not None
-        live.decoder = ConnectionDecoder(
+        material = self.material if self.material is not None else KeyMaterial()
+        cls = DatagramDecoder if live.summary.transport != "tcp" else ConnectionDecoder
+        live.decoder = cls(
             record_fields=False,
             certificates=False,
             mid_stream=live.mid_stream,
             skip_application_data=True,
         )
-        live.keys = ConnectionKeys(self.material, live.summary.id, signatures=False)
+        live.keys = ConnectionKeys(material, live.summary.id, signatures=False)
         live.quick = None
         live.summary.facts = HelloFacts()  # read again, from the decoder's answers
         # chunk by chunk, as the full decode feeds it: which record fails
@@ -249,12 +257,16 @@ class SummaryBuilder:
             if isinstance(ev, Message):
                 if ev.diagnostics:
                     live.summary.errors += 1
+                if ev.dtls is not None and ev.dtls.retransmission:
+                    continue
                 if ev.direction == SERVER:
                     facts.flight = flight_step(facts.flight, ev.type)
                 if facts.client is None and ev.type == "ClientHello" and ev.body is not None:
                     # the decoder's first ClientHello, read by the same facts parser
                     if getattr(ev.body, "sslv2", False):
                         facts.client = sslv2_client_hello_facts(ev.raw)
+                    elif ev.dtls is not None:
+                        facts.client = client_hello_facts(ev.raw, 12, dtls=True)
                     else:
                         facts.client = client_hello_facts(ev.raw, 4)
             else:

@@ -47,8 +47,10 @@ from ..capture.fastread import (
 )
 from ..capture.packets import parse_frame
 from ..capture.tcp import MAX_CLOSED, CaptureEvent, TcpReassembler
+from ..capture.udp import UdpFlows, parse_datagram
 from ..keys.keyring import KeyMaterial
 from ..session.detect import verdict
+from ..wire.dtls_framing import looks_like_dtls
 from ..wire.facts import (
     APPLICATION_DATA,
     CHANGE_CIPHER_SPEC,
@@ -70,6 +72,10 @@ from .hellos import (
 from .row import Summary
 
 TLS_KEY_LOG = 0x544C534B
+_NO_UDP_IN_REGIONS = (
+    "The capture holds DTLS, which decode --summary follows on one process only: "
+    "run it with --jobs 1 to list the DTLS associations too."
+)
 _MASK = 0xFFFFFFFF
 _SYN, _ACK = 0x02, 0x10
 
@@ -177,7 +183,7 @@ def region_summaries(
     records = fast_records(path, dropped, None, progress, start, boundaries)
     if records is None:
         return None
-    return (item for _, item in _run(records, material, dropped, notes, None))
+    return (item for _, item in _run(records, material, dropped, notes, None, udp=False))
 
 
 def _opened_before(
@@ -203,8 +209,15 @@ def _run(
     shard: tuple[int, int] | None,
     *,
     lanes: bool = True,
+    udp: bool = True,
 ) -> Iterator[tuple[int, Any]]:
+    """``udp``: follow UDP flows (DTLS) too.  A region's reader does not: an
+    association that straddles a region boundary would be seen by two, and
+    nothing marks where one starts as a SYN does; it notes the first DTLS
+    datagram it skips instead."""
     flows: dict[bytes, _Flow] = {}
+    datagrams = UdpFlows()
+    skipped_dtls = False
     by_id: dict[int, _Flow] = {}
     reasm = TcpReassembler()
     full_ids: dict[int, int] = {}  # reassembler connection -> our id (its first packet)
@@ -213,6 +226,11 @@ def _run(
 
     def drop(conn: int) -> None:
         """The builder wants nothing more of ``conn``: filter its packets."""
+        udp_conn = full_by_id.get(conn)
+        if udp_conn is not None and datagrams.owns(udp_conn):
+            datagrams.ignore(udp_conn)
+            del full_by_id[conn]
+            return
         fl = by_id.pop(conn, None)
         if fl is not None:
             k = fl.client_key
@@ -235,8 +253,23 @@ def _run(
     out: list[CaptureEvent] = []
 
     def general(n: int, t: float, lt: int, frame: bytes) -> Iterator[tuple[int, Summary]]:
+        nonlocal skipped_dtls
         seg = parse_frame(lt, frame)
-        if seg is None or isinstance(seg, int):
+        if seg is None:  # not TCP: a datagram, DTLS if its flow says so
+            dg = parse_datagram(lt, frame)
+            if dg is None or isinstance(dg, int):
+                return
+            if shard is not None and port_shard(dg[1], dg[3], shard[1]) != shard[0]:
+                return
+            if not udp:
+                if not skipped_dtls and looks_like_dtls(dg[4]) and notes is not None:
+                    skipped_dtls = True
+                    notes.append(_NO_UDP_IN_REGIONS)
+                return
+            datagrams.feed(out, t, n, dg)
+            yield from flush(n)
+            return
+        if isinstance(seg, int):
             return
         # the fast reader shards only Ethernet frames: the others here
         if shard is not None and port_shard(seg[1], seg[3], shard[1]) != shard[0]:
@@ -264,7 +297,9 @@ def _run(
                 full_ids[ev.conn] = conn
                 full_by_id[conn] = ev.conn
                 client, server = str(ev.client), str(ev.server)
-                builder.opened(conn, client, server, ev.time, ev.syn_seen, conn, ev.by_syn)
+                builder.opened(
+                    conn, client, server, ev.time, ev.syn_seen, conn, ev.by_syn, ev.transport
+                )
             elif isinstance(ev, StreamClosed):
                 conn = full_ids.pop(ev.conn, 0)
                 full_by_id.pop(conn, None)
@@ -397,6 +432,7 @@ def _run(
     for fl in list(by_id.values()):
         for s in _replay(builder, fl):
             yield 1 << 62, s
+    yield from dispatch(datagrams.finish(now), 1 << 62)
     yield from _finish(builder, reasm, now, dispatch)
 
 

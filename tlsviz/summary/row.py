@@ -56,6 +56,7 @@ class Summary(Slotted):
         "keys",
         "server",
         "start_time",
+        "transport",
     )
 
     def __init__(
@@ -79,6 +80,8 @@ class Summary(Slotted):
         self.errors = 0
         #: opened by the client's SYN itself (not from a SYN/ACK, nor mid-stream)
         self.by_syn = by_syn
+        #: "tcp", or "udp" for a DTLS association
+        self.transport = "tcp"
 
     @property
     def version(self) -> str | None:
@@ -100,7 +103,7 @@ class Summary(Slotted):
         how = f.resumption
         out: dict[str, Any] = {
             "id": self.id,
-            "transport": "tcp",
+            "transport": self.transport,
             "client": self.client,
             "server": self.server,
             "version": self.version,

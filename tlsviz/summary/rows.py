@@ -67,8 +67,9 @@ def summarize(
             last = ev.time
         elif isinstance(ev, StreamOpened):
             builder.opened(
-                ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet, ev.by_syn
-            )
+                ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet,
+                ev.by_syn, ev.transport,
+            )  # fmt: skip
         elif isinstance(ev, StreamClosed):
             yield from builder.closed(ev.conn, ev.time, ev.reason)
         elif isinstance(ev, StreamGap):

@@ -43,7 +43,7 @@ from .message import STREAM, Buffer, Message, Segment
 from .messages import EncryptedExtensions
 from .order import OrderChecker
 from .reassembly import HandshakeReassembler
-from .records import NEED_DATA, Record, RecordNoise, RecordReader
+from .records import NEED_DATA, Framer, Record, RecordNoise, RecordReader
 from .registry import ContentType as CT
 from .registry import HandshakeType as HT
 
@@ -140,7 +140,7 @@ class ConnectionDecoder:
     ) -> None:
         # A capture that starts after the connection did usually still starts
         # at a record boundary: frame normally, only after gaps re-synchronise.
-        self.readers = {d: RecordReader() for d in DIRECTIONS}
+        self.readers: dict[str, Framer] = {d: RecordReader() for d in DIRECTIONS}
         self.reassemblers = {d: HandshakeReassembler() for d in DIRECTIONS}
         self.decryptors: dict[str, Decryptor | None] = {CLIENT: None, SERVER: None}
         self.cipher_on = {CLIENT: False, SERVER: False}
@@ -151,6 +151,8 @@ class ConnectionDecoder:
         self.skip_application_data = skip_application_data
         self._events: deque[Event] = deque()
         self._dirty: deque[str] = deque()
+        #: a DTLS association (see :class:`~.dtls_connection.DatagramDecoder`)
+        self.dtls = False
         self._ctx = ParseContext(record_fields=record_fields, certificates=certificates)
 
     # -- input ----------------------------------------------------------------
@@ -195,7 +197,7 @@ class ConnectionDecoder:
                         item.reason,
                         item.offset,
                         item.length,
-                        "RFC 8446 §5.1",
+                        item.rfc,
                         direction,
                         direction,
                     )
@@ -217,7 +219,7 @@ class ConnectionDecoder:
         neg = self.neg
         if ctx.version != neg.version or ctx.suite is not neg.suite:
             ctx = ParseContext(
-                neg.version, neg.suite, neg.tls13, self.record_fields, self.certificates
+                neg.version, neg.suite, neg.tls13, self.record_fields, self.certificates, self.dtls
             )
             self._ctx = ctx
         return ctx

@@ -44,6 +44,7 @@ class ParseContext:
     tls13: bool = False
     record_fields: bool = True
     certificates: bool = True  # decode each certificate's DER structure
+    dtls: bool = False  # DTLS: 12-byte handshake headers, cookies (RFC 6347 §4.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,10 @@ class Heartbeat:
 
 def record_header_fields(rec: Record) -> tuple[Field, ...]:
     """The record header as fields, offsets relative to the record's first byte."""
+    if rec.epoch is not None:
+        from .dtls_messages import dtls_record_header_fields
+
+        return dtls_record_header_fields(rec)
     r = Reader(rec.header, 0)
     if rec.sslv2:
         r.u16(
@@ -99,6 +104,7 @@ def _finish(
     body: Any,
     notes: list[str],
     handshake_type: int | None = None,
+    dtls: Any = None,
 ) -> Message:
     diags = tuple(
         Diagnostic(d.severity, d.message, d.offset, d.length, d.rfc, direction, d.buffer)
@@ -118,6 +124,7 @@ def _finish(
         records,
         handshake_type,
         tuple(notes),
+        dtls=dtls,
     )
 
 
@@ -126,9 +133,14 @@ def decode_handshake(
 ) -> Message:
     raw = hs.raw
     msg_type = hs.msg_type
+    head = 4 if hs.dtls is None else 12
     if not ctx.record_fields and msg_type in (HT.client_hello, HT.server_hello):
         # Without field trees: the hellos as the key schedule reads them (see .quickhello).
-        quick = quick_client_hello(raw) if msg_type == HT.client_hello else quick_server_hello(raw)
+        quick = (
+            quick_client_hello(raw, head, dtls=ctx.dtls)
+            if msg_type == HT.client_hello
+            else quick_server_hello(raw, head)
+        )
         if quick is not None:
             name = (
                 "HelloRetryRequest"
@@ -148,12 +160,17 @@ def decode_handshake(
                 (),
                 hs.records,
                 msg_type,
+                dtls=hs.dtls,
             )
     r = Reader(raw, 0, record=ctx.record_fields)
     notes: list[str] = []
     name = reg.handshake_name(msg_type)
     r.u8("msg_type", "handshake.msg_type", fmt=reg.handshake_display)
     r.u24("length", "handshake.length")
+    if hs.dtls is not None:
+        from .dtls_messages import handshake_header_fields
+
+        handshake_header_fields(r)
     body: Any = None
     with r.guard(name):
         body = _parse_body(r, msg_type, direction, ctx, notes)
@@ -173,6 +190,7 @@ def decode_handshake(
         body,
         notes,
         msg_type,
+        hs.dtls,
     )
 
 
@@ -180,7 +198,7 @@ def _parse_body(
     r: Reader, msg_type: int, direction: str, ctx: ParseContext, notes: list[str]
 ) -> Any:
     if msg_type == HT.client_hello:
-        return parse_client_hello(r, notes)
+        return parse_client_hello(r, notes, dtls=ctx.dtls)
     if msg_type == HT.server_hello:
         return parse_server_hello(r, notes)
     if msg_type in (HT.hello_request, HT.server_hello_done, HT.end_of_early_data):
@@ -209,6 +227,14 @@ def _parse_body(
         return parse_key_update(r)
     if msg_type == HT.certificate_status:
         return parse_certificate_status(r)
+    if msg_type in (HT.hello_verify_request, HT.request_connection_id, HT.new_connection_id):
+        from . import dtls_messages as dm  # DTLS (RFC 6347 §4.2.1, RFC 9147 §9)
+
+        if msg_type == HT.hello_verify_request:
+            return dm.parse_hello_verify_request(r)
+        if msg_type == HT.new_connection_id:
+            return dm.parse_new_connection_id(r)
+        return dm.parse_request_connection_id(r)
     if r.remaining:
         r.rest("body", "handshake.body")
     return None
@@ -245,6 +271,13 @@ def decode_ccs(
         )
         if value != 1:
             r.note("ChangeCipherSpec must be the single byte 1", 0, 1, rfc="RFC 5246 §7.1")
+        if ctx.dtls and ctx.version == 0x0100 and r.remaining == 2:
+            # OpenSSL before 0.9.8f numbered its ChangeCipherSpec like a handshake message
+            r.u16("message_seq", "dtls.ccs.message_seq")
+            notes.append(
+                "OpenSSL's pre-standard DTLS (version 0x0100) put a message_seq in "
+                "ChangeCipherSpec; RFC 4347 (DTLS 1.0) dropped it."
+            )
         if r.remaining:
             r.note("ChangeCipherSpec has extra bytes", r.offset, r.remaining)
             r.rest("unparsed", "unparsed")
@@ -318,10 +351,24 @@ def decode_application_data(
     encrypted: bool,
 ) -> Message:
     r = Reader(data, 0, record=ctx.record_fields)
+    notes: list[str] = []
+    if data and ctx.dtls and encrypted and ctx.record_fields:
+        from .coap import looks_like_coap, parse_coap
+
+        if looks_like_coap(data):  # DTLS on constrained devices carries CoAP (RFC 7252)
+            with r.sized("application_data", len(data), "application_data") as node, r.guard(
+                "CoAP message"
+            ):
+                node.display = parse_coap(r)
+                notes.append(f"{node.display}.")
+            return _finish(
+                r, direction, "ApplicationData", 23, encrypted, data, seg, (rec,), rec.time,
+                None, notes,
+            )  # fmt: skip
     if data:
         r.raw("application_data", len(data), "application_data", fmt=_text_preview)
     return _finish(
-        r, direction, "ApplicationData", 23, encrypted, data, seg, (rec,), rec.time, None, []
+        r, direction, "ApplicationData", 23, encrypted, data, seg, (rec,), rec.time, None, notes
     )
 
 

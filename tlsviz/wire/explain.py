@@ -13,6 +13,7 @@ certificate extensions without their own entry.
 
 from __future__ import annotations
 
+from .explain_dtls import DTLS
 from .explain_ext import EXTENSIONS_13
 from .explain_ext_more import EXTENSIONS_MORE
 from .explain_hello import HELLOS
@@ -31,6 +32,7 @@ TABLES: tuple[dict[str, str], ...] = (
     X509,
     MESSAGE_TYPES,
     PROTECTION,
+    DTLS,
 )
 
 EXPLANATIONS: dict[str, str] = {k: v for table in TABLES for k, v in table.items()}

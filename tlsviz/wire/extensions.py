@@ -206,6 +206,12 @@ def parse_use_srtp(r: Reader, msg: str) -> Any:
     return profiles
 
 
+def parse_connection_id(r: Reader, msg: str) -> Any:
+    """RFC 9146 §3: the connection ID the sender wants to find in the records
+    its peer sends it (empty: it sends CIDs but wants none)."""
+    return r.opaque("cid", 1, "ext.connection_id.cid")
+
+
 def parse_heartbeat(r: Reader, msg: str) -> Any:
     """RFC 6520 §2."""
     return r.u8(
@@ -498,6 +504,8 @@ PARSERS: dict[int, Parser] = {
     49: _empty("post_handshake_auth"),
     50: parse_signature_algorithms_cert,
     51: parse_key_share,
+    53: parse_connection_id,  # the draft's code point, now "connection_id (deprecated)"
+    54: parse_connection_id,
     17513: parse_application_settings,
     65037: parse_ech,
     65281: parse_renegotiation_info,

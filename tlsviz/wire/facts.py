@@ -57,6 +57,7 @@ SUPPORTED_VERSIONS: Final = 43
 KEY_SHARE: Final = 51
 #: ProtocolVersion
 TLS13: Final = 0x0304
+DTLS13: Final = 0xFEFC  # RFC 9147 §5.3
 #: ECCurveType named_curve (RFC 8422 §5.4)
 NAMED_CURVE: Final = 3
 
@@ -71,9 +72,9 @@ HRR_RANDOM: Final = bytes.fromhex(
 
 
 def is_tls13(version: int | None) -> bool:
-    """TLS 1.3 or one of its drafts (0x7fNN): everything after the
+    """TLS 1.3, one of its drafts (0x7fNN) or DTLS 1.3: everything after the
     ServerHello is encrypted, and the version lives in supported_versions."""
-    return version is not None and (version == TLS13 or (version >> 8) == 0x7F)
+    return version is not None and (version in (TLS13, DTLS13) or (version >> 8) == 0x7F)
 
 
 def old_draft(legacy_version: int) -> bool:

@@ -233,15 +233,23 @@ class ClientHelloFacts(Slotted):
         return offer[0] if offer is not None else None
 
 
-def _client_hello_prefix(data: bytes, start: int, end: int) -> tuple[int, int, int] | None:
+def _client_hello_prefix(
+    data: bytes, start: int, end: int, dtls: bool = False
+) -> tuple[int, int, int] | None:
     """Where a ClientHello body's session id, cipher suites and compression
     methods end; None when the decoder cannot decode them (RFC 8446 §4.1.2:
-    the suites are a list of 2-byte values)."""
+    the suites are a list of 2-byte values).  In DTLS a cookie follows the
+    session id (RFC 6347 §4.2.1); the suites then start after it."""
     try:
         p = start + 34
         sid_end = p + 1 + data[p]
-        p = sid_end + 2 + ((data[sid_end] << 8) | data[sid_end + 1])
-        if (p - sid_end) & 1 or p >= end:
+        s = sid_end
+        if dtls:
+            s += 1 + data[s]
+            if s > end:
+                return None
+        p = s + 2 + ((data[s] << 8) | data[s + 1])
+        if (p - s) & 1 or p >= end:
             return None
         methods_end = p + 1 + data[p]
     except IndexError:
@@ -250,19 +258,22 @@ def _client_hello_prefix(data: bytes, start: int, end: int) -> tuple[int, int, i
 
 
 def client_hello_layout(
-    data: bytes, start: int, end: int
+    data: bytes, start: int, end: int, *, dtls: bool = False
 ) -> tuple[int, int, list[tuple[int, int, int]]] | None:
     """Where a ClientHello body's parts end: (session id, cipher suites,
     extensions' spans); the compression methods lie between the suites and
-    the extensions.  None when the decoder cannot decode the message."""
-    prefix = _client_hello_prefix(data, start, end)
+    the extensions (in DTLS the cookie lies between the session id and the
+    suites).  None when the decoder cannot decode the message."""
+    prefix = _client_hello_prefix(data, start, end, dtls)
     if prefix is None:
         return None
     spans = extension_spans(data, prefix[2], end)
     return (prefix[0], prefix[1], spans) if spans is not None else None
 
 
-def client_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ClientHelloFacts | None:
+def client_hello_facts(
+    data: bytes, start: int = 0, end: int = -1, *, dtls: bool = False
+) -> ClientHelloFacts | None:
     """The facts of the ClientHello body at ``data[start:end]``; None when the
     decoder cannot decode it.  RFC 8446 §4.1.2, RFC 5246 §7.4.1.2.
 
@@ -272,7 +283,7 @@ def client_hello_facts(data: bytes, start: int = 0, end: int = -1) -> ClientHell
     tenth of the summary's time."""
     if end < 0:
         end = len(data)
-    prefix = _client_hello_prefix(data, start, end)
+    prefix = _client_hello_prefix(data, start, end, dtls)
     if prefix is None:
         return None
     sid_end, _, p = prefix

@@ -52,6 +52,9 @@ class ClientHello(_Hello):
     compression_methods: tuple[int, ...]
     extensions: tuple[Extension, ...]
     sslv2: bool = False
+    #: DTLS 1.0/1.2: the cookie echoed from a HelloVerifyRequest (RFC 6347
+    #: §4.2.1); None in TLS
+    cookie: bytes | None = None
 
     @property
     def sni(self) -> str | None:
@@ -135,10 +138,14 @@ def _random_display(data: bytes) -> str:
     return data.hex()
 
 
-def parse_client_hello(r: Reader, notes: list[str]) -> ClientHello:
+def parse_client_hello(r: Reader, notes: list[str], *, dtls: bool = False) -> ClientHello:
+    """RFC 8446 §4.1.2, RFC 5246 §7.4.1.2; with ``dtls``, the cookie that
+    follows the session id in DTLS (RFC 6347 §4.2.1; RFC 9147 §5.3 keeps it,
+    always empty, as legacy_cookie)."""
     version = r.u16("legacy_version", "client_hello.legacy_version", fmt=reg.version_display)
     random = r.raw("random", 32, "client_hello.random", fmt=_random_display)
     session_id = r.opaque("legacy_session_id", 1, "client_hello.session_id")
+    cookie = r.opaque("cookie", 1, "client_hello.cookie") if dtls else None
     suites: list[int] = []
     with r.block("cipher_suites", 2, "client_hello.cipher_suites") as node:
         if r.remaining % 2:
@@ -162,7 +169,14 @@ def parse_client_hello(r: Reader, notes: list[str]) -> ClientHello:
         node.value = methods
         node.display = ", ".join(reg.enum_display(reg.CompressionMethod, m, 2) for m in methods)
     exts = parse_extensions(r, CH)
-    hello = ClientHello(version, random, session_id, tuple(suites), tuple(methods), exts)
+    hello = ClientHello(
+        version, random, session_id, tuple(suites), tuple(methods), exts, cookie=cookie
+    )
+    if cookie:
+        notes.append(
+            "This ClientHello echoes the cookie of the server's HelloVerifyRequest: proof "
+            "that the client really receives datagrams at its source address (RFC 6347 §4.2.1)."
+        )
     if hello.offers_tls13:
         notes.append(
             "The client offers TLS 1.3 in supported_versions; legacy_version stays "

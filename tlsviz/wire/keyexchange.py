@@ -134,9 +134,10 @@ def parse_client_key_exchange(
     if kx in ("PSK", "DHE_PSK", "ECDHE_PSK", "RSA_PSK"):
         identity = r.opaque("psk_identity", 2, "client_key_exchange.psk_identity")
     if kx in ("RSA", "RSA_EXPORT", "RSA_PSK"):
-        if version == 0x0300 and kx != "RSA_PSK":
+        if version in (0x0300, 0x0100) and kx != "RSA_PSK":
             # SSL 3.0 sends the encrypted pre-master secret without a length
-            # prefix (RFC 6101 §5.6.7.1); TLS added the prefix.
+            # prefix (RFC 6101 §5.6.7.1); TLS added the prefix.  OpenSSL's
+            # pre-standard DTLS (0x0100) kept the SSL 3.0 form.
             epms = r.rest(
                 "encrypted_pre_master_secret", "client_key_exchange.encrypted_pre_master_secret"
             )

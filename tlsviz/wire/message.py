@@ -113,6 +113,9 @@ class Message:
     #: carried by a protected record that encrypts nothing (a NULL-cipher suite):
     #: the bytes crossed the wire as plaintext plus a MAC
     cleartext: bool = False
+    #: a DTLS handshake message's :class:`~.dtls_reassembly.DtlsInfo`
+    #: (message_seq, fragments, retransmission); None in TLS
+    dtls: Any = None
 
     @property
     def length(self) -> int:

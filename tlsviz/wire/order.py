@@ -35,6 +35,7 @@ HR, CH, SH, NST, EOED, EE, CERT, SKE, CR, SHD, CV, CKE, FIN, CS, KU, CCERT = (
     25,
 )
 HRR = 6  # pseudo type used below for a HelloRetryRequest (a ServerHello on the wire)
+HVR = 3  # DTLS HelloVerifyRequest (RFC 6347 §4.2.1)
 
 _ANY_CERT = {CERT, CCERT}
 
@@ -48,8 +49,9 @@ CLIENT_12: dict[int, set[int]] = {
     FIN: {CH},
 }
 SERVER_12: dict[int, set[int]] = {
-    START: {SH, HR},
-    HR: {SH, HR},
+    START: {SH, HR, HVR},
+    HVR: {SH, HVR},
+    HR: {SH, HR, HVR},
     SH: {CERT, SKE, SHD, CR, NST, FIN, CS},
     CERT: {CS, SKE, CR, SHD},
     CS: {SKE, CR, SHD},
@@ -57,7 +59,7 @@ SERVER_12: dict[int, set[int]] = {
     CR: {SHD},
     SHD: {NST, FIN},
     NST: {FIN},
-    FIN: {HR, SH},
+    FIN: {HR, SH, HVR},
 }
 
 #: TLS 1.3 (Finished may be followed by post-handshake messages).
@@ -135,6 +137,7 @@ class OrderChecker:
 _NAMES = {
     START: "the start",
     HR: "HelloRequest",
+    HVR: "HelloVerifyRequest",
     CH: "ClientHello",
     SH: "ServerHello",
     HRR: "HelloRetryRequest",

@@ -83,22 +83,30 @@ def _client_value(raw: bytes, etype: int, s: int, e: int) -> object:
     return None
 
 
-def quick_client_hello(raw: bytes) -> ClientHello | None:
-    """A ClientHello from the whole message bytes (header included), or None
-    when the decoder would not decode it."""
-    layout = client_hello_layout(raw, 4, len(raw))
+def quick_client_hello(raw: bytes, head: int = 4, *, dtls: bool = False) -> ClientHello | None:
+    """A ClientHello from the whole message bytes (a ``head``-byte header
+    included: 12 in DTLS), or None when the decoder would not decode it."""
+    layout = client_hello_layout(raw, head, len(raw), dtls=dtls)
     if layout is None:
         return None
     sid_end, suites_end, spans = layout
+    cookie = None
+    if dtls:
+        cookie = raw[sid_end + 1 : sid_end + 1 + raw[sid_end]]
+        sid_end += 1 + raw[sid_end]
     suites = tuple((raw[p] << 8) | raw[p + 1] for p in range(sid_end + 2, suites_end, 2))
     methods = tuple(raw[suites_end + 1 : suites_end + 1 + raw[suites_end]])
     exts = tuple(Extension(t, raw[s:e], s - 4, _client_value(raw, t, s, e)) for t, s, e in spans)
-    return ClientHello((raw[4] << 8) | raw[5], raw[6:38], raw[39:sid_end], suites, methods, exts)
+    sid = raw[head + 35 : head + 35 + raw[head + 34]]
+    version = (raw[head] << 8) | raw[head + 1]
+    return ClientHello(
+        version, raw[head + 2 : head + 34], sid, suites, methods, exts, cookie=cookie
+    )
 
 
-def quick_server_hello(raw: bytes) -> ServerHello | None:
+def quick_server_hello(raw: bytes, head: int = 4) -> ServerHello | None:
     """A ServerHello (or HelloRetryRequest) from the whole message bytes."""
-    f = server_hello_facts(raw, 4)
+    f = server_hello_facts(raw, head)
     if f is None:
         return None
     hrr = f.hello_retry

@@ -9,6 +9,7 @@ segments (where its bytes were) and the records that carried it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .message import Buffer, Segment
 from .records import Record
@@ -26,10 +27,12 @@ class RawHandshake:
     segments: tuple[Segment, ...]
     records: tuple[Record, ...]
     time: float | None
+    #: DTLS: the message's :class:`~.dtls_reassembly.DtlsInfo` (None in TLS)
+    dtls: Any = None
 
     @property
     def body(self) -> bytes:
-        return self.raw[HEADER_LEN:]
+        return self.raw[HEADER_LEN if self.dtls is None else 12 :]
 
 
 class HandshakeReassembler:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from .fields import Diagnostic, Severity
 from .framing import MAX_RECORD_LENGTH as MAX_RECORD_LENGTH
@@ -40,6 +40,12 @@ class Record:
     CLIENT-HELLO (RFC 5246 Appendix E.2), whose header is only two bytes long.
     ``mac_length`` is set on a record under a NULL cipher, read as cleartext: its
     last ``mac_length`` bytes are the MAC, the rest is the content itself.
+
+    DTLS records (:mod:`.dtls_records`) also carry their ``epoch`` and 48-bit
+    ``seq`` (None on TLS records), their connection ``cid`` if any (RFC 9146),
+    and ``unified`` for a DTLS 1.3 unified header (RFC 9147 §4), whose
+    ``epoch`` holds only the two low bits the header carries and whose ``seq``
+    is None: the sequence number is encrypted until the keys undo it.
     """
 
     content_type: int
@@ -50,6 +56,10 @@ class Record:
     header: bytes
     sslv2: bool = False
     mac_length: int = 0
+    epoch: int | None = None
+    seq: int | None = None
+    cid: bytes | None = None
+    unified: bool = False
 
     @property
     def header_length(self) -> int:
@@ -74,11 +84,10 @@ class RecordNoise:
     reason: str
     data: bytes
     severity: Severity = Severity.ERROR
+    rfc: str = "RFC 8446 §5.1"
 
     def diagnostic(self, direction: str | None = None) -> Diagnostic:
-        return Diagnostic(
-            self.severity, self.reason, self.offset, self.length, "RFC 8446 §5.1", direction
-        )
+        return Diagnostic(self.severity, self.reason, self.offset, self.length, self.rfc, direction)
 
 
 def looks_like_tls(data: bytes) -> bool:
@@ -90,6 +99,26 @@ def looks_like_tls(data: bytes) -> bool:
         return False
     length = (data[3] << 8) | data[4]
     return data[0] == 22 and plausible_header(data[0], data[1], data[2], length) and length > 0
+
+
+class Framer(Protocol):
+    """What the connection decoder asks of a direction's record framing: the
+    TCP stream's :class:`RecordReader` or DTLS's datagram reader
+    (:class:`~.dtls_records.DatagramRecordReader`)."""
+
+    closed: bool
+    truncated: bool
+
+    @property
+    def offset(self) -> int: ...
+
+    def receive_data(self, data: bytes, time: float | None = None) -> None: ...
+
+    def receive_gap(self, length: int, time: float | None = None) -> None: ...
+
+    def close(self, *, truncated: bool = False) -> None: ...
+
+    def next_record(self) -> Record | RecordNoise | str: ...
 
 
 class RecordReader:

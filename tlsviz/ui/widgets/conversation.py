@@ -40,6 +40,10 @@ def render_conversation(conn: Connection, index: int) -> RenderableType:
             style=f"bold {color}",
         )
         text = text_of(m.raw)
+        top = m.fields[0] if m.fields else None
+        if text is None and top is not None and top.children:
+            # a protocol the decoder reads (CoAP over DTLS): its summary, then the bytes
+            text = f"{top.display}\n{m.raw[:256].hex(' ')}"
         body = Text(
             text if text is not None else m.raw[:256].hex(" ") + (" …" if len(m.raw) > 256 else ""),
             style=color,

@@ -63,8 +63,14 @@ def render_records(conn: Connection, index: int, width: int) -> RenderableType:
 def _one(rc: RecordCrypto, w: int) -> RenderableType:
     d = rc.decryption
     rec = rc.record
+    number = f"sequence number {d.seq}"
+    rn = d.record_number
+    if rn is not None:  # DTLS 1.3: the epoch and the unmasked sequence number
+        number = f"epoch {rn.epoch}, record {rn.seq}"
+    elif rec.epoch is not None:  # DTLS 1.0/1.2: epoch and sequence number from the record
+        number = f"epoch {d.seq >> 48}, record {d.seq & 0xFFFF_FFFF_FFFF}"
     title = Text(
-        f"Record at {rec.offset}: {rec.length} bytes, {rc.epoch} keys, sequence number {d.seq} — ",
+        f"Record at {rec.offset}: {rec.length} bytes, {rc.epoch} keys, {number} — ",
         style="bold",
     )
     title.append(
@@ -75,6 +81,10 @@ def _one(rc: RecordCrypto, w: int) -> RenderableType:
     t.add_column(style="bold", no_wrap=True, min_width=16)
     t.add_column(no_wrap=True, overflow="ellipsis")
     t.add_row("key", _hex(d.key, w))
+    if rn is not None:  # RFC 9147 §4.2.3: the mask that hid the sequence number bits
+        t.add_row("sn_key", _hex(rn.sn_key, w))
+        t.add_row("sample", _hex(rn.sample, w))
+        t.add_row("seq bits", f"{rn.encrypted.hex()} ⊕ mask {rn.mask.hex()} = {rn.decrypted.hex()}")
     if d.nonce is not None and len(d.iv) == len(d.nonce):
         seq = d.seq.to_bytes(len(d.iv), "big")
         t.add_row("  IV", _hex(d.iv, w))
