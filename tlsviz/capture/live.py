@@ -295,10 +295,13 @@ class LiveCapture:
 
     def write_pcapng(self, path: str | os.PathLike[str], keylog: bytes) -> None:
         """Everything captured, with ``keylog`` as a Decryption Secrets Block
-        before the first packet (needs ``spool=True``)."""
+        before the first packet (needs ``spool=True``); the file is 0600."""
+        from ..private import open_private
+
         if self._spool is None:
             raise ValueError("this capture was not spooled")
-        with open(path, "wb") as out:
+        # the secrets of a browser's sessions: its owner's eyes only, from the first byte
+        with open_private(path) as out:
             w = PcapngWriter(out, self.linktype, interface=self.iface)
             w.secrets(keylog)
             self._spool.seek(0)
