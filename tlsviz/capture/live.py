@@ -200,6 +200,7 @@ class LiveCapture:
         self._source: _Source | None = None
         self._stopped = False
         self._reasm = TcpReassembler()
+        self._ignored: set[int] = set()  # the consumer's ignore(): nothing more of them
         self._last = 0.0  # time of the last packet handed on
 
     def open(self) -> None:
@@ -230,6 +231,7 @@ class LiveCapture:
                 signal.signal(sig, old)
 
     def ignore(self, conn: int) -> None:
+        self._ignored.add(conn)
         self._reasm.ignore(conn)
 
     def poll_keylog(self) -> int:
@@ -276,9 +278,11 @@ class LiveCapture:
             if seg is None or isinstance(seg, int):
                 continue
             self._reasm.feed_into(out, t, *seg)
-            if out:
-                yield from out
-                out.clear()
+            # ignore() may come between two events of one packet: each is checked
+            for ev in out:
+                if ev.conn not in self._ignored:  # type: ignore[union-attr]
+                    yield ev
+            out.clear()
 
     def _drain(self, src: _Source, held: deque[tuple[float, float, bytes]]) -> None:
         for _ in range(256):
