@@ -28,6 +28,7 @@ from _common import Cursor, capture_files, main
 from tlsviz.capture.packets import parse_frame
 from tlsviz.capture.tcp import (
     CaptureEvent,
+    CaptureNote,
     StreamClosed,
     StreamData,
     StreamGap,
@@ -56,6 +57,9 @@ class Checker:
             if isinstance(ev, StreamOpened):
                 assert ev.conn not in self.open and ev.conn not in self.closed, ev
                 self.open.add(ev.conn)
+                continue
+            if isinstance(ev, CaptureNote):
+                assert ev.message.endswith(".") and "\n" not in ev.message, ev
                 continue
             conn = getattr(ev, "conn", None)
             assert conn in self.open, ev

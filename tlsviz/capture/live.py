@@ -280,8 +280,8 @@ class LiveCapture:
             self._reasm.feed_into(out, t, *seg)
             # ignore() may come between two events of one packet: each is checked
             for ev in out:
-                if ev.conn not in self._ignored:  # type: ignore[union-attr]
-                    yield ev
+                if getattr(ev, "conn", 0) not in self._ignored:
+                    yield ev  # (a CaptureNote of the reassembler has no conn)
             out.clear()
 
     def _drain(self, src: _Source, held: deque[tuple[float, float, bytes]]) -> None:

@@ -546,8 +546,8 @@ class CaptureReader:
                     # (a connection opened by a packet that carries data), so
                     # each event is checked when its turn comes
                     for ev in out:
-                        if not ignored or ev.conn not in ignored:  # type: ignore[union-attr]
-                            yield ev
+                        if not ignored or getattr(ev, "conn", 0) not in ignored:
+                            yield ev  # (a CaptureNote of the reassembler has no conn)
                     out.clear()
             self.packets = count
             for ev in reasm.finish(t):
