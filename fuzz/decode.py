@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import capture_files, main, one_sentence, scratch_file
 
 from tlsviz.capture import CaptureError
-from tlsviz.cli import _write_json
+from tlsviz.cli_decode import _write_json
 from tlsviz.session.text import render_connection
 from tlsviz.source import open_capture
 

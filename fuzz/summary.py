@@ -20,10 +20,7 @@ from _common import capture_files, main, one_sentence, scratch_file
 from tlsviz.capture import CaptureError
 from tlsviz.keys.keyring import KeyMaterial
 
-try:  # where the summary path lives since it became a package of its own
-    from tlsviz.summary.rows import summary_rows  # type: ignore[import-not-found]
-except ImportError:
-    from tlsviz.source import summary_rows
+from tlsviz.summary.rows import summary_rows
 
 MAX_LEN = 16384
 

@@ -132,3 +132,24 @@ def test_a_key_log_line_of_a_megabyte_makes_a_short_problem() -> None:
     assert (
         log.problems[0].message.startswith("unknown label 'XXXX") and "…" in log.problems[0].message
     )
+
+
+def test_a_hole_after_the_hellos_keeps_the_summary_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The summary's hello reader cannot cross a hole: the row is settled as it
+    stands (it used to be dropped), with a key log too (the full key flow takes
+    over from the quick check), and the buffer limit's note is a warning."""
+    import contextlib
+    import io
+
+    from tests.test_bounded_cost import beyond_a_hole, write
+    from tlsviz.cli import main
+
+    path = write(tmp_path / "hole.pcapng", beyond_a_hole, 200_000)
+    keys = capture_path("tls12-ecdhe-rsa-aes128gcm.keys")
+    for extra in ([], ["--keylog", str(keys)]):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            assert main(["decode", "--summary", str(path), *extra]) == 0
+        [row] = out.getvalue().splitlines()
+        assert "TLS 1.2  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256  sni=localhost" in row, row
+        assert "stopped waiting for the missing bytes" in err.getvalue()

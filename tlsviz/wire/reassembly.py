@@ -21,15 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .framing import MAX_HANDSHAKE_MESSAGE
 from .message import Buffer, Segment
 from .records import Record
 
 #: RFC 8446 §4: a handshake message header is a type byte and a 24-bit length.
 HEADER_LEN = 4
 
-#: The longest handshake message reassembled (its body: 1 MiB, ten times what
-#: OpenSSL accepts for a certificate chain by default).
-MAX_MESSAGE: Final = 1 << 20
+#: The longest handshake message reassembled (its body; see framing).
+MAX_MESSAGE: Final = MAX_HANDSHAKE_MESSAGE
 #: The most records one message may take while it is reassembled.
 MAX_MESSAGE_RECORDS: Final = 1024
 
