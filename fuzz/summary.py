@@ -19,7 +19,6 @@ from _common import capture_files, main, one_sentence, scratch_file
 
 from tlsviz.capture import CaptureError
 from tlsviz.keys.keyring import KeyMaterial
-
 from tlsviz.summary.rows import summary_rows
 
 MAX_LEN = 16384
