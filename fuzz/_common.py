@@ -16,8 +16,9 @@ A harness is a module of this folder with
 with atheris (``pip install atheris``).  Without a corpus folder the seeds are
 written to ``$TMPDIR/tlsviz-fuzz/<harness>`` and used from there (with more
 from the public corpus when present, found where the tests find it:
-``TLSVIZ_CORPUS``, see ``tests/conftest.py``).  The same functions run in the test suite on the seeds and on
-a few hundred deterministic mutations of them (``tests/test_fuzz_harnesses.py``),
+``TLSVIZ_CORPUS``, see ``tests/conftest.py``).  The same functions run in the
+test suite on the seeds and on a few hundred deterministic mutations of them
+(``tests/test_fuzz_harnesses.py``),
 and every input that ever crashed one is replayed there
 (``tests/fuzz_regressions/<harness>/``).
 """
