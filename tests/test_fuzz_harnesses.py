@@ -46,7 +46,7 @@ def harness(name: str) -> ModuleType:
 def test_every_harness_is_known() -> None:
     assert set(HARNESSES) >= {
         "decoder", "decrypted", "extensions", "x509", "keylog", "keylog_index",
-        "pcap_scapy", "pcap_fast", "tcp", "summary", "lessons",
+        "pcap_scapy", "pcap_fast", "tcp", "summary", "lessons", "dtls",
     }  # fmt: skip
     for name in HARNESSES:
         h = harness(name)
