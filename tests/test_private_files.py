@@ -61,6 +61,16 @@ def test_record_output_and_keylog_out_are_0600(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
+def test_record_dtls_output_and_keylog_out_are_0600(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    out, keys = tmp_path / "D.pcapng", tmp_path / "DK"
+    res = _tlsviz("record", "--dtls", "-o", str(out), "--keylog-out", str(keys))
+    assert res.returncode == 0, res.stderr
+    assert _mode(out) == 0o600 and _mode(keys) == 0o600
+    assert b"CLIENT_RANDOM" in out.read_bytes()  # the DSB is in it
+
+
 def test_default_recordings_folder_is_0700(tmp_path: Path) -> None:
     data = tmp_path / "data"  # does not exist: tlsviz makes every level
     env = {**os.environ, "XDG_DATA_HOME": str(data)}
