@@ -199,3 +199,12 @@ def test_the_classroom_loads_only_what_it_uses() -> None:
     assert third_party == set()
     loaded = _loaded_after("from tlsviz.cli import build_parser\nbuild_parser()\n")
     assert not {m for m in loaded if m.startswith(("textual", "aiohttp", "rich"))}
+
+
+def test_the_private_writer_is_stdlib_and_light() -> None:
+    """Writing a recording or a key log 0600 (``tlsviz.private``) needs the
+    standard library only, and none of what the summary path keeps out."""
+    loaded = _loaded_after("import tlsviz.private")
+    ours = {m for m in loaded if m.startswith("tlsviz")}
+    assert ours == {"tlsviz", "tlsviz.private"}
+    assert not loaded & {"pathlib", "tempfile", "json", "dataclasses", "cryptography"}

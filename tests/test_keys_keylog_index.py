@@ -179,6 +179,7 @@ def test_cli_loads_a_big_keylog_lazily(tmp_path: Path) -> None:
     )
     big = tmp_path / "big.keys"
     big.write_text(filler[: len(filler) // 2] + keys.read_text() + filler[len(filler) // 2 :])
+    big.chmod(0o600)  # a key log others could read would be warned about
     out = subprocess.run(
         [
             sys.executable,

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT
 
 #: What ruff checks (mypy --strict checks tlsviz/, as configured in pyproject.toml).
-PATHS = ("tlsviz", "tests", "captures", "setup.py")
+PATHS = ("tlsviz", "tests", "captures", "fuzz", "setup.py")
 
 
 def _tool(name: str) -> list[str]:

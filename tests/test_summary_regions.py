@@ -405,6 +405,7 @@ def test_damaged_captures_with_keys_decode_without_internal_errors(
     path = _damage(mixed[0], tmp_path, flips)
     keys = tmp_path / "mixed.keys"
     keys.write_bytes(b"".join(p.read_bytes() for p in sorted(CAPTURES.glob("*.keys"))))
+    keys.chmod(0o600)  # a key log others could read would be warned about
     for args in (["--json"], ["--summary", "--jobs", "1"], ["--summary", "--jobs", "2"]):
         err = io.StringIO()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):

@@ -8,7 +8,9 @@ the command line imports another one back.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 #: The bundled capture that ``tlsviz decode`` opens when given no file, named
@@ -77,10 +79,37 @@ def use_bundled_keys(args: argparse.Namespace, path: str) -> None:
                 args.keylog = [str(b.keylog)]
 
 
+def warn_exposed(files: Sequence[tuple[str, str | None]]) -> None:
+    """One warning line on stderr for each key file (``(what, path)``) that
+    other accounts can read: it is still used, and the line says how to close
+    it.  The bundled captures' key logs and keys are published on purpose."""
+    from .private import exposure
+
+    for what, path in files:
+        text = exposure(path, what) if path else None
+        if text and not _bundled(str(path)):
+            print(f"tlsviz: warning: {text}", file=sys.stderr)
+
+
+def _bundled(path: str) -> bool:
+    from .bundled import captures_root
+
+    root = os.path.realpath(captures_root())
+    return os.path.realpath(path).startswith(root + os.sep)
+
+
 def load_material(args: argparse.Namespace) -> Any:
-    """The key material named on the command line; one-sentence errors."""
+    """The key material named on the command line; one-sentence errors (and a
+    warning for each key file others can read)."""
     from .keys.loading import load_key_material
 
+    psks = [p.strip()[1:] for p in getattr(args, "psk", []) if p.strip().startswith("@")]
+    warn_exposed(
+        [("key log", p) for p in getattr(args, "keylog", [])]
+        + [("key file", p) for p in getattr(args, "key", [])]
+        + [("PSK file", p) for p in psks]
+        + [("ephemeral key file", p) for p in getattr(args, "ephemeral_key", [])]
+    )
     try:
         return load_key_material(
             getattr(args, "keylog", []),

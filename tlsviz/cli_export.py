@@ -89,8 +89,9 @@ def _check_output(path: str) -> None:
         raise UserError(f"cannot write {path}: permission denied.")
 
 
-def _write(path: str, text: str, out: TextIO) -> None:
-    """Write ``text`` whole: to a temporary file beside ``path``, then renamed."""
+def _write(path: str, text: str, out: TextIO, *, private: bool = False) -> None:
+    """Write ``text`` whole: to a temporary file beside ``path``, then renamed;
+    ``private`` (a handout showing secrets) makes it 0600 from the first byte."""
     from .cli_common import UserError
 
     if path == "-":
@@ -99,6 +100,11 @@ def _write(path: str, text: str, out: TextIO) -> None:
         return
     tmp = f"{path}.tmp{os.getpid()}"
     try:
+        if private:
+            from .private import write_private
+
+            write_private(path, text)
+            return
         with open(tmp, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         os.replace(tmp, path)
@@ -151,7 +157,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         else:
             from .session.markdown import document
         text = document(path, connections, session.notes)
-        _write(p, text, out)
+        _write(p, text, out, private=_shows_secrets(session.material))
         if p != "-":
             messages = sum(len(c.messages) for c in connections)
             print(f"tlsviz: wrote {p} ({len(connections)} connection"
@@ -162,6 +168,13 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     if not connections:
         print("tlsviz: warning: no TLS connections found.", file=sys.stderr)
     return 0
+
+
+def _shows_secrets(material: Any) -> bool:
+    """Does a handout of this capture show key material?  It shows the key
+    log's secrets and everything derived from them beside each key step."""
+    m = material
+    return bool(len(m.keylog) or m.rsa_keys or m.psks or m.psk_identities or m.ephemeral)
 
 
 def _export_lesson(args: argparse.Namespace, lesson: Any, out: TextIO) -> int:

@@ -236,7 +236,12 @@ def _report(out: TextIO, shakes: list[Handshake], recording: Recording, path: Pa
 
 
 def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
+    from .cli_common import warn_exposed
     from .cli_peer import GLASSBOX_ONLY, is_glassbox, record_glassbox
+
+    psk = (getattr(args, "psk", None) or "").strip()
+    warn_exposed([("client key", getattr(args, "client_key", None)),
+                  ("PSK file", psk[1:] if psk.startswith("@") else None)])  # fmt: skip
 
     if args.dtls:
         from .cli_dtls import record_dtls
@@ -244,6 +249,7 @@ def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
         if args.target is not None:
             raise _user_error("--dtls records a handshake over loopback: give no HOST.")
         return record_dtls(args, out)
+
     if is_glassbox(args):
         return record_glassbox(args, out)
     _misplaced(args, GLASSBOX_ONLY, "to tlsviz's own peer (--client tlsviz or --server tlsviz)")
@@ -355,6 +361,10 @@ def cmd_sniff(args: argparse.Namespace, out: TextIO) -> int:
         _checked(check_output, args.output)
     if args.keylog and os.path.isdir(args.keylog):
         raise _user_error(f"The key log {args.keylog} is a folder, not a file.")
+    if args.keylog:
+        from .cli_common import warn_exposed
+
+        warn_exposed([("key log", args.keylog)])
     material = KeyMaterial()
     capture = LiveCapture(
         args.interface,

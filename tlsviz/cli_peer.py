@@ -223,15 +223,14 @@ def record_glassbox(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _save(recording: Any, args: argparse.Namespace, opts: GlassboxOptions) -> Any:
-    from pathlib import Path
-
     from .capture.glassbox import recording_name
     from .capture.record import RecordError, save_recording
+    from .private import write_private
 
     try:
         path = save_recording(recording, args.output, recording_name(opts), args.keylog_out)
-        if args.secrets_out:
-            Path(args.secrets_out).write_text(recording.secrets)
+        if args.secrets_out:  # ephemeral private keys and PSKs: 0600 from the first byte
+            write_private(args.secrets_out, recording.secrets)
     except RecordError as err:
         raise _error(str(err)) from None
     except OSError as err:

@@ -89,6 +89,9 @@ def cmd_open(args: argparse.Namespace, out: TextIO) -> int:
             raise UserError("give either a capture file or --live, not both.")
         if len(args.keylog) > 1:
             raise UserError("--live follows one key log.")
+        from .cli_common import warn_exposed
+
+        warn_exposed([("key log", p) for p in args.keylog])
         from .ui.sources import Source
 
         material = load_material(

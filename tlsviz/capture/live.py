@@ -200,6 +200,7 @@ class LiveCapture:
         self._source: _Source | None = None
         self._stopped = False
         self._reasm = TcpReassembler()
+        self._ignored: set[int] = set()  # the consumer's ignore(): nothing more of them
         self._last = 0.0  # time of the last packet handed on
 
     def open(self) -> None:
@@ -230,6 +231,7 @@ class LiveCapture:
                 signal.signal(sig, old)
 
     def ignore(self, conn: int) -> None:
+        self._ignored.add(conn)
         self._reasm.ignore(conn)
 
     def poll_keylog(self) -> int:
@@ -276,9 +278,11 @@ class LiveCapture:
             if seg is None or isinstance(seg, int):
                 continue
             self._reasm.feed_into(out, t, *seg)
-            if out:
-                yield from out
-                out.clear()
+            # ignore() may come between two events of one packet: each is checked
+            for ev in out:
+                if getattr(ev, "conn", 0) not in self._ignored:
+                    yield ev  # (a CaptureNote of the reassembler has no conn)
+            out.clear()
 
     def _drain(self, src: _Source, held: deque[tuple[float, float, bytes]]) -> None:
         for _ in range(256):
@@ -295,10 +299,13 @@ class LiveCapture:
 
     def write_pcapng(self, path: str | os.PathLike[str], keylog: bytes) -> None:
         """Everything captured, with ``keylog`` as a Decryption Secrets Block
-        before the first packet (needs ``spool=True``)."""
+        before the first packet (needs ``spool=True``); the file is 0600."""
+        from ..private import open_private
+
         if self._spool is None:
             raise ValueError("this capture was not spooled")
-        with open(path, "wb") as out:
+        # the secrets of a browser's sessions: its owner's eyes only, from the first byte
+        with open_private(path) as out:
             w = PcapngWriter(out, self.linktype, interface=self.iface)
             w.secrets(keylog)
             self._spool.seek(0)

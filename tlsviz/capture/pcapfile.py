@@ -77,7 +77,8 @@ def _quiet_scapy(record: Any) -> bool:
     """Drop scapy's per-packet reader warnings (a logging filter): we report
     problems ourselves, as one sentence, instead of log lines spilling into
     the terminal UI."""
-    return not str(record.msg).startswith("Pcap")
+    # scapy says "more Pcap..." when a warning repeats
+    return not str(record.msg).removeprefix("more ").startswith("Pcap")
 
 
 _quiet_installed = False
@@ -541,13 +542,12 @@ class CaptureReader:
                     # The consumer only looks between yields, so counting in a
                     # local and publishing here costs nothing per packet.
                     self.packets = count
-                    if ignored:
-                        # ignore() may be called between two events of one packet.
-                        for ev in out:
-                            if ev.conn not in ignored:  # type: ignore[union-attr]
-                                yield ev
-                    else:
-                        yield from out
+                    # ignore() may be called between two events of one packet
+                    # (a connection opened by a packet that carries data), so
+                    # each event is checked when its turn comes
+                    for ev in out:
+                        if not ignored or getattr(ev, "conn", 0) not in ignored:
+                            yield ev  # (a CaptureNote of the reassembler has no conn)
                     out.clear()
             self.packets = count
             for ev in reasm.finish(t):

@@ -35,6 +35,7 @@ __all__ = [
     "default_recording_path",
     "keylog_into",
     "merge_keylogs",
+    "recordings_dir",
     "save_recording",
 ]
 
@@ -132,8 +133,10 @@ class Recording:
         """Write the capture (key log as a DSB before the first packet, notes as
         section comments); returns the number of packets."""
         from ..keys.peer_secrets import SECRETS_TYPE
+        from ..private import open_private
 
-        with open(path, "wb") as out:
+        # the key log is in the file: its owner's eyes only, from the first byte
+        with open_private(path) as out:
             return write_capture(
                 out,
                 LINKTYPE_RAW,
@@ -188,11 +191,26 @@ def _names(stem: str) -> Iterator[str]:
         n += 1
 
 
+def recordings_dir() -> Path:
+    """``<data dir>/recordings``, created 0700 with any missing parent: every
+    file in it holds the secrets of its connections.  A recordings folder made
+    open by an older tlsviz (0755) is closed again; only tlsviz's own folders
+    are touched, never the data directory's parents."""
+    from ..private import PRIVATE_DIR, private_dirs
+
+    folder = data_dir() / "recordings"
+    private_dirs(folder)
+    for own in (folder.parent, folder):
+        st = own.stat()
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            own.chmod(PRIVATE_DIR)
+    return folder
+
+
 def default_recording_path(name: str, when: float | None = None) -> Path:
     """A new file ``<data dir>/recordings/<YYYYmmdd-HHMMSS>-<name>.pcapng``
-    (the directory is created; an existing file is never reused)."""
-    folder = data_dir() / "recordings"
-    folder.mkdir(parents=True, exist_ok=True)
+    (the directory is created 0700; an existing file is never reused)."""
+    folder = recordings_dir()
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "recording"
     for candidate in _names(f"{stamp}-{safe}"):
@@ -217,7 +235,8 @@ def save_recording(
     keylog_out: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write ``recording`` to ``output`` or a new default path named after
-    ``name``, and its key log to ``keylog_out``; returns where.  Failures are
+    ``name``, and its key log to ``keylog_out`` (both 0600: they hold the
+    connections' secrets); returns where.  Failures are
     a :class:`RecordError` of one sentence, with no recording attached."""
     try:
         path = check_output(output) if output else default_recording_path(name)
@@ -226,7 +245,9 @@ def save_recording(
     try:
         recording.write_pcapng(path)
         if keylog_out:
-            Path(keylog_out).write_text(recording.keylog)
+            from ..private import write_private
+
+            write_private(keylog_out, recording.keylog)
     except OSError as err:
         where = err.filename or path
         raise RecordError(f"Cannot write {where}: {(err.strerror or str(err)).lower()}.") from None

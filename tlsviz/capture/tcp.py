@@ -212,10 +212,23 @@ class _Half:
 
 
 class _Conn:
-    __slots__ = ("fins", "halves", "id", "ignored", "isn", "keys", "reset", "reset_at")
+    __slots__ = (
+        "capped",
+        "fins",
+        "halves",
+        "id",
+        "ignored",
+        "isn",
+        "keys",
+        "packet",
+        "reset",
+        "reset_at",
+    )
 
-    def __init__(self, cid: int, keys: tuple[_Key, _Key]) -> None:
+    def __init__(self, cid: int, keys: tuple[_Key, _Key], packet: int = 0) -> None:
         self.id = cid
+        self.packet = packet  # the packet that opened it (StreamOpened.packet)
+        self.capped = 0  # bit d set once direction d's buffer limit was reached
         self.keys = keys  # (client->server, server->client)
         self.halves = (_Half(), _Half())
         self.ignored = False
@@ -502,10 +515,10 @@ class TcpReassembler:
         cid = self._next_id
         self._next_id += 1
         if swap:
-            conn = _Conn(cid, (rev, key))
+            conn = _Conn(cid, (rev, key), self.packet)
             client, server = Endpoint(_ip_text(dst), dport), Endpoint(_ip_text(src), sport)
         else:
-            conn = _Conn(cid, (key, rev))
+            conn = _Conn(cid, (key, rev), self.packet)
             client, server = Endpoint(_ip_text(src), sport), Endpoint(_ip_text(dst), dport)
         d = 1 if swap else 0
         entry = (conn, d)
@@ -555,10 +568,22 @@ class TcpReassembler:
         self, out: list[CaptureEvent], conn: _Conn, d: int, half: _Half, t: float
     ) -> None:
         """A segment was buffered behind a hole: apply the size and ACK rules."""
-        while half.pend and (
-            half.pend_bytes > MAX_BUFFER_BYTES or len(half.pend) > MAX_BUFFER_SEGMENTS
-        ):
-            self._skip_hole(out, conn, d, half, half.pend[0][0], t)
+        if half.pend_bytes > MAX_BUFFER_BYTES or len(half.pend) > MAX_BUFFER_SEGMENTS:
+            if not conn.capped & (1 << d):
+                conn.capped |= 1 << d
+                where = f" opened by packet {conn.packet}" if conn.packet else ""
+                out.append(
+                    CaptureNote(
+                        f"In the connection{where}, more than {MAX_BUFFER_BYTES} bytes "
+                        f"or {MAX_BUFFER_SEGMENTS} segments of the {_DIRS[d]}'s data arrived "
+                        "after a hole in its stream; tlsviz stopped waiting for the missing "
+                        "bytes, which are reported as gaps."
+                    )
+                )
+            while half.pend and (
+                half.pend_bytes > MAX_BUFFER_BYTES or len(half.pend) > MAX_BUFFER_SEGMENTS
+            ):
+                self._skip_hole(out, conn, d, half, half.pend[0][0], t)
         if half.pend and half.acked > half.next:
             self._confirm_acked_hole(out, conn, d, half, t)
 

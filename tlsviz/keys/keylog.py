@@ -206,7 +206,7 @@ class KeyLog:
         secret = _unhex(secret_hex)
         if key is None or secret is None:
             which = "second" if key is None else "third"
-            self._problem(source, line, f"{label}: {which} field is not valid hex")
+            self._problem(source, line, f"{_shown(label)}: {which} field is not valid hex")
             return False
         error = _check_lengths(label, key, secret)
         if error is not None:
@@ -215,7 +215,9 @@ class KeyLog:
         if not is_known_label(label):
             if label not in self._unknown:
                 self._problem(
-                    source, line, f"unknown label {label!r}: kept, but tlsviz does not use it"
+                    source,
+                    line,
+                    f"unknown label {_shown(label)!r}: kept, but tlsviz does not use it",
                 )
             self._unknown[label] = self._unknown.get(label, 0) + 1
         return self._store(KeyLogEntry(label, key, secret, source, line))
@@ -343,6 +345,12 @@ def _conflict(entry: KeyLogEntry, old: KeyLogEntry) -> str:
     )
 
 
+def _shown(label: str) -> str:
+    """A label as a problem quotes it: a line of a megabyte makes a label no
+    one can read, and a warning line that floods the terminal."""
+    return label if len(label) <= 48 else label[:48] + "…"
+
+
 def _unhex(text: str) -> bytes | None:
     # bytes.fromhex checks the digits itself (the fields have no spaces: the
     # line was split on them); an odd length or a non-hex digit is ValueError
@@ -360,7 +368,7 @@ def _check_lengths(label: str, key: bytes, secret: bytes) -> str | None:
             return f"RSA: pre-master secret must be 48 bytes, got {len(secret)}"
         return None
     if len(key) != 32:
-        return f"{label}: client random must be 32 bytes, got {len(key)}"
+        return f"{_shown(label)}: client random must be 32 bytes, got {len(key)}"
     if label == "CLIENT_RANDOM" and len(secret) != 48:
         return f"CLIENT_RANDOM: master secret must be 48 bytes, got {len(secret)}"
     if (label in TLS13_LABELS or _GENERATION.match(label)) and (

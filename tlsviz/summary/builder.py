@@ -123,13 +123,19 @@ class SummaryBuilder:
         live = self._live.get(conn)
         if live is None:
             self._pending.gap(conn, direction, length, time)
-        elif live.decoder is not None:
+        elif live.decoder is not None or live.quick is not None:
+            if live.decoder is None:
+                self._full(live)  # the quick check cannot cross a hole: the full flow can
+            assert live.decoder is not None
             d = flip(direction) if live.swap else direction
             live.decoder.receive_gap(d, length, time)
             self._drain(live)
         else:
-            live.summary.errors += 1  # the hellos cannot be scanned across a hole
-            live.done = True
+            # the hellos cannot be scanned across a hole: the row is settled as
+            # it stands, and handed on with the next event of the connection
+            live.summary.errors += 1
+            assert live.scanner is not None
+            live.scanner.done = True
 
     def discard(self, conn: int) -> None:
         """Forget ``conn`` without a word (its events are about to be replayed)."""

@@ -41,7 +41,7 @@ from ..wire.facts_hello import (
     server_key_exchange_group,
     sslv2_client_hello_facts,
 )
-from ..wire.framing import looks_like_sslv2_client_hello
+from ..wire.framing import MAX_HANDSHAKE_MESSAGE, looks_like_sslv2_client_hello, pending_need
 
 
 class HelloFacts(Slotted):
@@ -208,12 +208,13 @@ class HelloScanner:
     copied when a record or message spans two chunks.
     """
 
-    __slots__ = ("_first", "_hs", "bufs", "done", "facts")
+    __slots__ = ("_first", "_hs", "_skip", "bufs", "done", "facts")
 
     def __init__(self, facts: HelloFacts | None = None) -> None:
         self.facts = facts if facts is not None else HelloFacts()
-        self.bufs = {"client": b"", "server": b""}
-        self._hs = {"client": b"", "server": b""}
+        self.bufs: dict[str, bytes | bytearray] = {"client": b"", "server": b""}
+        self._hs = {"client": bytearray(), "server": bytearray()}
+        self._skip = {"client": 0, "server": 0}  # bytes of an oversized message left
         self._first = {"client": True, "server": True}
         self.done = False
 
@@ -222,7 +223,14 @@ class HelloScanner:
             return
         pend = self.bufs[direction]
         if pend:
-            data = pend + data
+            # a record arriving in small pieces is copied once, when complete
+            need = 0 if self._first[direction] else pending_need(pend, 5, 2)
+            if len(pend) + len(data) < need:
+                if not isinstance(pend, bytearray):
+                    pend = self.bufs[direction] = bytearray(pend)
+                pend += data
+                return
+            data = bytes(pend) + data
         n = len(data)
         pos = 0
         if self._first[direction]:
@@ -254,9 +262,25 @@ class HelloScanner:
         self.bufs[direction] = data[pos:] if pos < n else b""
 
     def _handshake(self, direction: str, data: bytes, start: int, end: int) -> None:
+        skip = self._skip[direction]
+        if skip:  # a message too long to be a hello is counted off, not held
+            taken = min(skip, end - start)
+            self._skip[direction] = skip - taken
+            start += taken
+            if start == end:
+                return
         pend = self._hs[direction]
         if pend:
-            data = pend + data[start:end]
+            need = pending_need(pend, 4, 3)
+            if len(pend) + end - start < need:
+                if need - 4 > MAX_HANDSHAKE_MESSAGE:
+                    self._skip[direction] = need - len(pend) - (end - start)
+                    pend.clear()
+                else:  # a message arriving in small records is copied once, when complete
+                    pend += data[start:end]
+                return
+            data = bytes(pend) + data[start:end]
+            pend.clear()
             start, end = 0, len(data)
         pos = start
         facts = self.facts
@@ -278,4 +302,5 @@ class HelloScanner:
                 self.done = True
                 return
             pos = stop
-        self._hs[direction] = data[pos:end] if pos < end else b""
+        if pos < end:
+            pend += data[pos:end]

@@ -309,6 +309,8 @@ def _run(
                 conn = full_ids.get(ev.conn)
                 if conn is not None:
                     builder.gap(conn, ev.direction, ev.length, ev.time)
+            elif isinstance(ev, CaptureNote) and notes is not None:
+                notes.append(ev.message)  # the reassembler's buffer limit was reached
 
     def convert(fl: _Flow) -> Iterator[tuple[int, Summary]]:
         """Hand a connection to the full reassembler: replay its packets."""

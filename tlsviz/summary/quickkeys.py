@@ -49,6 +49,7 @@ from ..wire.facts import (
 )
 from ..wire.facts_ext import encrypted_extensions_alpn
 from ..wire.facts_hello import ServerHelloFacts
+from ..wire.framing import MAX_HANDSHAKE_MESSAGE, pending_need
 from .hellos import HelloFacts, client_hello, server_hello, server_key_exchange
 
 
@@ -101,6 +102,9 @@ class QuickVerifier:
             return
         pend = self.bufs[direction]
         if pend:
+            if len(pend) + len(data) < pending_need(pend, 5, 2):
+                pend += data  # a record arriving in small pieces is copied once, when complete
+                return
             data = bytes(pend) + data
             pend.clear()
         if not self.started and data[:1] and data[0] & 0x80:
@@ -155,6 +159,13 @@ class QuickVerifier:
     def _handshake(self, direction: str, data: bytes) -> None:
         hs = self.hs[direction]
         if hs:  # a message begun in an earlier record
+            need = pending_need(hs, 4, 3)
+            if len(hs) + len(data) < need:
+                if need - 4 > MAX_HANDSHAKE_MESSAGE:
+                    self.unsure = True  # no handshake message is that long: the full flow says so
+                    return
+                hs += data  # copied once, when complete
+                return
             hs += data
             data = bytes(hs)
             hs.clear()

@@ -42,7 +42,7 @@ from .keyexchange import ServerKeyExchange
 from .message import STREAM, Buffer, Message, Segment
 from .messages import EncryptedExtensions
 from .order import OrderChecker
-from .reassembly import HandshakeReassembler
+from .reassembly import MAX_MESSAGE, MAX_MESSAGE_RECORDS, HandshakeReassembler, Oversized
 from .records import NEED_DATA, Framer, Record, RecordNoise, RecordReader
 from .registry import ContentType as CT
 from .registry import HandshakeType as HT
@@ -364,6 +364,9 @@ class ConnectionDecoder:
                 )
                 return
             for hs in self.reassemblers[direction].feed(data, seg.buffer, seg.offset, rec):
+                if isinstance(hs, Oversized):
+                    self._oversized(direction, hs, "")
+                    continue
                 msg = decode_handshake(hs, direction, self._context(), encrypted)
                 self._handshake_message(direction, msg)
         elif ctype == CT.change_cipher_spec:
@@ -424,6 +427,7 @@ class ConnectionDecoder:
                 direction,
                 Severity.ERROR,
                 "incomplete handshake message ({n} bytes) interrupted by " + why,
+                f"; then {why} interrupted it",
             )
 
     def _close_reassembler(self, direction: str) -> None:
@@ -434,11 +438,39 @@ class ConnectionDecoder:
                 direction,
                 Severity.WARNING if truncated else Severity.ERROR,
                 f"the {where} ends inside a handshake message ({{n}} bytes received)",
+                f"; then the {where} ended",
             )
 
-    def _partial(self, direction: str, severity: Severity, message: str) -> None:
+    def _oversized(self, direction: str, big: Oversized, why: str) -> None:
+        """A handshake message too big to hold was skipped (see
+        :mod:`.reassembly`): one diagnostic over the records that carried it."""
+        name = reg.handshake_name(big.msg_type)
+        limit = (
+            f"longer than the {MAX_MESSAGE} bytes tlsviz reassembles"
+            if big.length > MAX_MESSAGE
+            else f"spread over more than the {MAX_MESSAGE_RECORDS} records tlsviz reassembles"
+        )
+        what = f"all {big.received} of its bytes" if big.complete else f"{big.received} bytes of it"
+        self._events.append(
+            Diagnostic(
+                Severity.ERROR,
+                f"a {name} message of {big.length} bytes is {limit}: {what} were skipped{why}",
+                big.first.offset,
+                big.last.end - big.first.offset,
+                "RFC 8446 §4",
+                direction,
+                direction,
+            )
+        )
+
+    def _partial(self, direction: str, severity: Severity, message: str, then: str) -> None:
         """Report a dropped partial message on the records that carried it
-        (headers included, so that every byte stays accounted for)."""
+        (headers included, so that every byte stays accounted for); ``then``
+        ends the sentence about an oversized one being skipped."""
+        big = self.reassemblers[direction].discard_oversized()
+        if big is not None:
+            self._oversized(direction, big, then)
+            return
         data, _segs, recs = self.reassemblers[direction].discard()
         start = recs[0].offset
         self._events.append(

@@ -11,6 +11,23 @@ from typing import Final
 #: a record header but noise.
 MAX_RECORD_LENGTH: Final = 2**14 + 2048
 
+#: RFC 8446 §4 allows a handshake message 2^24-1 bytes; tlsviz holds at most
+#: this much of one (1 MiB, ten times what OpenSSL accepts for a certificate
+#: chain by default) and counts the rest of a longer one off: see
+#: :mod:`.reassembly`, and the summary's readers, which skip such a message.
+MAX_HANDSHAKE_MESSAGE: Final = 1 << 20
+
+
+def pending_need(pending: bytes | bytearray, header: int, size: int) -> int:
+    """How many bytes the unit begun in ``pending`` has in all (its header of
+    ``header`` bytes ends with a ``size``-byte length), or 0 while the header
+    itself is incomplete: a reader that keeps adding to ``pending`` until it
+    has that many does one copy a unit, not one a chunk."""
+    if len(pending) < header:
+        return 0
+    return header + int.from_bytes(pending[header - size : header], "big")
+
+
 #: Content types a TLS (not DTLS) stream carries: change_cipher_spec, alert,
 #: handshake, application_data, heartbeat.
 STREAM_CONTENT_TYPES: Final = frozenset({20, 21, 22, 23, 24})

@@ -14,6 +14,7 @@ the reader re-synchronises on the next plausible header.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -29,6 +30,11 @@ NEED_DATA: Final = "NEED_DATA"
 #: Long runs of noise are reported in pieces of this size (by stream position,
 #: so the pieces do not depend on how the input was chunked).
 NOISE_CHUNK: Final = 65536
+
+#: Where a record header may start: a stream content type, then major version 3
+#: and a minor version up to 4 (what :func:`plausible_header` asks of the first
+#: three bytes; the length is checked there).
+_HEADER_START: Final = re.compile(rb"[\x14-\x18]\x03[\x00-\x04]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,10 +261,14 @@ class RecordReader:
                     return NEED_DATA if not self.closed else self._flush_tail()
                 self._resync = False
                 return self._emit(5, length, b0, (b1 << 8) | b2, False)
-            # Not a record header: this byte is noise; look at the next one.
+            # Not a record header: this byte is noise; look at the next one
+            # that could start a header (found in C: a long run of noise costs
+            # no Python step a byte), but stop where a chunk of noise is reported.
             if self._noise_from is None:
                 self._noise_from = self._base + pos
-            self._pos = pos + 1
+            stop = min(len(buf) - 4, self._noise_from + NOISE_CHUNK - self._base)
+            found = _HEADER_START.search(buf, pos + 1, max(stop + 2, pos + 1))
+            self._pos = found.start() if found is not None else max(stop, pos + 1)
 
     def _flush_noise(self, upto: int) -> RecordNoise | None:
         start = self._noise_from
