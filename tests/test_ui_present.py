@@ -151,6 +151,10 @@ async def test_a_follower_goes_where_the_presenter_goes() -> None:
     async with presenter.run_test(size=SIZE) as pp, follower.run_test(size=(120, 40)) as fp:
         await pp.pause()
         path = room.state_path("room1")
+        for _ in range(100):  # the presenter publishes its first position once its screen is up
+            if os.path.exists(path):
+                break
+            await pp.pause(0.05)
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
         state = json.loads(Path(path).read_text())
