@@ -7,7 +7,6 @@ import os
 import sys
 from typing import Any, TextIO
 
-from . import __version__
 from .cli_common import UserError, _resolve_capture, load_material, use_bundled_keys
 
 
@@ -150,23 +149,6 @@ def write_json(session: Any, path: str, out: TextIO) -> None:
 
 def _write_json(session: Any, path: str, out: TextIO, *, buffers: bool = False) -> None:
     """Stream the document: one connection at a time, as each completes."""
-    import json
+    from .session.jsonout import write_document
 
-    from .session.export import connection_json
-    from .wire.explain import explanation
-
-    keys: set[str] = set()
-    out.write(
-        f'{{"tlsviz": {json.dumps(__version__)}, "source": {json.dumps(path)}, "connections": ['
-    )
-    first = True
-    for conn in session:
-        if not first:
-            out.write(",")
-        first = False
-        out.write("\n")
-        json.dump(connection_json(conn, keys=keys, buffers=buffers), out, separators=(",", ":"))
-    out.write("\n],\n")
-    out.write(f'"notes": {json.dumps(session.notes)},\n')
-    expl = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}
-    out.write(f'"explanations": {json.dumps(expl, indent=None)}}}\n')
+    write_document(session, path, out, notes=lambda: list(session.notes), buffers=buffers)
