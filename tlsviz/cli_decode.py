@@ -33,8 +33,12 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     if getattr(args, "summary", False):
         return cmd_summary(args, path, material, out)
     try:
+        # every field tree is written: built at once, not on first access
         session = open_capture(
-            path, material=material, streams=bool(args.json and getattr(args, "buffers", False))
+            path,
+            material=material,
+            streams=bool(args.json and getattr(args, "buffers", False)),
+            lazy_fields=False,
         )
     except CaptureError as err:
         raise UserError(str(err)) from err

@@ -40,6 +40,7 @@ class CaptureSession(Slotted):
     __slots__ = (
         "certificates",
         "experiments",
+        "lazy_fields",
         "material",
         "notes",
         "observer",
@@ -61,9 +62,13 @@ class CaptureSession(Slotted):
         reader: CaptureReader | None = None,
         material: KeyMaterial | None = None,
         streams: bool = False,
+        lazy_fields: bool = True,
     ) -> None:
         self.path = path
         self.streams = streams
+        #: each message's field tree is built when first asked for (a view that
+        #: shows every tree, such as ``decode``, asks for them at once instead)
+        self.lazy_fields = lazy_fields
         self.record_fields = record_fields
         self.certificates = certificates
         self.observer = observer
@@ -90,6 +95,7 @@ class CaptureSession(Slotted):
             ignore=reader.ignore,
             material=self.material,
             streams=self.streams,
+            lazy_fields=self.lazy_fields,
         )
         last_time = 0.0
         for ev in reader:
@@ -192,7 +198,9 @@ def open_connection(
 
     material = material if material is not None else KeyMaterial()
     reader = CaptureReader(os.fspath(path), fast=True)
-    builder = TimelineBuilder(ignore=reader.ignore, material=material, streams=streams)
+    builder = TimelineBuilder(
+        ignore=reader.ignore, material=material, streams=streams, lazy_fields=True
+    )
     wanted: int | None = None
     last = 0.0
     try:

@@ -14,6 +14,7 @@ container are clipped and reported, bytes that do not decode become an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -798,3 +799,21 @@ def parse_der(
     """
     walker = _Walker(bytes(data), base, max_depth, buffer)
     return walker.certificate(name), walker.diags
+
+
+def der_diagnostics(
+    data: bytes, base: int = 0, *, buffer: str | None = None
+) -> list[Diagnostic]:
+    """The diagnostics :func:`parse_der` gives for ``data``, without keeping its
+    tree: what a first pass that leaves field trees for later must still report.
+    Certificates repeat within a capture, so the walk is made once per
+    certificate (its diagnostics kept relative to its first byte)."""
+    return [
+        Diagnostic(d.severity, d.message, d.offset + base, d.length, d.rfc, d.direction, d.buffer)
+        for d in _der_diagnostics(bytes(data), buffer)
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _der_diagnostics(data: bytes, buffer: str | None) -> tuple[Diagnostic, ...]:
+    return tuple(parse_der(data, 0, buffer=buffer)[1])

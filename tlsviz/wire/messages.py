@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import registry as reg
-from .der import parse_der
+from .der import der_diagnostics, parse_der
 from .extensions import CR, CT, EE, NST, Extension, parse_extensions
 from .reader import Reader
 
@@ -127,6 +127,8 @@ def _cert_data(r: Reader, n: int, decode_der: bool) -> bytes:
             subject = root.display
             if subject:
                 node.display = f"{subject} ({n} bytes of DER)"
+        elif r.lazy and decode_der:  # the tree comes later, its diagnostics now
+            r.diagnostics.extend(der_diagnostics(der, r.offset, buffer=r.buffer))
         r.pos += n
     return der
 

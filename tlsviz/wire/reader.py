@@ -15,7 +15,8 @@ become an ``unparsed`` field plus a diagnostic.  Running out of bytes raises
 exactly the bytes that could not be decoded, so the caller carries on.
 
 With ``record=False`` the reader builds no fields at all: the same parser then
-serves the fast summary path of big captures.
+serves the fast summary path of big captures, and the first pass of a decoder
+that builds field trees only when they are asked for (``lazy``).
 """
 
 from __future__ import annotations
@@ -52,16 +53,27 @@ class Reader:
     ``base`` is the offset of ``data[0]`` in the buffer the fields refer to.
     """
 
-    __slots__ = ("_stack", "base", "buffer", "data", "diagnostics", "end", "pos", "record")
+    __slots__ = (
+        "_stack", "base", "buffer", "data", "diagnostics", "end", "lazy", "pos", "record",
+    )  # fmt: skip
 
     def __init__(
-        self, data: bytes, base: int = 0, *, record: bool = True, buffer: str | None = None
+        self,
+        data: bytes,
+        base: int = 0,
+        *,
+        record: bool = True,
+        buffer: str | None = None,
+        lazy: bool = False,
     ) -> None:
         self.data = bytes(data)
         self.pos = 0
         self.end = len(self.data)
         self.base = base
         self.record = record
+        #: a first pass that records no fields because they will be built later
+        #: (see :class:`~.message.Message`): it must still find every diagnostic
+        self.lazy = lazy
         self.buffer = buffer
         self._stack: list[list[Field]] = [[]]
         self.diagnostics: list[Diagnostic] = []
