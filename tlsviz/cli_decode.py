@@ -50,8 +50,8 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
         count = 0
         for conn in session:
             count += 1
-            for line in render_connection(conn, explain=args.explain, fields=not args.brief):
-                out.write(line + "\n")
+            lines = render_connection(conn, explain=args.explain, fields=not args.brief)
+            out.write("\n".join(lines) + "\n")
         if count == 0:
             out.write("No TLS connections found.\n")
     out.flush()

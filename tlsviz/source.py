@@ -81,7 +81,7 @@ class CaptureSession(Slotted):
 
     def open(self) -> CaptureReader:
         if self.reader is None:
-            self.reader = CaptureReader(self.path)
+            self.reader = CaptureReader(self.path, fast=True)
         return self.reader
 
     def __iter__(self) -> Iterator[Connection]:

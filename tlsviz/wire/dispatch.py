@@ -8,6 +8,7 @@ not be parsed.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -82,6 +83,19 @@ class Heartbeat:
 
 def record_header_fields(rec: Record) -> tuple[Field, ...]:
     """The record header as fields, offsets relative to the record's first byte."""
+    if rec.epoch is None and not rec.mac_length:
+        return _header_fields(rec.header, rec.sslv2)
+    return _record_header_fields(rec)
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_fields(header: bytes, sslv2: bool) -> tuple[Field, ...]:
+    """The fields of a TLS record header: the same few headers recur all
+    through a capture (views ask for every record's)."""
+    return _record_header_fields(Record(0, 0, 0, b"", None, header, sslv2=sslv2))
+
+
+def _record_header_fields(rec: Record) -> tuple[Field, ...]:
     if rec.epoch is not None:
         from .dtls_messages import dtls_record_header_fields
 
