@@ -25,6 +25,7 @@ from .capture import (
 from .keys.keyring import KeyMaterial
 
 if TYPE_CHECKING:
+    from .capture.fastread import PacketIndex
     from .session.builder import Observer
     from .session.model import Connection
 
@@ -187,17 +188,34 @@ def open_connection(
     material: KeyMaterial | None = None,
     *,
     streams: bool = True,
+    index: PacketIndex | None = None,
 ) -> Connection | None:
     """Decode only the connection opened by packet ``conn_id`` (its ``id``).
 
     Every other connection is dropped as soon as it opens, so the memory-mapped
     reader skips its packets: a connection of a huge capture opens without
     decoding the rest.  The reading stops when that connection is complete.
+    With ``index`` (:func:`~.capture.fastread.packet_index` of a classic pcap
+    file) the reading starts near packet ``conn_id`` instead of at the first.
     """
+    if index is not None:
+        found = _open_one(path, conn_id, material, streams, index.before(conn_id))
+        if found is not None:
+            return found
+    return _open_one(path, conn_id, material, streams, None)
+
+
+def _open_one(
+    path: str | os.PathLike[str],
+    conn_id: int,
+    material: KeyMaterial | None,
+    streams: bool,
+    start: tuple[int, int] | None,
+) -> Connection | None:
     from .session.builder import TimelineBuilder
 
     material = material if material is not None else KeyMaterial()
-    reader = CaptureReader(os.fspath(path), fast=True)
+    reader = CaptureReader(os.fspath(path), fast=True, start=start)
     builder = TimelineBuilder(
         ignore=reader.ignore, material=material, streams=streams, lazy_fields=True
     )

@@ -373,8 +373,12 @@ class CaptureReader:
         *,
         fast: bool = False,
         shard: tuple[int, int] | None = None,
+        start: tuple[int, int] | None = None,
     ) -> None:
         self._path = path
+        #: with ``fast``: ``(offset, packets before it)`` of a classic pcap
+        #: packet record to start reading at (see :func:`.fastread.packet_index`)
+        self.start = start
         #: with ``(k, n)``, only connections whose port bytes XOR to k modulo n
         #: are read (the same in both directions): n processes share a capture
         self.shard = shard
@@ -451,8 +455,9 @@ class CaptureReader:
         if self.fast:
             from .fastread import fast_records
 
+            offset, before = self.start if self.start is not None else (0, 0)
             records = fast_records(  # type: ignore[assignment]
-                cf.name, self._dropped, self.shard, self._progress
+                cf.name, self._dropped, self.shard, self._progress, offset, number=before
             )
             self._mapped = records is not None
         shard = self.shard
