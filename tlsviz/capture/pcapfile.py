@@ -399,6 +399,11 @@ class CaptureReader:
         self._mapped = False  # the memory-mapped reader (and its key filter) is in use
 
     @property
+    def position(self) -> int:
+        """The number of the packet being read (whose reading made the last event)."""
+        return self._reasm.packet
+
+    @property
     def bytes_read(self) -> int:
         if self.fast and self._progress[0]:
             return self._progress[0]
@@ -469,7 +474,9 @@ class CaptureReader:
             for rec in source:
                 if type(rec) is not tuple:
                     if isinstance(rec, CaptureEnd):
-                        self._now = rec.time
+                        # the last packet's time, whether or not it was skipped:
+                        # what is still open ends with the capture
+                        self._now = t = rec.time
                         continue
                     self.packets = count
                     yield rec  # Secrets or CaptureNote
