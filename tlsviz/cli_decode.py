@@ -32,6 +32,9 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     material = load_material(args)
     if getattr(args, "summary", False):
         return cmd_summary(args, path, material, out)
+    jobs = _decode_jobs(args, path, out)
+    if jobs > 1:
+        return _decode_parallel(args, path, material, jobs, out)
     try:
         # every field tree is written: built at once, not on first access
         session = open_capture(
@@ -56,6 +59,74 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
             out.write("No TLS connections found.\n")
     out.flush()
     for note in session.notes:
+        print(f"tlsviz: warning: {note}", file=sys.stderr)
+    return 0
+
+
+def _decode_jobs(args: argparse.Namespace, path: str, out: TextIO) -> int:
+    """Processes for the full decode: ``--jobs N``, or one per core for a
+    capture over 8 MB written to a file or a pipe (a terminal reads slower
+    than one process writes)."""
+    jobs = int(getattr(args, "jobs", 0) or 0)
+    if jobs > 0:
+        return jobs
+    try:
+        big = os.path.getsize(path) > 8 << 20
+    except OSError:
+        return 1
+    isatty = getattr(out, "isatty", None)
+    if not big or (isatty is not None and isatty()) or not hasattr(os, "fork"):
+        return 1
+    return os.cpu_count() or 1
+
+
+def _decode_parallel(
+    args: argparse.Namespace, path: str, material: Any, jobs: int, out: TextIO
+) -> int:
+    """``decode`` / ``decode --json`` on ``jobs`` processes (see parallel_decode)."""
+    from .capture import CaptureError, CaptureReader
+    from .parallel_decode import decode_sharded
+
+    try:
+        CaptureReader(path).close()  # the file's errors, said once, here
+    except CaptureError as err:
+        raise UserError(str(err)) from err
+    buffers = bool(getattr(args, "buffers", False))
+    notes: list[str] = []
+    keys: set[str] = set()
+    if args.json:
+        from .session.jsonout import connection_text, write_texts
+
+        def render(conn: Any) -> tuple[str, list[str]]:
+            used: set[str] = set()
+            return connection_text(conn, keys=used, buffers=buffers), sorted(used)
+
+        texts = decode_sharded(
+            path, material, jobs, render, streams=buffers, notes=notes, keys=keys
+        )
+        try:
+            write_texts(texts, path, out, notes=lambda: notes, keys=keys)
+        except RuntimeError as err:
+            raise UserError(f"A decoding process failed ({err}).") from err
+    else:
+        from .session.text import render_connection
+
+        explain, fields = args.explain, not args.brief
+
+        def render_text(conn: Any) -> tuple[str, list[str]]:
+            return "\n".join(render_connection(conn, explain=explain, fields=fields)) + "\n", []
+
+        count = 0
+        try:
+            for text in decode_sharded(path, material, jobs, render_text, notes=notes):
+                count += 1
+                out.write(text)
+        except RuntimeError as err:
+            raise UserError(f"A decoding process failed ({err}).") from err
+        if count == 0:
+            out.write("No TLS connections found.\n")
+    out.flush()
+    for note in notes:
         print(f"tlsviz: warning: {note}", file=sys.stderr)
     return 0
 

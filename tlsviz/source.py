@@ -47,9 +47,11 @@ class CaptureSession(Slotted):
         "observer",
         "on_secrets",
         "path",
+        "position",
         "reader",
         "record_fields",
         "streams",
+        "wanted",
     )
 
     def __init__(
@@ -64,8 +66,12 @@ class CaptureSession(Slotted):
         material: KeyMaterial | None = None,
         streams: bool = False,
         lazy_fields: bool = True,
+        wanted: Callable[[int], bool] | None = None,
     ) -> None:
         self.path = path
+        #: which connections to decode, by id (the packet that opened them);
+        #: the others are dropped when they open (all: None)
+        self.wanted = wanted
         self.streams = streams
         #: each message's field tree is built when first asked for (a view that
         #: shows every tree, such as ``decode``, asks for them at once instead)
@@ -79,6 +85,9 @@ class CaptureSession(Slotted):
         self.material = material if material is not None else KeyMaterial()
         #: client random -> (side, experiment name), from tlsviz's secrets block
         self.experiments: dict[bytes, tuple[str, str]] = {}
+        #: while iterating: the packet whose reading completed the connection
+        #: just handed on (a huge number for those the capture's end closed)
+        self.position = 0
 
     def open(self) -> CaptureReader:
         if self.reader is None:
@@ -104,11 +113,15 @@ class CaptureSession(Slotted):
                 builder.data(ev.conn, ev.direction, ev.data, ev.time)
                 last_time = ev.time
             elif isinstance(ev, StreamOpened):
+                if self.wanted is not None and not self.wanted(ev.packet):
+                    reader.ignore(ev.conn)
+                    continue
                 builder.opened(
                     ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet,
                     ev.transport,
                 )  # fmt: skip
             elif isinstance(ev, StreamClosed):
+                self.position = reader.position
                 yield from self._annotated(builder.closed(ev.conn, ev.time, ev.reason))
             elif isinstance(ev, StreamGap):
                 builder.gap(ev.conn, ev.direction, ev.length, ev.time)
@@ -121,6 +134,7 @@ class CaptureSession(Slotted):
                     self.on_secrets(ev.kind, ev.data)
             elif isinstance(ev, CaptureNote):
                 self.notes.append(ev.message)
+        self.position = 1 << 62
         yield from self._annotated(builder.finish(last_time))
 
     def _peer_secrets(self, data: bytes) -> None:

@@ -228,18 +228,33 @@ def write_document(
     """The whole document, one connection at a time as each completes (the
     text of ``export.document``, laid out one connection a line).  ``notes``
     is asked at the end (reading the capture adds to them)."""
+    keys: set[str] = set()
+    texts = (connection_text(conn, keys=keys, buffers=buffers) for conn in connections)
+    write_texts(texts, source, out, notes=notes, keys=keys)
+
+
+def write_texts(
+    texts: Iterable[str],
+    source: str,
+    out: TextIO,
+    *,
+    notes: Callable[[], list[str]],
+    keys: set[str],
+) -> None:
+    """:func:`write_document` of connections already written as text
+    (:func:`connection_text`); ``keys``, the explanation keys they use, is
+    read at the end."""
     from .. import __version__
     from ..wire.explain import explanation
 
-    keys: set[str] = set()
     write = out.write
     version, path = json.dumps(__version__), json.dumps(source)
     write(f'{{"tlsviz": {version}, "source": {path}, "connections": [')
     first = True
-    for conn in connections:
+    for text in texts:
         write("\n" if first else ",\n")
         first = False
-        write(connection_text(conn, keys=keys, buffers=buffers))
+        write(text)
     write("\n],\n")
     write(f'"notes": {json.dumps(notes())},\n')
     expl = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}
