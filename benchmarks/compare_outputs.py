@@ -85,6 +85,9 @@ def run(ref: Path | None, form: list[str], args: list[str]) -> bytes:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ref", type=Path, required=True, help="directory holding the old tlsviz")
+    ap.add_argument(
+        "--new", type=Path, default=None, help="directory holding the new tlsviz (default: this one)"
+    )
     ap.add_argument("--packets", type=int, default=20000, help="of the benchmark capture (0: none)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default="", help="labels containing this")
@@ -95,7 +98,7 @@ def main() -> int:
         label, a = item
         bad = []
         for form in (["--json"], []):
-            if run(args.ref, form, a) != run(None, form, [*a]):
+            if run(args.ref, form, a) != run(args.new, form, [*a]):
                 bad.append(f"{label}: decode {' '.join(form)} differs")
         return bad
 
