@@ -86,7 +86,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ref", type=Path, required=True, help="directory holding the old tlsviz")
     ap.add_argument(
-        "--new", type=Path, default=None, help="directory holding the new tlsviz (default: this one)"
+        "--new", type=Path, default=None, help="directory holding the new tlsviz (default: ours)"
     )
     ap.add_argument("--packets", type=int, default=20000, help="of the benchmark capture (0: none)")
     ap.add_argument("--jobs", type=int, default=2)
