@@ -1,15 +1,15 @@
 """The full decode against tshark's, on the same file with the same key log, in one run.
 
-Times ``tlsviz decode --json`` against ``tshark -T json`` and ``tlsviz decode``
-against ``tshark -V`` (each writing to a file, as a user who keeps the output
-does), with the peak memory of each (every process of the command, sampled
-from /proc), and checks that both found the same handshake messages (the
-encrypted ones of TLS 1.3 included: only a decryption shows them) and the same
-decrypted HTTP requests.  With ``--four`` the same on a capture four times as
-long (four copies one after the other, each later in time), to show that the
-cost grows linearly and the memory stays flat.  Then the time to decode one
-connection as the explorer opens it (from its packet index), the median over
-connections spread across the capture.
+Times ``tlsviz decode --json`` against ``tshark -T json`` and ``tlsviz
+decode`` against ``tshark -V`` (each writing to a file, as a user who keeps
+the output does), with the peak memory of each (the proportional set sizes of
+every process of the command, sampled from /proc), and checks that both found
+the same handshake messages (the encrypted ones of TLS 1.3 included: only a
+decryption shows them) and the same decrypted HTTP requests. With ``--four``
+the same on a capture four times as long (four copies one after the other, on
+other addresses and each later in time), to show that the cost grows linearly and the memory stays
+flat. Then the time to decode one connection as the explorer opens it (from
+its packet index), the median over connections spread across the capture.
 
     .venv/bin/python benchmarks/bench_decode.py [--capture benchmarks/out/big.pcap]
         [--packets N] [--four] [--jobs N] [--opens 60]
@@ -58,20 +58,24 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
+def _pss_kb(pid: int) -> int:
+    """The proportional set size of ``pid``: pages it shares with other
+    processes (forked workers share their parent's) count a share each, so
+    summing over processes counts them once; VmRSS where smaps is missing."""
+    for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            with open(f"/proc/{pid}/{name}") as f:
+                for line in f:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            continue
     return 0
 
 
 def timed(argv: list[str], out: Path) -> tuple[float, float]:
     """Run ``argv`` with its output to ``out``: (seconds, peak MB of all its
-    processes together)."""
+    processes together, by their proportional set sizes)."""
     peak = [0]
     with open(out, "wb") as f:
         start = time.perf_counter()
@@ -80,7 +84,7 @@ def timed(argv: list[str], out: Path) -> tuple[float, float]:
 
         def sample() -> None:
             while not done.wait(0.05):
-                peak[0] = max(peak[0], sum(_rss_kb(p) for p in _tree(proc.pid)))
+                peak[0] = max(peak[0], sum(_pss_kb(p) for p in _tree(proc.pid)))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()

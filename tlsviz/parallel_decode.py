@@ -145,7 +145,7 @@ def _decode_shard(
 
         session = CaptureSession(
             path, material=material, reader=reader, notes=notes, streams=streams,
-            wanted=mine,
+            lazy_fields=False, wanted=mine,
         )  # fmt: skip
         batch: list[tuple[int, int, str, list[str]]] = []
         for conn in session:
