@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="processes for --summary (default: one per core for files over 8 MB)",
+        help="processes (default: one per core for files over 8 MB, and for decode and "
+        "decode --json when the output is not a terminal)",
     )
     add_key_options(d)
     d.set_defaults(func=cmd_decode)

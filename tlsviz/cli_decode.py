@@ -7,7 +7,6 @@ import os
 import sys
 from typing import Any, TextIO
 
-from . import __version__
 from .cli_common import UserError, _resolve_capture, load_material, use_bundled_keys
 
 
@@ -33,9 +32,18 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     material = load_material(args)
     if getattr(args, "summary", False):
         return cmd_summary(args, path, material, out)
+    _batch_gc()
+    jobs = _decode_jobs(args, path, out)
+    if jobs > 1:
+        return _decode_parallel(args, path, material, jobs, out)
     try:
+        # every field tree is written: built at once, not on first access (a
+        # second pass over each message costs more than holding the trees)
         session = open_capture(
-            path, material=material, streams=bool(args.json and getattr(args, "buffers", False))
+            path,
+            material=material,
+            streams=bool(args.json and getattr(args, "buffers", False)),
+            lazy_fields=False,
         )
     except CaptureError as err:
         raise UserError(str(err)) from err
@@ -47,12 +55,93 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
         count = 0
         for conn in session:
             count += 1
-            for line in render_connection(conn, explain=args.explain, fields=not args.brief):
-                out.write(line + "\n")
+            lines = render_connection(conn, explain=args.explain, fields=not args.brief)
+            out.write("\n".join(lines) + "\n")
         if count == 0:
             out.write("No TLS connections found.\n")
     out.flush()
     for note in session.notes:
+        print(f"tlsviz: warning: {note}", file=sys.stderr)
+    return 0
+
+
+def _batch_gc() -> None:
+    """Garbage collection for a decode that makes millions of short-lived
+    objects (fields, records) and holds few: what is loaded so far (modules,
+    the key material) is set aside for good, and a collection runs every
+    10,000 allocations instead of 700.  A finished connection is freed by
+    reference counting alone (its key state holds no cycle), so collecting
+    less often costs no memory; it saves a fifth of the time."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 50)
+
+
+def _decode_jobs(args: argparse.Namespace, path: str, out: TextIO) -> int:
+    """Processes for the full decode: ``--jobs N``, or one per core for a
+    capture over 8 MB written to a file or a pipe (a terminal reads slower
+    than one process writes)."""
+    jobs = int(getattr(args, "jobs", 0) or 0)
+    if jobs > 0:
+        return jobs
+    try:
+        big = os.path.getsize(path) > 8 << 20
+    except OSError:
+        return 1
+    isatty = getattr(out, "isatty", None)
+    if not big or (isatty is not None and isatty()) or not hasattr(os, "fork"):
+        return 1
+    return os.cpu_count() or 1
+
+
+def _decode_parallel(
+    args: argparse.Namespace, path: str, material: Any, jobs: int, out: TextIO
+) -> int:
+    """``decode`` / ``decode --json`` on ``jobs`` processes (see parallel_decode)."""
+    from .capture import CaptureError, CaptureReader
+    from .parallel_decode import decode_sharded
+
+    try:
+        CaptureReader(path).close()  # the file's errors, said once, here
+    except CaptureError as err:
+        raise UserError(str(err)) from err
+    buffers = bool(getattr(args, "buffers", False))
+    notes: list[str] = []
+    keys: set[str] = set()
+    if args.json:
+        from .session.jsonout import connection_text, write_texts
+
+        def render(conn: Any) -> tuple[str, list[str]]:
+            used: set[str] = set()
+            return connection_text(conn, keys=used, buffers=buffers), sorted(used)
+
+        texts = decode_sharded(
+            path, material, jobs, render, streams=buffers, notes=notes, keys=keys
+        )
+        try:
+            write_texts(texts, path, out, notes=lambda: notes, keys=keys)
+        except RuntimeError as err:
+            raise UserError(f"A decoding process failed ({err}).") from err
+    else:
+        from .session.text import render_connection
+
+        explain, fields = args.explain, not args.brief
+
+        def render_text(conn: Any) -> tuple[str, list[str]]:
+            return "\n".join(render_connection(conn, explain=explain, fields=fields)) + "\n", []
+
+        count = 0
+        try:
+            for text in decode_sharded(path, material, jobs, render_text, notes=notes):
+                count += 1
+                out.write(text)
+        except RuntimeError as err:
+            raise UserError(f"A decoding process failed ({err}).") from err
+        if count == 0:
+            out.write("No TLS connections found.\n")
+    out.flush()
+    for note in notes:
         print(f"tlsviz: warning: {note}", file=sys.stderr)
     return 0
 
@@ -150,23 +239,6 @@ def write_json(session: Any, path: str, out: TextIO) -> None:
 
 def _write_json(session: Any, path: str, out: TextIO, *, buffers: bool = False) -> None:
     """Stream the document: one connection at a time, as each completes."""
-    import json
+    from .session.jsonout import write_document
 
-    from .session.export import connection_json
-    from .wire.explain import explanation
-
-    keys: set[str] = set()
-    out.write(
-        f'{{"tlsviz": {json.dumps(__version__)}, "source": {json.dumps(path)}, "connections": ['
-    )
-    first = True
-    for conn in session:
-        if not first:
-            out.write(",")
-        first = False
-        out.write("\n")
-        json.dump(connection_json(conn, keys=keys, buffers=buffers), out, separators=(",", ":"))
-    out.write("\n],\n")
-    out.write(f'"notes": {json.dumps(session.notes)},\n')
-    expl = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}
-    out.write(f'"explanations": {json.dumps(expl, indent=None)}}}\n')
+    write_document(session, path, out, notes=lambda: list(session.notes), buffers=buffers)

@@ -137,7 +137,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from .source import open_capture
 
     try:
-        session = open_capture(path, material=material, streams=True)
+        session = open_capture(path, material=material, streams=True, lazy_fields=False)
         connections = list(session)
     except CaptureError as err:
         raise UserError(str(err)) from err

@@ -427,5 +427,5 @@ def _sniff_json(capture: LiveCapture, args: argparse.Namespace, keylog: bytes, o
         path = args.output or os.path.join(tmp, "live.pcapng")
         if not args.output:
             capture.write_pcapng(path, keylog)
-        session = open_capture(path)
+        session = open_capture(path, lazy_fields=False)
         write_json(session, args.output or f"live:{capture.iface}", out)

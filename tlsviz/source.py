@@ -25,6 +25,7 @@ from .capture import (
 from .keys.keyring import KeyMaterial
 
 if TYPE_CHECKING:
+    from .capture.fastread import PacketIndex
     from .session.builder import Observer
     from .session.model import Connection
 
@@ -40,14 +41,17 @@ class CaptureSession(Slotted):
     __slots__ = (
         "certificates",
         "experiments",
+        "lazy_fields",
         "material",
         "notes",
         "observer",
         "on_secrets",
         "path",
+        "position",
         "reader",
         "record_fields",
         "streams",
+        "wanted",
     )
 
     def __init__(
@@ -61,9 +65,17 @@ class CaptureSession(Slotted):
         reader: CaptureReader | None = None,
         material: KeyMaterial | None = None,
         streams: bool = False,
+        lazy_fields: bool = True,
+        wanted: Callable[[int], bool] | None = None,
     ) -> None:
         self.path = path
+        #: which connections to decode, by id (the packet that opened them);
+        #: the others are dropped when they open (all: None)
+        self.wanted = wanted
         self.streams = streams
+        #: each message's field tree is built when first asked for (a view that
+        #: shows every tree, such as ``decode``, asks for them at once instead)
+        self.lazy_fields = lazy_fields
         self.record_fields = record_fields
         self.certificates = certificates
         self.observer = observer
@@ -73,10 +85,13 @@ class CaptureSession(Slotted):
         self.material = material if material is not None else KeyMaterial()
         #: client random -> (side, experiment name), from tlsviz's secrets block
         self.experiments: dict[bytes, tuple[str, str]] = {}
+        #: while iterating: the packet whose reading completed the connection
+        #: just handed on (a huge number for those the capture's end closed)
+        self.position = 0
 
     def open(self) -> CaptureReader:
         if self.reader is None:
-            self.reader = CaptureReader(self.path)
+            self.reader = CaptureReader(self.path, fast=True)
         return self.reader
 
     def __iter__(self) -> Iterator[Connection]:
@@ -90,6 +105,7 @@ class CaptureSession(Slotted):
             ignore=reader.ignore,
             material=self.material,
             streams=self.streams,
+            lazy_fields=self.lazy_fields,
         )
         last_time = 0.0
         for ev in reader:
@@ -97,11 +113,15 @@ class CaptureSession(Slotted):
                 builder.data(ev.conn, ev.direction, ev.data, ev.time)
                 last_time = ev.time
             elif isinstance(ev, StreamOpened):
+                if self.wanted is not None and not self.wanted(ev.packet):
+                    reader.ignore(ev.conn)
+                    continue
                 builder.opened(
                     ev.conn, str(ev.client), str(ev.server), ev.time, ev.syn_seen, ev.packet,
                     ev.transport,
                 )  # fmt: skip
             elif isinstance(ev, StreamClosed):
+                self.position = reader.position
                 yield from self._annotated(builder.closed(ev.conn, ev.time, ev.reason))
             elif isinstance(ev, StreamGap):
                 builder.gap(ev.conn, ev.direction, ev.length, ev.time)
@@ -114,6 +134,7 @@ class CaptureSession(Slotted):
                     self.on_secrets(ev.kind, ev.data)
             elif isinstance(ev, CaptureNote):
                 self.notes.append(ev.message)
+        self.position = 1 << 62
         yield from self._annotated(builder.finish(last_time))
 
     def _peer_secrets(self, data: bytes) -> None:
@@ -181,18 +202,37 @@ def open_connection(
     material: KeyMaterial | None = None,
     *,
     streams: bool = True,
+    index: PacketIndex | None = None,
 ) -> Connection | None:
     """Decode only the connection opened by packet ``conn_id`` (its ``id``).
 
     Every other connection is dropped as soon as it opens, so the memory-mapped
     reader skips its packets: a connection of a huge capture opens without
     decoding the rest.  The reading stops when that connection is complete.
+    With ``index`` (:func:`~.capture.fastread.packet_index` of a classic pcap
+    file) the reading starts near packet ``conn_id`` instead of at the first.
     """
+    if index is not None:
+        found = _open_one(path, conn_id, material, streams, index.before(conn_id))
+        if found is not None:
+            return found
+    return _open_one(path, conn_id, material, streams, None)
+
+
+def _open_one(
+    path: str | os.PathLike[str],
+    conn_id: int,
+    material: KeyMaterial | None,
+    streams: bool,
+    start: tuple[int, int] | None,
+) -> Connection | None:
     from .session.builder import TimelineBuilder
 
     material = material if material is not None else KeyMaterial()
-    reader = CaptureReader(os.fspath(path), fast=True)
-    builder = TimelineBuilder(ignore=reader.ignore, material=material, streams=streams)
+    reader = CaptureReader(os.fspath(path), fast=True, start=start)
+    builder = TimelineBuilder(
+        ignore=reader.ignore, material=material, streams=streams, lazy_fields=True
+    )
     wanted: int | None = None
     last = 0.0
     try:

@@ -186,6 +186,7 @@ def fast_records(
     progress: Cell | None = None,
     start: int = 0,
     boundaries: Sequence[int] = (),
+    number: int = 0,
 ) -> Iterator[object] | None:
     """Records of an uncompressed capture, or None when this reader does not
     apply (gzip, or a file it cannot map).
@@ -200,7 +201,8 @@ def fast_records(
     SYN/FIN/RST), which summaries do not need.
 
     ``start`` (classic pcap only, a packet record's offset, see
-    :func:`pcap_boundary`) reads from there, numbering packets from 1 again;
+    :func:`pcap_boundary` and :func:`packet_index`) reads from there,
+    numbering packets from ``number + 1``;
     each offset of ``boundaries`` (increasing) is reported by a
     :class:`RegionMark` when the walk comes to it."""
     try:
@@ -219,9 +221,61 @@ def fast_records(
     cell = progress if progress is not None else [0]
     if head == b"\x0a\x0d\x0d\x0a":
         return _closing(_pcapng(mm, dropped, shard, cell), mm, f)
-    if start or boundaries:
-        return _closing(_pcap(mm, dropped, shard, cell, start, boundaries), mm, f)
+    if start or boundaries or number:
+        return _closing(_pcap(mm, dropped, shard, cell, start, boundaries, number), mm, f)
     return _closing(_pcap(mm, dropped, shard, cell), mm, f)
+
+
+#: packets between two entries of a :func:`packet_index`
+INDEX_EVERY = 256
+
+
+class PacketIndex(NamedTuple):
+    """Where every ``every``-th packet of a classic pcap file starts:
+    ``offsets[i]`` is the record offset of packet ``i * every + 1``."""
+
+    every: int
+    offsets: list[int]
+
+    def before(self, packet: int) -> tuple[int, int]:
+        """(offset, packets before it) of the indexed packet at or before ``packet``."""
+        slot = min(max(packet - 1, 0) // self.every, len(self.offsets) - 1)
+        return self.offsets[slot], slot * self.every
+
+
+def packet_index(path: str | os.PathLike[str], every: int = INDEX_EVERY) -> PacketIndex | None:
+    """Where packets 1, 1 + every, 1 + 2 * every, ... of a classic pcap file
+    start (their record's offset), found by walking the record headers only;
+    None for other files (pcapng, gzip) or when a record is damaged.  With it
+    a reader can start near any packet (``fast_records(start=, number=)``):
+    the explorer opens one connection of a huge capture without reading what
+    comes before it."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+            if len(head) < 24 or head[:4] not in PCAP_MAGICS:
+                return None
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    try:
+        fmt = _pcap_format(head)
+        read = struct.Struct(fmt.endian + "8xI").unpack_from  # a record's captured length
+        limit = min(max(fmt.snaplen, 0x40000), _MAX_CAPLEN)
+        end = len(mm)
+        out: list[int] = []
+        pos, n = 24, 0
+        while pos + 16 <= end:
+            if not n % every:
+                out.append(pos)
+            caplen = read(mm, pos)[0]
+            if caplen > limit:
+                return None
+            pos += 16 + caplen
+            n += 1
+        return PacketIndex(every, out) if out else None
+    finally:
+        mm.close()
 
 
 def port_shard(sport: int, dport: int, n: int) -> int:
@@ -270,6 +324,7 @@ def _pcap(
     progress: Cell,
     first: int = 0,
     boundaries: Sequence[int] = (),
+    number: int = 0,
 ) -> Iterator[object]:
     """Classic pcap (draft-ietf-opsawg-pcap): 24-byte file header, 16-byte records."""
     if len(mm) < 24:
@@ -286,7 +341,7 @@ def _pcap(
     bare = [_as_read(20 + ((o >> 4) << 2), fmt.endian) for o in range(256)]
     end = len(mm)
     pos = max(first, 24)
-    n = 0
+    n = number
     filtering = linktype == 1 and (dropped is not None or shard is not None)
     k, m = shard if shard is not None else (0, 1)
     released = 0

@@ -203,6 +203,11 @@ class LiveCapture:
         self._ignored: set[int] = set()  # the consumer's ignore(): nothing more of them
         self._last = 0.0  # time of the last packet handed on
 
+    @property
+    def position(self) -> int:
+        """The number of the packet being read (see CaptureReader.position)."""
+        return self.packets
+
     def open(self) -> None:
         if self._source is None:
             self._source = _Source(self.iface, self.bpf)

@@ -373,8 +373,12 @@ class CaptureReader:
         *,
         fast: bool = False,
         shard: tuple[int, int] | None = None,
+        start: tuple[int, int] | None = None,
     ) -> None:
         self._path = path
+        #: with ``fast``: ``(offset, packets before it)`` of a classic pcap
+        #: packet record to start reading at (see :func:`.fastread.packet_index`)
+        self.start = start
         #: with ``(k, n)``, only connections whose port bytes XOR to k modulo n
         #: are read (the same in both directions): n processes share a capture
         self.shard = shard
@@ -393,6 +397,11 @@ class CaptureReader:
         self._now = 0.0  # the time of the packet being read
         self._progress = [0]  # file position of the memory-mapped reader
         self._mapped = False  # the memory-mapped reader (and its key filter) is in use
+
+    @property
+    def position(self) -> int:
+        """The number of the packet being read (whose reading made the last event)."""
+        return self._reasm.packet
 
     @property
     def bytes_read(self) -> int:
@@ -451,8 +460,9 @@ class CaptureReader:
         if self.fast:
             from .fastread import fast_records
 
+            offset, before = self.start if self.start is not None else (0, 0)
             records = fast_records(  # type: ignore[assignment]
-                cf.name, self._dropped, self.shard, self._progress
+                cf.name, self._dropped, self.shard, self._progress, offset, number=before
             )
             self._mapped = records is not None
         shard = self.shard
@@ -464,7 +474,9 @@ class CaptureReader:
             for rec in source:
                 if type(rec) is not tuple:
                     if isinstance(rec, CaptureEnd):
-                        self._now = rec.time
+                        # the last packet's time, whether or not it was skipped:
+                        # what is still open ends with the capture
+                        self._now = t = rec.time
                         continue
                     self.packets = count
                     yield rec  # Secrets or CaptureNote

@@ -13,6 +13,7 @@ material, the decryptor that is installed in the decoder, and the report.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,9 @@ class Protection:
     """
 
     def __init__(self, owner: ConnectionKeys, direction: str) -> None:
-        self.owner = owner
+        # a proxy: the owner holds this object, and a cycle would leave each
+        # finished connection's keys to the garbage collector
+        self.owner = weakref.proxy(owner)
         self.direction = direction
         self.epochs: list[tuple[str, RecordDecryptor]] = []
         #: DTLS: the keys of each epoch by its number, which every record

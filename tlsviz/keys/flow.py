@@ -8,6 +8,7 @@ ClientHello that offers early data starts the TLS 1.3 flow at once.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 from ..wire.connection import is_tls13
@@ -26,7 +27,8 @@ class Flow:
     """Routes each message to the flow of the negotiated version."""
 
     def __init__(self, keys: KeyHost) -> None:
-        self.keys = keys
+        # a proxy: the keys hold this flow (no cycle for the garbage collector)
+        self.keys = weakref.proxy(keys)
         self.pending: list[Message] = []  # messages before the version is known
         self.impl: Tls12Flow | Tls13Flow | None = None
 

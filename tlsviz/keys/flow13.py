@@ -17,7 +17,6 @@ key log the traffic secrets are taken from it and everything below them
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from ..wire import registry as reg
@@ -128,7 +127,7 @@ class Tls13Flow:
             # DTLS 1.3: its own labels (RFC 9147 §5.9), and the transcript takes
             # each message in its TLS 1.3 form (RFC 9147 §5.2)
             self.dtls = True
-            msg = dataclasses.replace(msg, raw=transcript_form(msg.raw, True), dtls=None)
+            msg = msg.replace(raw=transcript_form(msg.raw, True), dtls=None)
         start = len(self.ks.steps) if self.ks is not None else 0
         if isinstance(body, ClientHello):
             self._client_hello(msg, body)

@@ -20,6 +20,7 @@ the ``cryptography`` package.
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from tlsviz.keys.digests import digest, hash_algorithm, hash_len
-from tlsviz.keys.x509 import CertProblem, cert_info, verify_signed_by
+from tlsviz.keys.x509 import MEMO, CertProblem, cert_info, verify_signed_by
 from tlsviz.wire.registry import is_grease, sigscheme_name
 
 __all__ = [
@@ -133,6 +134,12 @@ def scheme_description(scheme: int) -> str:
 
 def _cert_key(cert_der: bytes) -> tuple[cx509.Certificate, CertificatePublicKeyTypes] | str:
     """The certificate and its public key, or why there is none."""
+    return _loaded_key(bytes(cert_der))
+
+
+@functools.lru_cache(maxsize=MEMO)
+def _loaded_key(cert_der: bytes) -> tuple[cx509.Certificate, CertificatePublicKeyTypes] | str:
+    """:func:`_cert_key`, once per certificate (``cryptography``'s objects are immutable)."""
     try:
         cert = cx509.load_der_x509_certificate(bytes(cert_der))
     except Exception as err:  # whatever the parser raises on garbage

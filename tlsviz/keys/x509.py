@@ -15,6 +15,7 @@ Nothing here raises on bad input: undecodable certificates become a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -186,8 +187,20 @@ def signature_algorithm_name(cert: x509.Certificate) -> str:
     return _SIGNATURE_NAMES.get(name, name)
 
 
+#: How many certificates (and pairs of them) keep what was learnt from them.
+#: The certificates of a capture repeat (each connection to a server sends the
+#: same chain), and loading and verifying one costs more than decoding every
+#: other message of its handshake; the results are immutable values.
+MEMO = 512
+
+
 def cert_info(der: bytes) -> CertInfo | CertProblem:
     """Decode ``der`` into a :class:`CertInfo`; never raises."""
+    return _cert_info(bytes(der))
+
+
+@functools.lru_cache(maxsize=MEMO)
+def _cert_info(der: bytes) -> CertInfo | CertProblem:
     cert = _load(der)
     if isinstance(cert, CertProblem):
         return cert
@@ -311,6 +324,11 @@ def verify_signed_by(child_der: bytes, issuer_der: bytes) -> tuple[bool | None, 
     chaining is not required: a signature that verifies under a certificate
     with a different subject still counts, with a note.
     """
+    return _verify_signed_by(bytes(child_der), bytes(issuer_der))
+
+
+@functools.lru_cache(maxsize=MEMO)
+def _verify_signed_by(child_der: bytes, issuer_der: bytes) -> tuple[bool | None, str]:
     child, issuer = _load(child_der), _load(issuer_der)
     if isinstance(child, CertProblem):
         return None, f"cannot check: child: {child.message}"

@@ -46,12 +46,15 @@ class TimelineBuilder:
         ignore: Callable[[int], None] | None = None,
         material: KeyMaterial | None = None,
         streams: bool = False,
+        lazy_fields: bool = False,
     ) -> None:
         self.material = material if material is not None else KeyMaterial()
         #: keep each direction's bytes on the connection (what hex views and
         #: ``decode --json --buffers`` show); costs memory for whole streams
         self.streams = streams
         self.record_fields = record_fields
+        #: build each message's field tree when it is first asked for
+        self.lazy_fields = lazy_fields
         self.certificates = certificates
         self.observer = observer
         self._ignore = ignore
@@ -142,6 +145,7 @@ class TimelineBuilder:
             record_fields=self.record_fields,
             certificates=self.certificates,
             mid_stream=not pend.syn_seen and pend.transport == "tcp",
+            lazy_fields=self.lazy_fields,
         )
         if isinstance(dec, DatagramDecoder):
             c.dtls = DtlsAssociation(dec.datagrams, dec.connection_ids)

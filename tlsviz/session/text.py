@@ -3,6 +3,7 @@ tree, like ``tshark -V``, with explanations under each field on request."""
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Iterator
 
@@ -126,20 +127,22 @@ def render_message(
     for note in m.notes:
         yield from _wrap(f"note: {note}", INDENT)
     seen: set[str] | None = set() if explain else None
+    out: list[str] = []
     for rec in m.records[:1]:
         label = "SSLv2 record header" if rec.sslv2 else "Record header"
-        yield f"{INDENT}{label} (stream offset {rec.offset}):"
+        out.append(f"{INDENT}{label} (stream offset {rec.offset}):")
         for f in record_header_fields(rec):
-            yield from _field(f, 2, seen)
+            _field_lines(out, f, 2, seen)
     title, parts = protection
     if parts:
-        yield f"{INDENT}{title}:"
+        out.append(f"{INDENT}{title}:")
         for f in parts:
-            yield from _field(f, 2, seen)
+            _field_lines(out, f, 2, seen)
     if len(m.records) > 1:
-        yield f"{INDENT}(reassembled from {len(m.records)} records)"
+        out.append(f"{INDENT}(reassembled from {len(m.records)} records)")
     for f in m.fields:
-        yield from _field(f, 1, seen)
+        _field_lines(out, f, 1, seen)
+    yield from out
     if isinstance(m.body, Certificate):
         for i, entry in enumerate(m.body.entries):
             yield from _cert_summary(i, entry.der)
@@ -167,18 +170,36 @@ def _cert_summary(index: int, der: bytes) -> Iterator[str]:
 def _field(f: Field, depth: int, seen: set[str] | None) -> Iterator[str]:
     """A field and its children; with ``seen``, each kind of field is explained
     once per message (a list of 30 cipher suites needs one explanation)."""
-    pad = INDENT * depth
-    text = f.display if f.display != "" else ""
-    yield f"{pad}{f.name}: {text}" if text else f"{pad}{f.name}"
+    out: list[str] = []
+    _field_lines(out, f, depth, seen)
+    return iter(out)
+
+
+def _field_lines(out: list[str], f: Field, depth: int, seen: set[str] | None) -> None:
+    """:func:`_field` into ``out`` (a recursive generator costs a frame per
+    field and per level; a tree has hundreds of fields)."""
+    pad = _PADS[depth] if depth < len(_PADS) else INDENT * depth
+    text = f.display
+    out.append(f"{pad}{f.name}: {text}" if text else f"{pad}{f.name}")
     if seen is not None and f.key and f.key not in seen:
         seen.add(f.key)
         why = explanation(f.key)
         if why:
-            yield from _wrap(why, pad + "  | ")
-    for c in f.children:
-        yield from _field(c, depth + 1, seen)
+            out.extend(_wrap(why, pad + "  | "))
+    if f.children:
+        for c in f.children:
+            _field_lines(out, c, depth + 1, seen)
+
+
+_PADS = tuple(INDENT * d for d in range(16))
 
 
 def _wrap(text: str, prefix: str, width: int = 100) -> Iterator[str]:
-    for line in textwrap.wrap(text, width=max(40, width - len(prefix))):
-        yield prefix + line
+    return iter(_wrapped(text, prefix, width))
+
+
+@functools.lru_cache(maxsize=2048)
+def _wrapped(text: str, prefix: str, width: int) -> tuple[str, ...]:
+    """Wrapped once: the same notes, checks and explanations come back in
+    every connection of a capture, and textwrap is slow."""
+    return tuple(prefix + line for line in textwrap.wrap(text, width=max(40, width - len(prefix))))

@@ -32,6 +32,21 @@ class Source:
     live: dict[str, Any] = field(default_factory=dict)  # interface, bpf, keylog
     #: a key log's path, shown in the header (and used again by compare)
     keylog: str | None = None
+    #: where the packets of a big classic pcap file start, every few hundred
+    #: (made once, after the rows): a connection opens without reading what
+    #: comes before it
+    index: Any = None
+    indexed: bool = False
+
+    def packet_index(self) -> Any:
+        """The capture's :class:`~tlsviz.capture.fastread.PacketIndex` (None
+        for files it cannot index), made on first use."""
+        if not self.indexed and self.path is not None:
+            from ..capture.fastread import packet_index
+
+            self.index = packet_index(self.path)
+            self.indexed = True
+        return self.index
 
     @property
     def big(self) -> bool:
@@ -120,6 +135,7 @@ def load_rows(
     for row in summary_rows(source.path, source.material, notes=notes, progress=progress):
         count += 1
         on_row(row.to_json())
+    source.packet_index()
     return count
 
 
@@ -128,7 +144,8 @@ def open_one(source: Source, conn_id: int) -> Connection | None:
     from ..source import open_connection
 
     assert source.path is not None
-    return open_connection(source.path, conn_id, source.material)
+    index = source.packet_index() if source.big else None
+    return open_connection(source.path, conn_id, source.material, index=index)
 
 
 def run_demo(options: dict[str, Any]) -> tuple[str, list[str]]:

@@ -137,7 +137,10 @@ class ConnectionDecoder:
         certificates: bool = True,
         mid_stream: bool = False,
         skip_application_data: bool = False,
+        lazy_fields: bool = False,
     ) -> None:
+        """``lazy_fields``: field trees are built when first asked for (see
+        :class:`~.message.Message`), not while decoding."""
         # A capture that starts after the connection did usually still starts
         # at a record boundary: frame normally, only after gaps re-synchronise.
         self.readers: dict[str, Framer] = {d: RecordReader() for d in DIRECTIONS}
@@ -153,7 +156,10 @@ class ConnectionDecoder:
         self._dirty: deque[str] = deque()
         #: a DTLS association (see :class:`~.dtls_connection.DatagramDecoder`)
         self.dtls = False
-        self._ctx = ParseContext(record_fields=record_fields, certificates=certificates)
+        self.lazy_fields = lazy_fields and record_fields
+        self._ctx = ParseContext(
+            record_fields=record_fields, certificates=certificates, lazy=self.lazy_fields
+        )
 
     # -- input ----------------------------------------------------------------
     def receive_data(self, direction: str, data: bytes, time: float | None = None) -> None:
@@ -219,8 +225,9 @@ class ConnectionDecoder:
         neg = self.neg
         if ctx.version != neg.version or ctx.suite is not neg.suite:
             ctx = ParseContext(
-                neg.version, neg.suite, neg.tls13, self.record_fields, self.certificates, self.dtls
-            )
+                neg.version, neg.suite, neg.tls13, self.record_fields, self.certificates, self.dtls,
+                self.lazy_fields,
+            )  # fmt: skip
             self._ctx = ctx
         return ctx
 
@@ -487,6 +494,4 @@ class ConnectionDecoder:
 
 
 def _with(msg: Message, **changes: Any) -> Message:
-    from dataclasses import replace
-
-    return replace(msg, **changes)
+    return msg.replace(**changes)

@@ -14,6 +14,7 @@ container are clipped and reported, bytes that do not decode become an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -798,3 +799,49 @@ def parse_der(
     """
     walker = _Walker(bytes(data), base, max_depth, buffer)
     return walker.certificate(name), walker.diags
+
+
+def der_diagnostics(
+    data: bytes, base: int = 0, *, buffer: str | None = None
+) -> list[Diagnostic]:
+    """The diagnostics :func:`parse_der` gives for ``data``, without keeping its
+    tree: what a first pass that leaves field trees for later must still report.
+    Certificates repeat within a capture, so the walk is made once per
+    certificate (see :func:`parse_der_cached`)."""
+    return _moved_diagnostics(_parsed_der(bytes(data))[1], base, buffer)
+
+
+def parse_der_cached(
+    data: bytes, base: int = 0, *, buffer: str | None = None
+) -> tuple[Field, list[Diagnostic]]:
+    """:func:`parse_der` (default name and depth) of a certificate seen before:
+    its tree is walked once and moved to ``base``.  A server sends the same
+    chain to every client, so a capture decodes each certificate once."""
+    root, diags = _parsed_der(bytes(data))
+    return _moved(root, base), _moved_diagnostics(diags, base, buffer)
+
+
+def _moved(f: Field, base: int) -> Field:
+    """``f`` and its descendants, ``base`` bytes further on."""
+    kids = f.children
+    return Field(
+        f.name, f.offset + base, f.length, f.value, f.display,
+        tuple([_moved(c, base) for c in kids]) if kids else kids, f.key,
+    )  # fmt: skip
+
+
+def _moved_diagnostics(
+    diags: tuple[Diagnostic, ...], base: int, buffer: str | None
+) -> list[Diagnostic]:
+    return [
+        Diagnostic(d.severity, d.message, d.offset + base, d.length, d.rfc, d.direction, buffer)
+        for d in diags
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_der(data: bytes) -> tuple[Field, tuple[Diagnostic, ...]]:
+    """A certificate's tree and diagnostics at offset 0 (kept for the next
+    connection that sends it: a tree is immutable)."""
+    root, diags = parse_der(data, 0)
+    return root, tuple(diags)

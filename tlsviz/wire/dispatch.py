@@ -8,7 +8,8 @@ not be parsed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import registry as reg
@@ -45,6 +46,22 @@ class ParseContext:
     record_fields: bool = True
     certificates: bool = True  # decode each certificate's DER structure
     dtls: bool = False  # DTLS: 12-byte handshake headers, cookies (RFC 6347 §4.2)
+    #: with ``record_fields``: read bodies and diagnostics now, and give each
+    #: message whose tree is worth leaving for later (handshake messages,
+    #: application data, undecryptable records) a builder instead of its fields
+    #: (see :class:`~.message.Message`)
+    lazy: bool = False
+
+    def reader(self, data: bytes) -> Reader:
+        """A reader of ``data`` as this context wants it: recording fields, or
+        not (the summary; the first pass of a lazy decoder)."""
+        if self.lazy:
+            return Reader(data, 0, record=False, lazy=True)
+        return Reader(data, 0, record=self.record_fields)
+
+    def eager(self) -> ParseContext:
+        """This context, building field trees at once (what a builder runs)."""
+        return replace(self, lazy=False) if self.lazy else self
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +83,19 @@ class Heartbeat:
 
 def record_header_fields(rec: Record) -> tuple[Field, ...]:
     """The record header as fields, offsets relative to the record's first byte."""
+    if rec.epoch is None and not rec.mac_length:
+        return _header_fields(rec.header, rec.sslv2)
+    return _record_header_fields(rec)
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_fields(header: bytes, sslv2: bool) -> tuple[Field, ...]:
+    """The fields of a TLS record header: the same few headers recur all
+    through a capture (views ask for every record's)."""
+    return _record_header_fields(Record(0, 0, 0, b"", None, header, sslv2=sslv2))
+
+
+def _record_header_fields(rec: Record) -> tuple[Field, ...]:
     if rec.epoch is not None:
         from .dtls_messages import dtls_record_header_fields
 
@@ -131,6 +161,16 @@ def _finish(
 def decode_handshake(
     hs: RawHandshake, direction: str, ctx: ParseContext, encrypted: bool
 ) -> Message:
+    msg = _decode_handshake(hs, direction, ctx, encrypted)
+    if ctx.lazy:
+        full = ctx.eager()
+        msg = msg.replace(build=lambda: _decode_handshake(hs, direction, full, encrypted).fields)
+    return msg
+
+
+def _decode_handshake(
+    hs: RawHandshake, direction: str, ctx: ParseContext, encrypted: bool
+) -> Message:
     raw = hs.raw
     msg_type = hs.msg_type
     head = 4 if hs.dtls is None else 12
@@ -162,7 +202,7 @@ def decode_handshake(
                 msg_type,
                 dtls=hs.dtls,
             )
-    r = Reader(raw, 0, record=ctx.record_fields)
+    r = ctx.reader(raw)
     notes: list[str] = []
     name = reg.handshake_name(msg_type)
     r.u8("msg_type", "handshake.msg_type", fmt=reg.handshake_display)
@@ -241,8 +281,16 @@ def _parse_body(
 
 
 def decode_sslv2_hello(rec: Record, direction: str, ctx: ParseContext) -> Message:
+    msg = _decode_sslv2_hello(rec, direction, ctx)
+    if ctx.lazy:
+        full = ctx.eager()
+        msg = msg.replace(build=lambda: _decode_sslv2_hello(rec, direction, full).fields)
+    return msg
+
+
+def _decode_sslv2_hello(rec: Record, direction: str, ctx: ParseContext) -> Message:
     raw = rec.fragment
-    r = Reader(raw, 0, record=ctx.record_fields)
+    r = ctx.reader(raw)
     notes: list[str] = []
     body = None
     with r.guard("SSLv2 ClientHello"):
@@ -350,7 +398,26 @@ def decode_application_data(
     ctx: ParseContext,
     encrypted: bool,
 ) -> Message:
-    r = Reader(data, 0, record=ctx.record_fields)
+    msg = _decode_application_data(data, seg, rec, direction, ctx, encrypted)
+    if ctx.lazy:
+        full = ctx.eager()
+
+        def build() -> tuple[Field, ...]:
+            return _decode_application_data(data, seg, rec, direction, full, encrypted).fields
+
+        msg = msg.replace(build=build)
+    return msg
+
+
+def _decode_application_data(
+    data: bytes,
+    seg: tuple[Segment, ...],
+    rec: Record,
+    direction: str,
+    ctx: ParseContext,
+    encrypted: bool,
+) -> Message:
+    r = ctx.reader(data)
     notes: list[str] = []
     if data and ctx.dtls and encrypted and ctx.record_fields:
         from .coap import looks_like_coap, parse_coap
@@ -408,8 +475,16 @@ def decode_heartbeat(
 
 def decode_encrypted(rec: Record, direction: str, ctx: ParseContext) -> Message:
     """A record we cannot (yet) decrypt: show its parts as far as the suite tells."""
+    msg = _decode_encrypted(rec, direction, ctx)
+    if ctx.lazy:
+        full = ctx.eager()
+        msg = msg.replace(build=lambda: _decode_encrypted(rec, direction, full).fields)
+    return msg
+
+
+def _decode_encrypted(rec: Record, direction: str, ctx: ParseContext) -> Message:
     data = rec.fragment
-    r = Reader(data, 0, record=ctx.record_fields)
+    r = ctx.reader(data)
     suite = ctx.suite
     n = len(data)
     if ctx.record_fields:

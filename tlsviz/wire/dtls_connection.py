@@ -58,18 +58,22 @@ class DatagramDecoder(ConnectionDecoder):
         certificates: bool = True,
         mid_stream: bool = False,
         skip_application_data: bool = False,
+        lazy_fields: bool = False,
     ) -> None:
         super().__init__(
             record_fields=record_fields,
             certificates=certificates,
             mid_stream=mid_stream,
             skip_application_data=skip_application_data,
+            lazy_fields=lazy_fields,
         )
         self.dtls = True
         self.datagram_readers = {d: DatagramRecordReader() for d in DIRECTIONS}
         self.readers = dict(self.datagram_readers)
         self.dtls_reassemblers = {d: DtlsReassembler() for d in DIRECTIONS}
-        self._ctx = ParseContext(record_fields=record_fields, certificates=certificates, dtls=True)
+        self._ctx = ParseContext(
+            record_fields=record_fields, certificates=certificates, dtls=True, lazy=self.lazy_fields
+        )
         #: the server's HelloVerifyRequest, until a ServerHello follows it
         self.hello_verify: HelloVerifyRequest | None = None
         #: the connection IDs each side asked the other to use (RFC 9146 §3)

@@ -16,7 +16,8 @@ bytes and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .fields import Diagnostic, Field
@@ -95,8 +96,31 @@ class Segment:
     length: int
 
 
-@dataclass(frozen=True, slots=True)
+#: What :meth:`Message.fields` calls once, on first use, when the decoder
+#: left the field tree for later (see :class:`Message`).
+FieldBuilder = Callable[[], "tuple[Field, ...]"]
+
+_MESSAGE_SLOTS = (
+    "direction", "type", "content_type", "encrypted", "raw", "segments", "time", "body",
+    "diagnostics", "records", "handshake_type", "notes", "cleartext", "dtls",
+)  # fmt: skip
+
+
 class Message:
+    """One decoded message (a value: never changed once made; :meth:`replace`
+    makes a changed copy).
+
+    Its field tree can be built when first asked for: a decoder that knows
+    nobody may look at most trees (the explorer opening one connection, a
+    lesson pointing at one field) passes ``build``, a function that parses the
+    message's bytes again with fields, instead of ``fields``.  The tree is
+    then built on the first access of :attr:`fields` (or :meth:`find`,
+    :meth:`spans` of one of its fields...), once; the body and diagnostics
+    were read in the first pass, so nothing else waits for it.
+    """
+
+    __slots__ = (*_MESSAGE_SLOTS, "_fields", "_build")
+
     direction: str
     type: str
     content_type: int
@@ -104,18 +128,115 @@ class Message:
     raw: bytes
     segments: tuple[Segment, ...]
     time: float | None
-    fields: tuple[Field, ...] = ()
-    body: Any = None
-    diagnostics: tuple[Diagnostic, ...] = ()
-    records: tuple[Record, ...] = ()
-    handshake_type: int | None = None
-    notes: tuple[str, ...] = field(default=())
+    body: Any
+    diagnostics: tuple[Diagnostic, ...]
+    records: tuple[Record, ...]
+    handshake_type: int | None
+    notes: tuple[str, ...]
     #: carried by a protected record that encrypts nothing (a NULL-cipher suite):
     #: the bytes crossed the wire as plaintext plus a MAC
-    cleartext: bool = False
+    cleartext: bool
     #: a DTLS handshake message's :class:`~.dtls_reassembly.DtlsInfo`
     #: (message_seq, fragments, retransmission); None in TLS
-    dtls: Any = None
+    dtls: Any
+    _fields: tuple[Field, ...] | None
+    _build: FieldBuilder | None
+
+    def __init__(
+        self,
+        direction: str,
+        type: str,
+        content_type: int,
+        encrypted: bool,
+        raw: bytes,
+        segments: tuple[Segment, ...],
+        time: float | None,
+        fields: tuple[Field, ...] = (),
+        body: Any = None,
+        diagnostics: tuple[Diagnostic, ...] = (),
+        records: tuple[Record, ...] = (),
+        handshake_type: int | None = None,
+        notes: tuple[str, ...] = (),
+        cleartext: bool = False,
+        dtls: Any = None,
+        *,
+        build: FieldBuilder | None = None,
+    ) -> None:
+        put = object.__setattr__
+        put(self, "direction", direction)
+        put(self, "type", type)
+        put(self, "content_type", content_type)
+        put(self, "encrypted", encrypted)
+        put(self, "raw", raw)
+        put(self, "segments", segments)
+        put(self, "time", time)
+        put(self, "body", body)
+        put(self, "diagnostics", diagnostics)
+        put(self, "records", records)
+        put(self, "handshake_type", handshake_type)
+        put(self, "notes", notes)
+        put(self, "cleartext", cleartext)
+        put(self, "dtls", dtls)
+        put(self, "_fields", None if build is not None else fields)
+        put(self, "_build", build)
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        """The field tree (top-level fields), built now if it was left for later."""
+        got = self._fields
+        if got is None:
+            build = self._build
+            got = build() if build is not None else ()
+            object.__setattr__(self, "_fields", got)
+            object.__setattr__(self, "_build", None)
+        return got
+
+    @property
+    def fields_built(self) -> bool:
+        """Whether the field tree exists yet (for tests and benchmarks)."""
+        return self._fields is not None
+
+    def replace(self, **changes: Any) -> Message:
+        """A copy with ``changes`` (any constructor argument by name); a tree
+        not built yet stays to be built, unless ``fields`` is given."""
+        args = {name: getattr(self, name) for name in _MESSAGE_SLOTS}
+        if "fields" not in changes:
+            if self._fields is None and self._build is not None:
+                args["build"] = self._build
+            else:
+                args["fields"] = self._fields
+        args.update(changes)
+        return Message(**args)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a Message cannot be changed (use replace): {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a Message cannot be changed: {name}")
+
+    def _key(self) -> tuple[Any, ...]:
+        return (*(getattr(self, n) for n in _MESSAGE_SLOTS), self.fields)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Message:
+            return NotImplemented
+        assert isinstance(other, Message)
+        return self is other or self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.direction, self.type, self.raw, self.segments, self.time))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in _MESSAGE_SLOTS[:7])
+        return f"Message({inner}, fields={self.fields!r}, ...)"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {name: getattr(self, name) for name in _MESSAGE_SLOTS}
+        state["fields"] = self.fields  # a builder is a closure: not for pickle
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        Message.__init__(self, **state)
 
     @property
     def length(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import registry as reg
-from .der import parse_der
+from .der import der_diagnostics, parse_der_cached
 from .extensions import CR, CT, EE, NST, Extension, parse_extensions
 from .reader import Reader
 
@@ -121,12 +121,14 @@ def _cert_data(r: Reader, n: int, decode_der: bool) -> bytes:
         node.value = der
         node.display = f"{n} bytes of DER"
         if r.record and decode_der:
-            root, diags = parse_der(der, base=r.offset, buffer=r.buffer)
+            root, diags = parse_der_cached(der, r.offset, buffer=r.buffer)
             node.children.extend(root.children)
             r.diagnostics.extend(diags)
             subject = root.display
             if subject:
                 node.display = f"{subject} ({n} bytes of DER)"
+        elif r.lazy and decode_der:  # the tree comes later, its diagnostics now
+            r.diagnostics.extend(der_diagnostics(der, r.offset, buffer=r.buffer))
         r.pos += n
     return der
 

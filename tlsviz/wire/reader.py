@@ -15,13 +15,13 @@ become an ``unparsed`` field plus a diagnostic.  Running out of bytes raises
 exactly the bytes that could not be decoded, so the caller carries on.
 
 With ``record=False`` the reader builds no fields at all: the same parser then
-serves the fast summary path of big captures.
+serves the fast summary path of big captures, and the first pass of a decoder
+that builds field trees only when they are asked for (``lazy``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from .fields import Diagnostic, Field, Node, Severity
@@ -52,16 +52,27 @@ class Reader:
     ``base`` is the offset of ``data[0]`` in the buffer the fields refer to.
     """
 
-    __slots__ = ("_stack", "base", "buffer", "data", "diagnostics", "end", "pos", "record")
+    __slots__ = (
+        "_stack", "base", "buffer", "data", "diagnostics", "end", "lazy", "pos", "record",
+    )  # fmt: skip
 
     def __init__(
-        self, data: bytes, base: int = 0, *, record: bool = True, buffer: str | None = None
+        self,
+        data: bytes,
+        base: int = 0,
+        *,
+        record: bool = True,
+        buffer: str | None = None,
+        lazy: bool = False,
     ) -> None:
         self.data = bytes(data)
         self.pos = 0
         self.end = len(self.data)
         self.base = base
         self.record = record
+        #: a first pass that records no fields because they will be built later
+        #: (see :class:`~.message.Message`): it must still find every diagnostic
+        self.lazy = lazy
         self.buffer = buffer
         self._stack: list[list[Field]] = [[]]
         self.diagnostics: list[Diagnostic] = []
@@ -165,7 +176,9 @@ class Reader:
         return self.raw(name, n, key, fmt)
 
     # -- structure ------------------------------------------------------------
-    @contextmanager
+    # The context managers below are small classes, not @contextmanager
+    # generators: a message enters dozens of them, and a generator-based
+    # manager costs several times more to enter and leave.
     def block(
         self,
         name: str,
@@ -174,7 +187,7 @@ class Reader:
         *,
         length_name: str | None = None,
         length_key: str | None = None,
-    ) -> Iterator[Node]:
+    ) -> _Sized:
         """A length-prefixed vector whose content is parsed by the ``with`` body.
 
         Records ``<name>_length`` then a node called ``name`` spanning the
@@ -192,11 +205,9 @@ class Reader:
                 self.base + self.pos - length_size,
                 length_size,
             )
-        with self.sized(name, n, key) as node:
-            yield node
+        return _Sized(self, name, n, key)
 
-    @contextmanager
-    def sized(self, name: str, n: int, key: str = "") -> Iterator[Node]:
+    def sized(self, name: str, n: int, key: str = "") -> _Sized:
         """A node over the next ``n`` bytes (the length is known from elsewhere)."""
         if self.pos + n > self.end:
             raise DecodeError(
@@ -204,36 +215,11 @@ class Reader:
                 self.base + self.pos,
                 self.end - self.pos,
             )
-        start = self.pos
-        limit = start + n
-        outer_end = self.end
-        node = Node(name, self.base + start, key)
-        self._stack.append(node.children)
-        self.end = limit
-        try:
-            yield node
-            if self.pos < limit:
-                self._leftover(name, limit)
-        except BaseException:
-            node.length = n
-            raise
-        finally:
-            self.end = outer_end
-            self._stack.pop()
-            if self.record:
-                self._stack[-1].append(node.freeze(self.base + self.pos))
+        return _Sized(self, name, n, key)
 
-    @contextmanager
-    def group(self, name: str, key: str = "") -> Iterator[Node]:
+    def group(self, name: str, key: str = "") -> _Group:
         """A node around whatever the body reads (no length prefix of its own)."""
-        node = Node(name, self.base + self.pos, key)
-        self._stack.append(node.children)
-        try:
-            yield node
-        finally:
-            self._stack.pop()
-            if self.record:
-                self._stack[-1].append(node.freeze(self.base + self.pos))
+        return _Group(self, name, key)
 
     def trailing(self, name: str) -> None:
         """Bytes the parser did not read up to the current end: record them."""
@@ -256,47 +242,118 @@ class Reader:
         )
         self.pos = limit
 
-    @contextmanager
-    def guard(self, what: str) -> Iterator[None]:
+    def guard(self, what: str) -> _Guard:
         """Turn a :class:`DecodeError` in the body into a diagnostic and skip to the end.
 
         Use around each unit that has a known end (a message, an extension): a
         fault inside it is reported on exactly the bytes from the fault to that
         end, and decoding resumes after it.
         """
-        depth = len(self._stack)
-        end = self.end
-        try:
-            yield
-        except DecodeError as err:
-            del self._stack[depth:]
-            self.end = end
-            start = min(max(self.pos, 0), end)
-            err_at = err.offset - self.base
-            if self.pos <= err_at <= end:
-                start = err_at
-            length = end - start
-            if length > 0 and self.record:
-                data = self.data[start:end]
-                self._stack[-1].append(
-                    Field(
-                        "undecoded",
-                        self.base + start,
-                        length,
-                        data,
-                        hex_display(data),
-                        (),
-                        "undecoded",
-                    )
-                )
-            self.diagnostics.append(
-                Diagnostic(
-                    Severity.ERROR,
-                    f"malformed {what}: {err.message}",
+        return _Guard(self, what)
+
+    def _undecoded(self, what: str, err: DecodeError, depth: int, end: int) -> None:
+        """What :meth:`guard` does with a fault: the rest of the unit becomes an
+        ``undecoded`` field and an error."""
+        del self._stack[depth:]
+        self.end = end
+        start = min(max(self.pos, 0), end)
+        err_at = err.offset - self.base
+        if self.pos <= err_at <= end:
+            start = err_at
+        length = end - start
+        if length > 0 and self.record:
+            data = self.data[start:end]
+            self._stack[-1].append(
+                Field(
+                    "undecoded",
                     self.base + start,
                     length,
-                    err.rfc,
-                    buffer=self.buffer,
+                    data,
+                    hex_display(data),
+                    (),
+                    "undecoded",
                 )
             )
-            self.pos = end
+        self.diagnostics.append(
+            Diagnostic(
+                Severity.ERROR,
+                f"malformed {what}: {err.message}",
+                self.base + start,
+                length,
+                err.rfc,
+                buffer=self.buffer,
+            )
+        )
+        self.pos = end
+
+
+class _Sized:
+    """:meth:`Reader.sized` (and :meth:`Reader.block`): a node over ``n`` bytes."""
+
+    __slots__ = ("limit", "n", "name", "node", "outer_end", "r")
+
+    def __init__(self, r: Reader, name: str, n: int, key: str) -> None:
+        self.r, self.name, self.n = r, name, n
+        start = r.pos
+        self.limit = start + n
+        self.outer_end = r.end
+        self.node = Node(name, r.base + start, key)
+
+    def __enter__(self) -> Node:
+        r = self.r
+        r._stack.append(self.node.children)
+        r.end = self.limit
+        return self.node
+
+    def __exit__(self, kind: object, err: object, tb: object) -> None:
+        r = self.r
+        node = self.node
+        if kind is None:
+            if r.pos < self.limit:
+                r._leftover(self.name, self.limit)
+        else:
+            node.length = self.n
+        r.end = self.outer_end
+        r._stack.pop()
+        if r.record:
+            r._stack[-1].append(node.freeze(r.base + r.pos))
+
+
+class _Group:
+    """:meth:`Reader.group`: a node around whatever the body reads."""
+
+    __slots__ = ("node", "r")
+
+    def __init__(self, r: Reader, name: str, key: str) -> None:
+        self.r = r
+        self.node = Node(name, r.base + r.pos, key)
+
+    def __enter__(self) -> Node:
+        self.r._stack.append(self.node.children)
+        return self.node
+
+    def __exit__(self, kind: object, err: object, tb: object) -> None:
+        r = self.r
+        r._stack.pop()
+        if r.record:
+            r._stack[-1].append(self.node.freeze(r.base + r.pos))
+
+
+class _Guard:
+    """:meth:`Reader.guard`: a :class:`DecodeError` in the body becomes a diagnostic."""
+
+    __slots__ = ("depth", "end", "r", "what")
+
+    def __init__(self, r: Reader, what: str) -> None:
+        self.r, self.what = r, what
+
+    def __enter__(self) -> None:
+        r = self.r
+        self.depth = len(r._stack)
+        self.end = r.end
+
+    def __exit__(self, kind: object, err: object, tb: object) -> bool:
+        if kind is None or not isinstance(err, DecodeError):
+            return False
+        self.r._undecoded(self.what, err, self.depth, self.end)
+        return True

@@ -1477,6 +1477,9 @@ def _hex(v: int, width: int) -> str:
     return f"0x{v:0{width}x}" if v >= 0 else str(v)
 
 
+# Names and display texts are cached: every field of a capture asks for them
+# again (an enum member's .name is a slow property before Python 3.12).
+@functools.lru_cache(maxsize=4096)
 def name_of(enum_cls: type[IntEnum], value: int) -> str | None:
     """The registered name of ``value`` in ``enum_cls``, or None.
 
@@ -1527,6 +1530,7 @@ def suite_name(v: int) -> str:
     return _u16_name(CipherSuite, v)
 
 
+@functools.lru_cache(maxsize=4096)
 def extension_name(v: int) -> str:
     """IANA (or well-known unregistered) extension name, "GREASE (0x....)", or "0x%04x"."""
     return _u16_name(ExtensionType, v)
@@ -1538,6 +1542,7 @@ def group_name(v: int) -> str:
     return _u16_name(NamedGroup, v)
 
 
+@functools.lru_cache(maxsize=4096)
 def sigscheme_name(v: int) -> str:
     """SignatureScheme name, a TLS 1.2 pair name (``rsa_sha224``), GREASE, or "0x%04x"."""
     name = name_of(SignatureScheme, v)
@@ -1553,6 +1558,7 @@ def cert_compression_name(v: int) -> str:
     return _u16_name(CertificateCompressionAlgorithm, v)
 
 
+@functools.lru_cache(maxsize=4096)
 def alert_name(v: int) -> str:
     """Alert description name or "0x%02x"."""
     return _u8_name(AlertDescription, v)
@@ -1563,6 +1569,7 @@ def alert_level_name(v: int) -> str:
     return _u8_name(AlertLevel, v)
 
 
+@functools.lru_cache(maxsize=4096)
 def content_type_name(v: int) -> str:
     """Record content type name ("handshake") or "0x%02x"."""
     return _u8_name(ContentType, v)
@@ -1600,27 +1607,32 @@ def client_certificate_type_name(v: int) -> str:
     return _u8_name(ClientCertificateType, v)
 
 
+@functools.lru_cache(maxsize=4096)
 def suite_display(v: int) -> str:
     """``"TLS_AES_128_GCM_SHA256 (0x1301)"``, ``"GREASE (0x0a0a)"`` or ``"0x1234"``."""
     return describe(_name_or_grease(CipherSuite, v), v)
 
 
+@functools.lru_cache(maxsize=4096)
 def extension_display(v: int) -> str:
     """``"key_share (0x0033)"``, ``"GREASE (0x0a0a)"`` or ``"0x1234"``."""
     return describe(_name_or_grease(ExtensionType, v), v)
 
 
+@functools.lru_cache(maxsize=4096)
 def group_display(v: int) -> str:
     """``"x25519 (0x001d)"``, ``"GREASE (0x0a0a)"`` or ``"0x1234"``."""
     return describe(_name_or_grease(NamedGroup, v), v)
 
 
+@functools.lru_cache(maxsize=4096)
 def sigscheme_display(v: int) -> str:
     """``"rsa_pss_rsae_sha256 (0x0804)"``, ``"GREASE (0x0a0a)"`` or ``"0x1234"``."""
     name = _name_or_grease(SignatureScheme, v)
     return describe(name if name is not None else legacy_sigalg_name(v), v)
 
 
+@functools.lru_cache(maxsize=4096)
 def version_display(v: int) -> str:
     """``"TLS 1.2 (0x0303)"``, ``"GREASE (0x7a7a)"`` or ``"0x1234"``."""
     name = version_name(v)
@@ -1629,21 +1641,25 @@ def version_display(v: int) -> str:
     return describe(name, v)
 
 
+@functools.lru_cache(maxsize=4096)
 def alert_display(v: int) -> str:
     """``"handshake_failure (0x28)"`` or ``"0xff"``."""
     return describe(name_of(AlertDescription, v), v, 2)
 
 
+@functools.lru_cache(maxsize=4096)
 def content_type_display(v: int) -> str:
     """``"handshake (0x16)"`` or ``"0x63"``."""
     return describe(name_of(ContentType, v), v, 2)
 
 
+@functools.lru_cache(maxsize=4096)
 def handshake_display(v: int) -> str:
     """``"ClientHello (0x01)"`` or ``"0x63"``."""
     return describe(HANDSHAKE_RFC_NAMES.get(v), v, 2)
 
 
+@functools.lru_cache(maxsize=4096)
 def enum_display(enum_cls: type[IntEnum], v: int, width: int = 4) -> str:
     """Display text "<name> (0x..)" for any registry enum, the hex code alone when unknown."""
     return describe(name_of(enum_cls, v), v, width)

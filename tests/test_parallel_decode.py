@@ -1,0 +1,128 @@
+"""``decode`` and ``decode --json`` on several processes give the connections
+one process gives, each exactly the same (their order may differ only where a
+connection's end is noticed late: a reset's grace period, an idle UDP flow)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tlsviz.cli_decode import _decode_jobs
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURES = ROOT / "captures"
+MAIN = "import sys; from tlsviz.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def _merge(folder: Path, caps: list[Path]) -> tuple[Path, Path]:
+    """The captures one after the other (Wireshark's mergecap; pcapng, so the
+    DTLS one can be in too), and all the bundled key logs in one."""
+    if shutil.which("mergecap") is None:
+        pytest.skip("mergecap (Wireshark) is not installed")
+    out = folder / "all.pcapng"
+    subprocess.run(["mergecap", "-a", "-w", str(out), *map(str, caps)], check=True)
+    keys = folder / "all.keys"
+    keys.write_text("".join(p.read_text() for p in sorted(CAPTURES.glob("*.keys"))))
+    keys.chmod(0o600)
+    return out, keys
+
+
+BUNDLED = sorted(p for p in CAPTURES.iterdir() if p.suffix in (".pcap", ".pcapng"))
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Every bundled capture: resumed connections among them (split by id)."""
+    return _merge(tmp_path_factory.mktemp("merged"), BUNDLED)
+
+
+@pytest.fixture(scope="module")
+def unresumed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The bundled captures without a resumption (split by ports)."""
+    caps = [p for p in BUNDLED if "resum" not in p.name]
+    return _merge(tmp_path_factory.mktemp("unresumed"), caps)
+
+
+def _decode(*args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-c", MAIN, "decode", *args], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("capture", "jobs"), [("merged", "2"), ("merged", "3"), ("unresumed", "2")]
+)
+def test_json_on_several_processes_is_the_same(
+    capture: str, jobs: str, request: pytest.FixtureRequest
+) -> None:
+    path, keys = request.getfixturevalue(capture)
+    one = json.loads(_decode("--json", str(path), "--keylog", str(keys), "--jobs", "1"))
+    many = json.loads(_decode("--json", str(path), "--keylog", str(keys), "--jobs", jobs))
+    assert len(one["connections"]) >= 18
+    by_id = {c["id"]: c for c in many["connections"]}
+    assert len(by_id) == len(many["connections"])
+    assert {c["id"]: c for c in one["connections"]} == by_id
+    assert {c["transport"] for c in one["connections"]} == {"tcp", "udp"}
+    verified = [c for c in many["connections"] if c["keys"] and c["keys"]["status"] == "verified"]
+    assert len(verified) >= 10  # the key log reached the workers
+    resumed = [c for c in many["connections"] if c["keys"] and c["keys"]["resumed_from"]]
+    assert bool(resumed) == (capture == "merged")  # each found the session it resumes
+    assert sorted(one["notes"]) == sorted(many["notes"])
+    assert one["explanations"] == many["explanations"]
+    assert [k for k in one if k != "connections"] == [k for k in many if k != "connections"]
+
+
+def test_text_on_several_processes_is_the_same(merged: tuple[Path, Path]) -> None:
+    path, keys = merged
+
+    def blocks(text: str) -> dict[int, str]:
+        parts = re.split(r"(?m)^(?=Connection \d+: )", text)
+        out = {int(p.split()[1].rstrip(":")): p for p in parts if p}
+        assert len(out) == len([p for p in parts if p])
+        return out
+
+    one = blocks(_decode("--explain", str(path), "--keylog", str(keys), "--jobs", "1"))
+    many = blocks(_decode("--explain", str(path), "--keylog", str(keys), "--jobs", "2"))
+    assert len(one) >= 20 and one == many
+
+
+def test_no_connection_on_several_processes(tmp_path: Path) -> None:
+    """A capture without TLS: the same sentence and document on one process or two."""
+    empty = tmp_path / "one.pcap"
+    subprocess.run(
+        ["editcap", "-r", str(CAPTURES / "tls13-aes128gcm.pcap"), str(empty), "1-1"], check=True
+    ) if shutil.which("editcap") else pytest.skip("editcap (Wireshark) is not installed")
+    assert _decode(str(empty), "--jobs", "2") == _decode(str(empty), "--jobs", "1")
+    assert _decode("--json", str(empty), "--jobs", "2") == _decode("--json", str(empty))
+
+
+def test_processes_by_default_only_for_big_files_written_to_a_file_or_pipe(
+    tmp_path: Path,
+) -> None:
+    import argparse
+
+    small, big = tmp_path / "small.pcap", tmp_path / "big.pcap"
+    small.write_bytes(b"\0" * 100)
+    with open(big, "wb") as f:
+        f.truncate(9 << 20)
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    args = argparse.Namespace(jobs=0)
+    cores = os.cpu_count() or 1
+    assert _decode_jobs(args, str(big), io.StringIO()) == cores
+    assert _decode_jobs(args, str(big), Tty()) == 1
+    assert _decode_jobs(args, str(small), io.StringIO()) == 1
+    assert _decode_jobs(argparse.Namespace(jobs=3), str(small), Tty()) == 3

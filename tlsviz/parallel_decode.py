@@ -1,0 +1,205 @@
+"""``decode`` and ``decode --json`` of a big capture on several cores.
+
+Every process reads the whole file (a memory map: the pages are shared) and
+follows one n-th of the connections, chosen by a hash of their two ports
+(:class:`~.capture.CaptureReader`'s ``shard``, the same split as the summary
+path's for pcapng files); the memory-mapped reader skips the other
+processes' packets before looking at them.  Each process renders its
+connections (text or JSON) and writes them to an unnamed temporary file with
+the position where the one-process reading would have handed them on: the
+packet whose reading completed them (a FIN, a RST, the end of the capture)
+and their id.  This process merges the files in that order, so the output is
+the one a single process writes, connection for connection.  Workers are
+forked (Linux): the key material is inherited, not copied.
+
+A resumed connection needs what its first connection left behind (a TLS 1.3
+ticket's PSK, a TLS 1.2 session's master secret), and the two have different
+client ports.  So the summary path first reads the hellos (a tenth of a
+second a hundred thousand packets); when any connection was resumed, the
+connections are split by id instead: each resumed connection goes with every
+connection from the same client to the same server or server name, the rest
+in turn.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+
+from .keys.keyring import KeyMaterial
+from .session.model import Connection
+
+#: a rendered connection and the explanation keys it uses
+Rendered = tuple[str, list[str]]
+#: connections a worker writes at once
+_BATCH = 16
+
+
+def decode_sharded(
+    path: str,
+    material: KeyMaterial,
+    jobs: int,
+    render: Callable[[Connection], Rendered],
+    *,
+    streams: bool = False,
+    notes: list[str] | None = None,
+    keys: set[str] | None = None,
+) -> Iterator[str]:
+    """The rendered connections of ``path``, decoded by ``jobs`` processes, in
+    the order one process gives them.  ``notes`` receives the capture's notes
+    (each once) and ``keys`` the explanation keys of what was rendered, both
+    complete when the iterator ends.  A worker's failure is raised here as
+    ``RuntimeError``."""
+    from .summary.parallel import _fork, _Region, _spool_file
+
+    wanted = _families(path, jobs)
+    regions = [_Region(0) for _ in range(jobs)]
+    pending: list[deque[tuple[int, int, str, list[str]]]] = [deque() for _ in range(jobs)]
+    ended = [False] * jobs
+    found: list[list[str]] = [[] for _ in range(jobs)]
+
+    def pull(k: int) -> None:
+        """Wait until worker k has a connection ready, or has ended."""
+        reg = regions[k]
+        delay = 0.0005
+        while not pending[k] and not ended[k]:
+            exited = reg.pid and os.waitpid(reg.pid, os.WNOHANG)[0] == reg.pid
+            if exited:
+                reg.pid = 0
+            for kind, payload in reg.messages(False):
+                if kind == "rows":
+                    pending[k].extend(payload)
+                elif kind == "end":
+                    ended[k] = True
+                    found[k] = payload
+                else:
+                    raise RuntimeError(payload)
+            if not pending[k] and not ended[k]:
+                if exited or not reg.pid:
+                    raise RuntimeError(f"decode worker {k + 1} stopped unexpectedly")
+                time.sleep(delay)
+                delay = min(delay * 2, 0.02)
+
+    try:
+        for k, reg in enumerate(regions):
+            reg.fd = _spool_file()
+            reg.pid = _fork(
+                _decode_shard, path, material, (k, jobs), render, streams, reg.fd, wanted
+            )
+        while True:
+            best = -1
+            for k in range(jobs):
+                pull(k)
+                if pending[k] and (best < 0 or pending[k][0][:2] < pending[best][0][:2]):
+                    best = k
+            if best < 0:
+                break
+            _, _, text, used = pending[best].popleft()
+            if keys is not None:
+                keys.update(used)
+            yield text
+    finally:
+        for reg in regions:
+            reg.stop()
+    if notes is not None:
+        seen = set(notes)
+        for note in (n for shard_notes in found for n in shard_notes):
+            if note not in seen:
+                seen.add(note)
+                notes.append(note)
+
+
+def _decode_shard(
+    path: str,
+    material: KeyMaterial,
+    shard: tuple[int, int],
+    render: Callable[[Connection], Rendered],
+    streams: bool,
+    spool: int,
+    wanted: dict[int, int] | None,
+) -> None:
+    """One worker's job (forked): its shard's connections, rendered, to ``spool``
+    as ("rows", [(position, id, text, keys)...]) messages, then ("end", notes);
+    an exception as ("error", text)."""
+    from .capture.pcapfile import CaptureReader
+    from .source import CaptureSession
+    from .summary.parallel import _say
+
+    try:
+        notes: list[str] = []
+        k = shard[0]
+        if wanted is None:  # by ports, filtered as the file is read
+            reader = CaptureReader(path, fast=True, shard=shard)
+            mine = None
+        else:  # by id: the others are dropped as they open
+            reader = CaptureReader(path, fast=True)
+            assigned = wanted
+
+            def mine(conn: int) -> bool:
+                # what the summary did not list is no connection of one
+                # process: packets of a flow another process follows, after
+                # it dropped them long enough to be forgotten
+                return assigned.get(conn, -1) == k
+
+        session = CaptureSession(
+            path, material=material, reader=reader, notes=notes, streams=streams,
+            lazy_fields=False, wanted=mine,
+        )  # fmt: skip
+        batch: list[tuple[int, int, str, list[str]]] = []
+        for conn in session:
+            text, used = render(conn)
+            batch.append((session.position, conn.id, text, used))
+            if len(batch) >= _BATCH:
+                _say(spool, "rows", batch)
+                batch = []
+        _say(spool, "rows", batch)
+        _say(spool, "end", notes)
+    except Exception as err:  # reported by the parent
+        _say(spool, "error", f"{type(err).__name__}: {err}")
+
+
+def _families(path: str, jobs: int) -> dict[int, int] | None:
+    """None when no connection of ``path`` was resumed (the split by ports
+    will do); else the process of each connection: a resumed one's family
+    together, the others in turn."""
+    from .summary.rows import summary_rows
+
+    rows = [r.to_json() for r in summary_rows(path, None)]
+    if not any(r["resumed"] for r in rows):
+        return None
+    parent: dict[object, object] = {}
+
+    def find(x: object) -> object:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: object, b: object) -> None:
+        parent[find(a)] = find(b)
+
+    for r in rows:
+        client_ip = str(r["client"]).rsplit(":", 1)[0]
+        union(("conn", r["id"]), ("server", client_ip, r["server"]))
+        if r["sni"]:
+            union(("conn", r["id"]), ("name", client_ip, r["sni"]))
+    resumed_roots = {find(("conn", r["id"])) for r in rows if r["resumed"]}
+    members: dict[object, list[int]] = {}
+    for r in rows:
+        root = find(("conn", r["id"]))
+        if root in resumed_roots:
+            members.setdefault(root, []).append(r["id"])
+    load = [0] * jobs
+    out: dict[int, int] = {}
+    for ids in sorted(members.values(), key=len, reverse=True):
+        k = load.index(min(load))
+        load[k] += len(ids)
+        out.update(dict.fromkeys(ids, k))
+    for r in rows:
+        if r["id"] not in out:
+            k = load.index(min(load))
+            load[k] += 1
+            out[r["id"]] = k
+    return out
