@@ -27,6 +27,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from .keys.keyring import KeyMaterial
 from .session.model import Connection
@@ -68,7 +69,11 @@ def decode_sharded(
             exited = reg.pid and os.waitpid(reg.pid, os.WNOHANG)[0] == reg.pid
             if exited:
                 reg.pid = 0
-            for kind, payload in reg.messages(False):
+            while not pending[k] and not ended[k]:
+                message = _next_message(reg)
+                if message is None:
+                    break
+                kind, payload = message
                 if kind == "rows":
                     pending[k].extend(payload)
                 elif kind == "end":
@@ -109,6 +114,24 @@ def decode_sharded(
             if note not in seen:
                 seen.add(note)
                 notes.append(note)
+
+
+def _next_message(reg: Any) -> tuple[str, Any] | None:
+    """The next whole message in a worker's spool file, if it has written one.
+    One at a time: a worker that runs ahead of the others waits on disk, not
+    in this process's memory."""
+    from .summary.parallel import _load
+
+    size = os.fstat(reg.fd).st_size
+    if size - reg.read < 4:
+        return None
+    n = int.from_bytes(os.pread(reg.fd, 4, reg.read), "little")
+    if size - reg.read - 4 < n:
+        return None
+    blob = os.pread(reg.fd, n, reg.read + 4)
+    reg.read += 4 + n
+    kind, payload = _load(blob)
+    return str(kind), payload
 
 
 def _decode_shard(
