@@ -172,6 +172,10 @@ class UdpFlows:
         src, sport, dst, dport, payload = dg
         key = (src, sport, dst, dport)
         hit = self._by_key.get(key)
+        if not payload:  # an empty datagram: nothing to hand on, no flow opened
+            if hit is not None:
+                hit[0].last = time
+            return
         if hit is None:
             if key in self._dropped:
                 return
