@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from ..keys.x509 import CertProblem, cert_info
 from ..wire.dispatch import record_header_fields, text_of
 from ..wire.explain import explanation, message_key
-from ..wire.fields import Field
+from ..wire.fields import Field, printable
 from ..wire.message import Message
 from ..wire.messages import Certificate
 from .model import Connection
@@ -27,9 +27,9 @@ def connection_header(c: Connection) -> str:
     if c.group:
         parts.append(f"group {c.group}")
     if c.sni:
-        parts.append(f"SNI {c.sni}")
+        parts.append(f"SNI {printable(c.sni)}")
     if c.alpn:
-        parts.append(f"ALPN {c.alpn}")
+        parts.append(f"ALPN {printable(c.alpn)}")
     return "  ".join(parts)
 
 

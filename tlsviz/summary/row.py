@@ -11,6 +11,7 @@ import functools
 from typing import Any
 
 from .._slots import Slotted
+from ..wire.fields import printable
 from .hellos import HelloFacts
 
 
@@ -134,9 +135,9 @@ class Summary(Slotted):
         ]
         sni = f.sni
         if sni:
-            parts.append(f"sni={sni}")
+            parts.append(f"sni={printable(sni)}")
         if f.alpn:
-            parts.append(f"alpn={f.alpn}")
+            parts.append(f"alpn={printable(f.alpn)}")
         if g is not None:
             parts.append(f"group={_group_name(g)}")
         if self.keys is not None:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .fields import Diagnostic, Field, Severity
+from .fields import Diagnostic, Field, Severity, printable
 from .reader import DecodeError, hex_display
 
 X690 = "X.690 §8.1"
@@ -387,7 +387,7 @@ class _Walker:
                 self.diag(Severity.ERROR, f"{what}: {err}", h, rfc="X.690 §8.19")
         elif number in _STRINGS:
             text = raw.decode(_CODECS.get(number, "ascii"), "replace")
-            return text, text
+            return text, printable(text)
         elif number in _TIME:
             return self.time(h, what)
         return raw, hex_display(raw)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import registry as reg
+from .fields import printable
 from .reader import DecodeError, Reader, hex_display
 
 #: The messages an extension can appear in (RFC 8446 §4.2 table).
@@ -70,8 +71,13 @@ Parser = Callable[[Reader, str], Any]
 
 
 def _text(data: bytes) -> str:
-    """Bytes that should be ASCII, shown safely (non-ASCII as \\xNN)."""
+    """Bytes that should be ASCII, as a value (non-ASCII as \\xNN)."""
     return data.decode("ascii", errors="backslashreplace")
+
+
+def _shown(data: bytes) -> str:
+    """:func:`_text` as displayed: control characters escaped too."""
+    return printable(_text(data))
 
 
 def _u16_list(r: Reader, name: str, item: str, key: str, fmt: Callable[[int], str]) -> list[int]:
@@ -112,12 +118,12 @@ def parse_server_name(r: Reader, msg: str) -> Any:
                     "ext.server_name.name_type",
                     fmt=lambda v: "host_name (0)" if v == 0 else f"0x{v:02x}",
                 )
-                name = r.opaque("host_name", 2, "ext.server_name.host_name", fmt=lambda b: _text(b))
+                name = r.opaque("host_name", 2, "ext.server_name.host_name", fmt=_shown)
                 entry.value = _text(name)
-                entry.display = _text(name)
+                entry.display = _shown(name)
                 if kind == 0 and host is None:
                     host = _text(name)
-        node.display = host or ""
+        node.display = printable(host or "")
     return host
 
 
@@ -229,10 +235,10 @@ def parse_alpn(r: Reader, msg: str) -> Any:
     with r.block("protocol_name_list", 2, "ext.alpn.list") as node:
         while r.remaining:
             names.append(
-                _text(r.opaque("protocol_name", 1, "ext.alpn.protocol", fmt=lambda b: _text(b)))
+                _text(r.opaque("protocol_name", 1, "ext.alpn.protocol", fmt=_shown))
             )
         node.value = names
-        node.display = ", ".join(names)
+        node.display = printable(", ".join(names))
     if msg != CH and len(names) != 1:
         r.note(
             "the server must select exactly one ALPN protocol", node.offset, 0, rfc="RFC 7301 §3.1"
@@ -470,7 +476,7 @@ def parse_application_settings(r: Reader, msg: str) -> Any:
     with r.block("supported_protocols", 2, "ext.alps.list"):
         while r.remaining:
             names.append(
-                _text(r.opaque("protocol_name", 1, "ext.alpn.protocol", fmt=lambda b: _text(b)))
+                _text(r.opaque("protocol_name", 1, "ext.alpn.protocol", fmt=_shown))
             )
     return names
 

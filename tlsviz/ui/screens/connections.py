@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
 from ...session.model import Connection
+from ...wire.fields import printable
 from ..widgets.connection_table import ConnectionTable
 
 STATUS = {"verified": "✔ verified", "partial": "◐ partial", "mismatch": "✘ mismatch"}
@@ -26,7 +28,7 @@ def row_of_connection(c: Connection) -> tuple[str, ...]:
     from ...session.export import resumption_of
 
     status = c.keys.status()[0] if c.keys is not None else "—"
-    return (str(c.id), c.client, c.server, c.sni or "", c.version or "?",
+    return (str(c.id), c.client, c.server, printable(c.sni or ""), c.version or "?",
             (c.cipher_suite or "").removeprefix("TLS_"), STATUS.get(status, status),
             resumption_of(c) or "", str(len(c.messages)))  # fmt: skip
 
@@ -35,7 +37,7 @@ def row_of_summary(r: dict[str, Any]) -> tuple[str, ...]:
     keys = r.get("keys") or {}
     status = keys.get("status") if isinstance(keys, dict) else None
     resumed = r.get("resumption") or ("resumed" if r.get("resumed") else "")
-    return (str(r["id"]), r.get("client", ""), r.get("server", ""), r.get("sni") or "",
+    return (str(r["id"]), r.get("client", ""), r.get("server", ""), printable(r.get("sni") or ""),
             r.get("version") or "?", (r.get("cipher_suite") or "").removeprefix("TLS_"),
             STATUS.get(status or "", status or "—"), resumed, "")  # fmt: skip
 
@@ -63,12 +65,13 @@ class ConnectionsScreen(Screen[None]):
     def on_mount(self) -> None:
         app: Any = self.app
         source = app.source
-        self._label = source.label if source is not None else ""
+        # a file's name: shown as it is, never read as markup
+        self._label = escape(source.label) if source is not None else ""
         self.query_one("#connections-progress", ProgressBar).display = bool(
             source is not None and source.big
         )
         if self.waiting:
-            self._set_header(f"[b]tlsviz[/b] · {self.waiting}")
+            self._set_header(f"[b]tlsviz[/b] · {escape(self.waiting)}")
         else:
             self._set_header(f"[b]tlsviz[/b] · {self._label} · reading…")
         if self.show_existing:

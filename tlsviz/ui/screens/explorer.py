@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...session.model import Connection
+from ...wire.fields import printable
 from ...wire.message import Message
 from ..widgets.explorer_view import COMPACT_WIDTH, ExplorerView, Position
 from ..widgets.field_tree import FieldRef
@@ -99,19 +101,19 @@ class ExplorerScreen(Screen[None]):
         c = self.conn
         status, style = status_text(c)
         parts = [
-            f"[b]tlsviz[/b] · {self.source_label}",
+            f"[b]tlsviz[/b] · {escape(self.source_label)}",
             f"{self.number} of {self.total}" if self.total > 1 else "",
             f"{c.client} → {c.server}",
             c.version or "version ?",
             (c.cipher_suite or "").removeprefix("TLS_"),
             c.group or "",
-            f"SNI {c.sni}" if c.sni else "",
+            f"SNI {escape(printable(c.sni))}" if c.sni else "",
             f"[${style}]{status}[/]",
         ]
         header = self.query_one("#explorer-header", Static)
         if self.app.size.width < COMPACT_WIDTH:
             parts = [
-                f"[b]{self.source_label}[/b]",
+                f"[b]{escape(self.source_label)}[/b]",
                 parts[1],
                 parts[3],
                 (c.cipher_suite or "").removeprefix("TLS_").split("_WITH_")[-1],

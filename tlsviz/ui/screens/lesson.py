@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -132,8 +133,8 @@ class LessonScreen(Screen[None]):
         note = self.header_note()
         self.query_one("#lesson-header", Static).update(
             (f"{note} · " if note else "")
-            + f"[b]{self.lesson.title}[/b] · step {self.index + 1} of {len(self.lesson.steps)}: "
-            f"{self.step.title} · {right}/{total} right"
+            + f"[b]{escape(self.lesson.title)}[/b] · step {self.index + 1} of "
+            f"{len(self.lesson.steps)}: {escape(self.step.title)} · {right}/{total} right"
         )
 
     def header_note(self) -> str:

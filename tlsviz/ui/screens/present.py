@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -254,7 +255,7 @@ class PresentCaptureScreen(PresentBase):
         c = self.conn
         status, style = status_text(c)
         parts = [
-            f"[b]{self.label}[/b]" if self.label else "",
+            f"[b]{escape(self.label)}[/b]" if self.label else "",
             c.version or "",
             (c.cipher_suite or "").removeprefix("TLS_"),
             f"[${style}]{status}[/]",
