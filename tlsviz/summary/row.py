@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from .._slots import Slotted
-from ..wire.fields import printable
+from ..wire.printable import printable
 from .hellos import HelloFacts
 
 

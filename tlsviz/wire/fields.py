@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .printable import printable as printable  # re-exported: where the views look for it
+
 
 class Severity(enum.StrEnum):
     """How bad a diagnostic is (Wireshark's expert-info levels, minus 'chat')."""
@@ -89,17 +91,6 @@ class Field:
             if f.name == name:
                 return f
         return None
-
-
-#: C0 and C1 control characters and DEL, as ``\xNN``
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
-
-
-def printable(text: str) -> str:
-    """``text`` with its control characters written as ``\\xNN``: a name a
-    peer chose (a server name, an ALPN protocol, a certificate's subject) may
-    hold a newline or a terminal escape sequence, and is shown, not obeyed."""
-    return text.translate(_CONTROLS) if not text.isprintable() else text
 
 
 def walk_fields(fields: tuple[Field, ...] | list[Field]) -> Iterator[Field]:
