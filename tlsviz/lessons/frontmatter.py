@@ -8,6 +8,7 @@ every mistake is reported on its line instead of being read as something unexpec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 Value = str | int | list[str]
@@ -37,11 +38,14 @@ def unquote(text: str, line: int) -> str:
     return text
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
 def _scalar(text: str, line: int) -> str | int:
     text = text.strip()
     if text[:1] in ("'", '"'):
         return unquote(text, line)
-    if text.lstrip("-").isdigit():
+    if _INTEGER.fullmatch(text):  # not str.isdigit: "--20" and "²" are text
         return int(text)
     if text.startswith(("{", "&", "*", "!", "|", ">")):
         raise FrontMatterError(line, f"{text[:1]!r} values are not supported here; quote the text")
