@@ -190,10 +190,10 @@ def _diag_json(
     return out
 
 
-def connection_json(
-    c: Connection, *, messages: bool = True, keys: set[str] | None = None, buffers: bool = False
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def connection_head_json(c: Connection) -> dict[str, Any]:
+    """A connection's keys before ``"messages"``, in their order (the JSON
+    writer of ``decode --json`` writes the same head, see jsonout)."""
+    return {
         "id": c.id,
         "transport": c.transport,
         "client": c.client,
@@ -212,8 +212,23 @@ def connection_json(
         "resumption": _resumption(c),
         "psk_origin": c.psk_origin,
         "hello_retry": c.neg.hello_retry is not None,
+        "certificates": certificates_json(c),
     }
-    out["certificates"] = certificates_json(c)
+
+
+def dtls_json(c: Connection) -> dict[str, Any]:
+    """``"dtls"`` of a DTLS association: each direction's datagrams and connection ID."""
+    assert c.dtls is not None
+    return {
+        "datagrams": {d: [list(g) for g in gs] for d, gs in c.dtls.datagrams.items()},
+        "connection_ids": {d: cid.hex() for d, cid in c.dtls.connection_ids.items()},
+    }
+
+
+def connection_json(
+    c: Connection, *, messages: bool = True, keys: set[str] | None = None, buffers: bool = False
+) -> dict[str, Any]:
+    out = connection_head_json(c)
     decryptions = c.keys.decryptions if c.keys is not None else None
     if messages:
         out["messages"] = [message_json(m, keys, decryptions) for m in c.messages]
@@ -224,10 +239,7 @@ def connection_json(
     if messages:
         out["cost"] = c.cost().to_json()
     if c.dtls is not None:
-        out["dtls"] = {
-            "datagrams": {d: [list(g) for g in gs] for d, gs in c.dtls.datagrams.items()},
-            "connection_ids": {d: cid.hex() for d, cid in c.dtls.connection_ids.items()},
-        }
+        out["dtls"] = dtls_json(c)
     if buffers:
         out.update(buffers_json(c))
     for k, v in c.extra.items():

@@ -24,7 +24,8 @@ from .export import (
     _diag_json,
     application_data_json,
     buffers_json,
-    certificates_json,
+    connection_head_json,
+    dtls_json,
     keys_json,
     record_json,
     verification_json,
@@ -158,29 +159,7 @@ def _message_text(
 
 def connection_text(c: Connection, *, keys: set[str] | None = None, buffers: bool = False) -> str:
     """``json.dumps(connection_json(c, keys=keys, buffers=buffers), separators=(",", ":"))``."""
-    from .export import _resumed, _resumption
-
-    head: dict[str, Any] = {
-        "id": c.id,
-        "transport": c.transport,
-        "client": c.client,
-        "server": c.server,
-        "version": c.version,
-        "cipher_suite": c.cipher_suite,
-        "sni": c.sni,
-        "alpn": c.alpn,
-        "group": c.group,
-        "start_time": c.start_time,
-        "end_time": c.end_time,
-        "closed": c.closed,
-        "bytes": dict(c.bytes),
-        "handshakes": c.neg.handshakes,
-        "resumed": _resumed(c),
-        "resumption": _resumption(c),
-        "psk_origin": c.psk_origin,
-        "hello_retry": c.neg.hello_retry is not None,
-        "certificates": certificates_json(c),
-    }
+    head = connection_head_json(c)
     decryptions = c.keys.decryptions if c.keys is not None else {}
     parts = [_dumps(head)[:-1], ',"messages":[']
     for i, m in enumerate(c.messages):
@@ -195,10 +174,7 @@ def connection_text(c: Connection, *, keys: set[str] | None = None, buffers: boo
         "cost": c.cost().to_json(),
     }
     if c.dtls is not None:
-        tail["dtls"] = {
-            "datagrams": {d: [list(g) for g in gs] for d, gs in c.dtls.datagrams.items()},
-            "connection_ids": {d: cid.hex() for d, cid in c.dtls.connection_ids.items()},
-        }
+        tail["dtls"] = dtls_json(c)
     if buffers:
         tail.update(buffers_json(c))
     for k, v in c.extra.items():
