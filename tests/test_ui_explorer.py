@@ -358,3 +358,45 @@ async def test_a_dtls_association_in_every_pane() -> None:
         assert "CoAP ACK 2.05 Content" in _text(app.screen.query_one("#conversation"))
         await pilot.press("o")
         assert "3 round trips" in _text(app.screen.query_one("#cost"))
+
+
+async def test_each_connection_opens_where_it_was_left() -> None:
+    """List, open one, step, back to the list ('l'), open the other, back, the
+    first again: each shows its own messages from where the user left it (the
+    explorer's widgets are kept between openings, their contents are not)."""
+    from tlsviz.ui.screens.connections import ConnectionsScreen
+
+    app = TlsvizApp(bundled_source("tls13-resumption"))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
+        first, second = sorted(app.connections)
+        app.open_connection(first)
+        await pilot.pause()
+        ex = app.screen
+        assert isinstance(ex, ExplorerScreen) and ex.conn.id == first
+        await pilot.press("n", "n", "n")
+        assert ex.explorer.pos.message == 3
+        await pilot.press("l")
+        assert isinstance(app.screen, ConnectionsScreen)
+        app.open_connection(second)
+        await pilot.pause()
+        again = app.screen
+        assert isinstance(again, ExplorerScreen) and again.conn.id == second
+        assert again.explorer.pos.message == 0
+        shown = app.connections[second].messages
+        assert again.query_one(Ladder).message_index == 0 and len(shown) != len(
+            app.connections[first].messages
+        )
+        header = str(again.query_one("#explorer-header").render())
+        assert "2 of 2" in header
+        await pilot.press("n")
+        await pilot.press("l")
+        app.open_connection(first)
+        await pilot.pause()
+        back = app.screen
+        assert isinstance(back, ExplorerScreen) and back.conn.id == first
+        assert back.explorer.pos.message == 3 and back.query_one(Ladder).message_index == 3
+        assert "1 of 2" in str(back.query_one("#explorer-header").render())
+        assert back.explorer.message is app.connections[first].messages[3]

@@ -68,6 +68,9 @@ class TlsvizApp(App[None]):
         self.connections: dict[int, Connection] = {}
         self.rows: list[dict[str, Any]] = []
         self.positions: dict[int, Position] = {}
+        #: the first explorer screen, installed: leaving it keeps its widgets,
+        #: and the next connection opened is shown in it (see _show)
+        self._explorer: ExplorerScreen | None = None
         self.loading_done = False
         self.notes: list[str] = []
         self.started = time.monotonic()
@@ -290,9 +293,21 @@ class TlsvizApp(App[None]):
         number = ids.index(conn.id) + 1 if conn.id in ids else 1
         pos = self.positions.setdefault(conn.id, Position())
         label = self.source.label if self.source is not None else ""
-        screen = ExplorerScreen(
-            conn, source_label=label, position=pos, total=len(ids), number=number
-        )
+        spare = self._explorer
+        if spare is not None and replace and self.screen is spare:
+            spare.retarget(conn, source_label=label, position=pos, total=len(ids), number=number)
+            return
+        if spare is not None and spare not in self.screen_stack:
+            # the explorer the user left: shown again with this connection
+            spare.retarget(conn, source_label=label, position=pos, total=len(ids), number=number)
+            screen: ExplorerScreen = spare
+        else:
+            screen = ExplorerScreen(
+                conn, source_label=label, position=pos, total=len(ids), number=number
+            )
+            if spare is None:  # kept when popped, for the next connection opened
+                self._explorer = screen
+                self.install_screen(screen, name="explorer")
         if replace:
             self.switch_screen(screen)
         else:

@@ -93,6 +93,20 @@ class ExplorerScreen(Screen[None]):
     def on_resize(self) -> None:
         self._header()
 
+    def retarget(
+        self, conn: Connection, *, source_label: str, position: Position, total: int, number: int
+    ) -> None:
+        """Show another connection in this screen: its widgets stay where they
+        are, so opening a connection costs its panes' contents, not a layout."""
+        self.conn = conn
+        self.source_label = source_label
+        self.pos = position
+        self.total = total
+        self.number = number
+        self.explorer.show(conn, position)
+        self._header()
+        self.query_one("#ladder").focus()
+
     @property
     def explorer(self) -> ExplorerView:
         return self.query_one(ExplorerView)

@@ -91,6 +91,9 @@ class ExplorerView(Vertical):
 
     def show(self, conn: Connection, position: Position | None = None) -> None:
         """Explore ``conn`` (from ``position``, kept and updated as the user moves)."""
+        if self._timer is not None:  # playing the connection shown before
+            self._timer.stop()
+            self._timer = None
         self.conn = conn
         self.pos = position if position is not None else Position()
         cert_panel: Any = self.query_one(CertificatesPanel)
