@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """``tlsviz decode`` whole: a capture file read, reassembled, decoded, its keys
 derived from the Decryption Secrets Blocks it carries (the key log, tlsviz's own
 ephemeral keys and PSKs), its records decrypted and verified, then printed as

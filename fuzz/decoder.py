@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The record and handshake decoder, both directions, plaintext.
 
 Input: ``[chunk size][flags][client length: 2 bytes][client bytes][server bytes]``.

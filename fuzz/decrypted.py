@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The decoder after decryption: what a protected record's plaintext turns into.
 
 A real connection's records in the clear (its hellos, and before TLS 1.3 the

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The DTLS decoder (:class:`~tlsviz.wire.dtls_connection.DatagramDecoder`):
 datagrams of both directions, in the clear.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Extensions, in every message that carries them.
 
 Input: ``[message kind][extensions vector]``.  The vector (its two-byte length

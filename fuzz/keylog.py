@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The key log parser (``SSLKEYLOGFILE`` lines, pcapng Decryption Secrets
 Blocks, a key log followed while it grows) and tlsviz's own secrets block.
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The indexed key log (``--keylog`` files: located at load, parsed when a
 client random is looked up), as ``decode`` and ``decode --summary`` load it.
 

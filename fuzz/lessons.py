@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The lesson-file parser (``lessons/parser.py``: front matter, steps, ``@show``
 lines, quiz blocks), as ``lesson check``, ``lesson list`` and the lesson player
 load a teacher's file.

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Capture files through the memory-mapped reader (``capture/fastread.py``:
 ``decode --summary`` and big files in the explorer): pcap and pcapng walked
 in place, packets of dropped flows skipped inside the loop, and the region

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Capture files through the reader built on scapy's raw pcap and pcapng
 readers (``capture/pcapfile.py``: ``decode``, the explorer, gzip files), with
 TCP reassembly behind it.

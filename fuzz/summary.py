@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The summary path of ``decode --summary`` (one row per connection, the hellos
 read without field trees, keys checked only as far as the Finished messages),
 on a capture file; a pcapng's Decryption Secrets Blocks bring the keys.

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """TCP reassembly (``capture/tcp.py``): segments in, byte streams out.
 
 Input: a sequence of segments, each ``[what][flags][seq: 2][ack: 2][n][payload:

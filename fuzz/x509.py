@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """X.509 certificates and DER: every way tlsviz reads a certificate's bytes.
 
 The input is one DER certificate.  It goes through the field-tree walker of
