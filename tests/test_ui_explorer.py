@@ -400,3 +400,23 @@ async def test_each_connection_opens_where_it_was_left() -> None:
         assert back.explorer.pos.message == 3 and back.query_one(Ladder).message_index == 3
         assert "1 of 2" in str(back.query_one("#explorer-header").render())
         assert back.explorer.message is app.connections[first].messages[3]
+
+
+async def test_a_preloaded_capture_of_several_connections_lists_them() -> None:
+    """``tlsviz open FILE`` reads the file in a thread while the interface starts;
+    with more than one connection the list shows them all (it stayed empty,
+    "reading…", when the thread had finished first)."""
+    from tlsviz.ui.screens.connections import ConnectionsScreen
+    from tlsviz.ui.sources import Preload
+
+    source = bundled_source("tls13-resumption")
+    preload = Preload(source)
+    assert preload.done.wait(30) and len(preload.connections) == 2
+    app = TlsvizApp(source, preload=preload)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConnectionsScreen)
+        assert screen.count == 2 and sorted(app.connections) == [1, 18]
+        assert "2 TLS connections" in str(screen.query_one("#connections-header").render())

@@ -115,14 +115,19 @@ class TlsvizApp(App[None]):
         self.loading_done = False
         if source.kind == "file" and source.path:
             remember(source.path, source.keylog)
-        if preload is not None and preload.done.is_set() and preload.error is None:
-            # read while the interface started: open the explorer straight away
-            for conn in preload.connections:
-                self.connections[conn.id] = conn
-            if len(self.connections) == 1 and self.open_id is None:
-                self.loading_done = True
-                self._show(next(iter(self.connections.values())), replace=False)
-                return
+        if (
+            preload is not None
+            and preload.done.is_set()
+            and preload.error is None
+            and len(preload.connections) == 1
+            and self.open_id is None
+        ):
+            # one connection, read while the interface started: the explorer at once
+            conn = preload.connections[0]
+            self.connections[conn.id] = conn
+            self.loading_done = True
+            self._show(conn, replace=False)
+            return
         self.push_screen(ConnectionsScreen())
         if preload is not None:
             self.wait_preload(preload)
