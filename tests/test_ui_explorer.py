@@ -415,8 +415,13 @@ async def test_a_preloaded_capture_of_several_connections_lists_them() -> None:
     app = TlsvizApp(source, preload=preload)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ConnectionsScreen)
+        header = ""
+        for _ in range(100):  # the rows and the header come from the reading thread
+            await pilot.pause(0.05)
+            screen = app.screen
+            assert isinstance(screen, ConnectionsScreen)
+            header = str(screen.query_one("#connections-header").render())
+            if "TLS connections" in header:
+                break
+        assert "2 TLS connections" in header
         assert screen.count == 2 and sorted(app.connections) == [1, 18]
-        assert "2 TLS connections" in str(screen.query_one("#connections-header").render())
