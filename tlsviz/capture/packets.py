@@ -100,6 +100,50 @@ _TCP: Final = Struct("!HHIIBB")
 _EXT: Final = Struct("!BB")
 
 
+def ip_header(linktype: int, frame: bytes) -> tuple[int, int] | int | None:
+    """Where the IP header of a captured frame is: ``(IP version, offset)``,
+    ``None`` for frames that carry no IP (ARP, an unknown loopback family),
+    or :data:`SKIP_LINKTYPE`.  Raises ``struct.error``/``IndexError`` on a
+    frame cut short (the callers turn those into None).  One walk of the link
+    layer for the TCP and the UDP parsers."""
+    if linktype == LINKTYPE_ETHERNET:
+        # Ethernet II: 6+6 byte MACs then the EtherType (IEEE 802.3).
+        etype = _U16.unpack_from(frame, 12)[0]
+        off = 14
+    elif linktype in (LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14):
+        # Raw IP: the version nibble tells IPv4 from IPv6.
+        version = frame[0] >> 4
+        return (version, 0) if version in (4, 6) else None
+    elif linktype == LINKTYPE_LINUX_SLL:
+        # Linux cooked v1: 16-byte header, protocol type last.
+        # https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html
+        etype = _U16.unpack_from(frame, 14)[0]
+        off = 16
+    elif linktype == LINKTYPE_LINUX_SLL2:
+        # Linux cooked v2: 20-byte header, protocol type first.
+        # https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL2.html
+        etype = _U16.unpack_from(frame, 0)[0]
+        off = 20
+    elif linktype in (LINKTYPE_NULL, LINKTYPE_LOOP):
+        return _loopback(frame)
+    elif linktype == LINKTYPE_IPV4:
+        return 4, 0
+    elif linktype == LINKTYPE_IPV6:
+        return 6, 0
+    else:
+        return SKIP_LINKTYPE
+    # Stacked VLAN tags (802.1Q / 802.1ad): each is a 2-byte TCI followed
+    # by the next EtherType.
+    while etype in _VLAN_TPIDS:
+        etype = _U16.unpack_from(frame, off + 2)[0]
+        off += 4
+    if etype == ETHERTYPE_IPV4:
+        return 4, off
+    if etype == ETHERTYPE_IPV6:
+        return 6, off
+    return None
+
+
 def parse_frame(linktype: int, frame: bytes) -> Segment | int | None:
     """Find the TCP segment in one captured frame.
 
@@ -108,65 +152,31 @@ def parse_frame(linktype: int, frame: bytes) -> Segment | int | None:
     code.  Never raises for malformed input: a capture is untrusted data.
     """
     try:
-        if linktype == LINKTYPE_ETHERNET:
-            # Ethernet II: 6+6 byte MACs then the EtherType (IEEE 802.3).
-            etype = _U16.unpack_from(frame, 12)[0]
-            off = 14
-        elif linktype in (LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14):
-            # Raw IP: the version nibble tells IPv4 from IPv6.
-            version = frame[0] >> 4
-            if version == 4:
-                return _ipv4(frame, 0)
-            if version == 6:
-                return _ipv6(frame, 0)
-            return None
-        elif linktype == LINKTYPE_LINUX_SLL:
-            # Linux cooked v1: 16-byte header, protocol type last.
-            # https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html
-            etype = _U16.unpack_from(frame, 14)[0]
-            off = 16
-        elif linktype == LINKTYPE_LINUX_SLL2:
-            # Linux cooked v2: 20-byte header, protocol type first.
-            # https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL2.html
-            etype = _U16.unpack_from(frame, 0)[0]
-            off = 20
-        elif linktype in (LINKTYPE_NULL, LINKTYPE_LOOP):
-            return _loopback(frame)
-        elif linktype == LINKTYPE_IPV4:
-            return _ipv4(frame, 0)
-        elif linktype == LINKTYPE_IPV6:
-            return _ipv6(frame, 0)
-        else:
-            return SKIP_LINKTYPE
-        # Stacked VLAN tags (802.1Q / 802.1ad): each is a 2-byte TCI followed
-        # by the next EtherType.
-        while etype in _VLAN_TPIDS:
-            etype = _U16.unpack_from(frame, off + 2)[0]
-            off += 4
-        if etype == ETHERTYPE_IPV4:
-            return _ipv4(frame, off)
-        if etype == ETHERTYPE_IPV6:
-            return _ipv6(frame, off)
-        return None
+        where = ip_header(linktype, frame)
+        if where is None or isinstance(where, int):
+            return where
+        version, off = where
+        return _ipv4(frame, off) if version == 4 else _ipv6(frame, off)
     except (StructError, IndexError):
         return None
 
 
-def _loopback(frame: bytes) -> Segment | int | None:
-    """BSD loopback (DLT_NULL, 0) and OpenBSD loop (DLT_LOOP, 108).
+def _loopback(frame: bytes) -> tuple[int, int] | None:
+    """BSD loopback (DLT_NULL, 0) and OpenBSD loop (DLT_LOOP, 108): the IP
+    header after the 4-byte family.
 
-    The 4-byte family is in the capturing host's byte order for NULL and
-    network order for LOOP, but files moved between machines (and some
-    writers) get this wrong, so both orders are accepted; the valid values
-    never collide (2 << 24 is not a family).
+    The family is in the capturing host's byte order for NULL and network
+    order for LOOP, but files moved between machines (and some writers) get
+    this wrong, so both orders are accepted; the valid values never collide
+    (2 << 24 is not a family).
     """
     family = _U32_LE.unpack_from(frame, 0)[0]
     if family > 0xFFFF:
         family = _U32_BE.unpack_from(frame, 0)[0]
     if family == _AF_INET:
-        return _ipv4(frame, 4)
+        return 4, 4
     if family in _AF_INET6:
-        return _ipv6(frame, 4)
+        return 6, 4
     return None
 
 

@@ -22,21 +22,7 @@ from struct import Struct
 from struct import error as StructError
 from typing import Final
 
-from .packets import (
-    DLT_RAW_12,
-    DLT_RAW_14,
-    ETHERTYPE_IPV4,
-    ETHERTYPE_IPV6,
-    LINKTYPE_ETHERNET,
-    LINKTYPE_IPV4,
-    LINKTYPE_IPV6,
-    LINKTYPE_LINUX_SLL,
-    LINKTYPE_LINUX_SLL2,
-    LINKTYPE_LOOP,
-    LINKTYPE_NULL,
-    LINKTYPE_RAW,
-    SKIP_FRAGMENT,
-)
+from .packets import SKIP_FRAGMENT, ip_header
 from .tcp import CaptureEvent, Endpoint, StreamClosed, StreamData, StreamOpened
 
 __all__ = ["IDLE_SECONDS", "UDP_ID_BASE", "Datagram", "UdpFlows", "parse_datagram"]
@@ -53,11 +39,9 @@ UDP_ID_BASE: Final = 1 << 40
 #: Dropped flows remembered at most (their datagrams are then skipped).
 MAX_DROPPED: Final = 65536
 
-_U16: Final = Struct("!H")
 _IP4: Final = Struct("!BxHxxHxBxx4s4s")
 _IP6: Final = Struct("!HxxHBx16s16s")
 _UDP: Final = Struct("!HHH")
-_VLAN: Final = frozenset({0x8100, 0x88A8, 0x9100})
 #: IPv6 extension headers stepped over (RFC 8200 §4): hop-by-hop, routing, destination.
 _IP6_EXT: Final = frozenset({0, 43, 60})
 
@@ -67,36 +51,11 @@ def parse_datagram(linktype: int, frame: bytes) -> Datagram | int | None:
     :data:`~.packets.SKIP_FRAGMENT` for a piece of a fragmented IP datagram
     (not reassembled here).  Never raises: a capture is untrusted data."""
     try:
-        if linktype == LINKTYPE_ETHERNET:
-            etype, off = _U16.unpack_from(frame, 12)[0], 14
-        elif linktype == LINKTYPE_LINUX_SLL:
-            etype, off = _U16.unpack_from(frame, 14)[0], 16
-        elif linktype == LINKTYPE_LINUX_SLL2:
-            etype, off = _U16.unpack_from(frame, 0)[0], 20
-        elif linktype in (LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14):
-            v = frame[0] >> 4
-            return _ipv4(frame, 0) if v == 4 else _ipv6(frame, 0) if v == 6 else None
-        elif linktype in (LINKTYPE_NULL, LINKTYPE_LOOP):
-            family = int.from_bytes(frame[:4], "little")
-            if family > 0xFFFF:
-                family = int.from_bytes(frame[:4], "big")
-            if family == 2:
-                return _ipv4(frame, 4)
-            return _ipv6(frame, 4) if family in (24, 28, 30) else None
-        elif linktype == LINKTYPE_IPV4:
-            return _ipv4(frame, 0)
-        elif linktype == LINKTYPE_IPV6:
-            return _ipv6(frame, 0)
-        else:
-            return None
-        while etype in _VLAN:
-            etype = _U16.unpack_from(frame, off + 2)[0]
-            off += 4
-        if etype == ETHERTYPE_IPV4:
-            return _ipv4(frame, off)
-        if etype == ETHERTYPE_IPV6:
-            return _ipv6(frame, off)
-        return None
+        where = ip_header(linktype, frame)
+        if where is None or isinstance(where, int):
+            return None  # no IP, or a link type the TCP parser already reported
+        version, off = where
+        return _ipv4(frame, off) if version == 4 else _ipv6(frame, off)
     except (StructError, IndexError):
         return None
 
