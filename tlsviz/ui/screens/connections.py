@@ -80,8 +80,8 @@ class ConnectionsScreen(Screen[None]):
             else:
                 for c in app.connections.values():
                     self.add_connection(c)
-            if app.loading_done:
-                self.done()
+        if app.loading_done:  # the reading may end before this screen is up
+            self.done()
         self.query_one(ConnectionTable).focus()
 
     @property
