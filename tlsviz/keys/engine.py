@@ -119,7 +119,7 @@ class Protection:
         )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class StepReport:
     """A step next to the key log's value for it.
 

@@ -13,7 +13,7 @@ from typing import Any
 __all__ = ["RecordDecryption", "failure", "nonce_xor_seq", "seq_bytes"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class RecordDecryption:
     """Everything about one record's decryption.
 

@@ -42,7 +42,7 @@ OPERATIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Step:
     """One derived (or given) value and how it came to be.
 

@@ -63,7 +63,7 @@ _KINDS: dict[str, tuple[str, type, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Check:
     """The outcome of one verification.
 

@@ -54,7 +54,7 @@ DIRECTIONS = (CLIENT, SERVER)
 Event = Message | Diagnostic
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Decrypted:
     """What a decryptor returns for one record.
 

@@ -31,7 +31,7 @@ CH, SH, HRR, EE, CT, CR, NST = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Extension:
     """One extension: its type, raw data, where it starts in the message, and
     the parsed value (``None`` for unknown or malformed ones)."""

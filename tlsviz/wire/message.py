@@ -82,7 +82,7 @@ class Span(NamedTuple):
         return [self.buffer.name, self.offset, self.length]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Segment:
     """``length`` bytes at ``start`` in the message are at ``offset`` in ``buffer``.
 

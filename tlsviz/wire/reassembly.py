@@ -34,7 +34,7 @@ MAX_MESSAGE: Final = MAX_HANDSHAKE_MESSAGE
 MAX_MESSAGE_RECORDS: Final = 1024
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class RawHandshake:
     """A complete handshake message before parsing."""
 

@@ -37,7 +37,7 @@ NOISE_CHUNK: Final = 65536
 _HEADER_START: Final = re.compile(rb"[\x14-\x18]\x03[\x00-\x04]")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Record:
     """One record as it was on the wire.
 
@@ -81,7 +81,7 @@ class Record:
         return self.offset + len(self.header) + len(self.fragment)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class RecordNoise:
     """Bytes skipped because no record could start there."""
 
