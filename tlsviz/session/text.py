@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from ..keys.x509 import CertProblem, cert_info
 from ..wire.dispatch import record_header_fields, text_of
 from ..wire.explain import explanation, message_key
+from ..wire.extensions import SHARED
 from ..wire.fields import Field, printable
 from ..wire.message import Message
 from ..wire.messages import Certificate
@@ -178,6 +179,17 @@ def _field(f: Field, depth: int, seen: set[str] | None) -> Iterator[str]:
 def _field_lines(out: list[str], f: Field, depth: int, seen: set[str] | None) -> None:
     """:func:`_field` into ``out`` (a recursive generator costs a frame per
     field and per level; a tree has hundreds of fields)."""
+    if seen is None and id(f) in SHARED:
+        # an extension many connections share: its lines are made once
+        made = _SHARED_LINES.get((id(f), depth))
+        if made is None or made[0] is not f:
+            lines: list[str] = []
+            _plain_lines(lines, f, depth)
+            made = _SHARED_LINES[(id(f), depth)] = (f, lines)
+            if len(_SHARED_LINES) > 2 * len(SHARED) + 64:
+                _SHARED_LINES.clear()
+        out.extend(made[1])
+        return
     pad = _PADS[depth] if depth < len(_PADS) else INDENT * depth
     text = f.display
     out.append(f"{pad}{f.name}: {text}" if text else f"{pad}{f.name}")
@@ -191,7 +203,18 @@ def _field_lines(out: list[str], f: Field, depth: int, seen: set[str] | None) ->
             _field_lines(out, c, depth + 1, seen)
 
 
+def _plain_lines(out: list[str], f: Field, depth: int) -> None:
+    """:func:`_field_lines` without explanations or sharing."""
+    pad = _PADS[depth] if depth < len(_PADS) else INDENT * depth
+    text = f.display
+    out.append(f"{pad}{f.name}: {text}" if text else f"{pad}{f.name}")
+    for c in f.children:
+        _plain_lines(out, c, depth + 1)
+
+
 _PADS = tuple(INDENT * d for d in range(16))
+#: (id of a shared field, depth) -> (the field, its lines)
+_SHARED_LINES: dict[tuple[int, int], tuple[Field, list[str]]] = {}
 
 
 def _wrap(text: str, prefix: str, width: int = 100) -> Iterator[str]:

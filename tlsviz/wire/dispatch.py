@@ -567,6 +567,11 @@ def text_of(data: bytes) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if all(ch.isprintable() or ch in "\r\n\t" for ch in text):
+    # isprintable() over the whole string runs in C; what it rejects is
+    # checked again without the three whitespace characters allowed here
+    if text.isprintable() or text.translate(_ORDINARY_WHITESPACE).isprintable():
         return text
     return None
+
+
+_ORDINARY_WHITESPACE = dict.fromkeys(map(ord, "\r\n\t"))

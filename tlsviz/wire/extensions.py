@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import registry as reg
-from .fields import printable
+from .fields import Field, printable
 from .reader import DecodeError, Reader, hex_display
 
 #: The messages an extension can appear in (RFC 8446 §4.2 table).
@@ -536,7 +536,71 @@ def parse_extensions(r: Reader, msg: str, *, optional: bool = True) -> tuple[Ext
     return tuple(exts)
 
 
+#: Extensions decoded before, by where they are and what they hold: (buffer,
+#: message offset, offset in the message, message, bytes) -> (the extension's
+#: field, its value, its type).  A client sends the same supported_groups,
+#: signature_algorithms, server_name... in every ClientHello, at the same
+#: place; a decode of many connections reads each such extension once and
+#: shares its field tree (fields are never changed once built).  Only
+#: extensions that raised no diagnostic are kept, and only while field trees
+#: are being recorded.
+_SEEN_BEFORE: dict[tuple[Any, ...], tuple[Field, Any, int]] = {}
+_SEEN_BEFORE_MAX = 4096
+
+
 def _parse_one(r: Reader, msg: str, seen: set[int]) -> Extension:
+    start = r.offset
+    key: tuple[Any, ...] | None = None
+    if r.record and r.remaining >= 4:
+        pos = r.pos
+        data = r.data
+        end = pos + 4 + ((data[pos + 2] << 8) | data[pos + 3])
+        if end <= r.end:
+            key = (r.buffer, r.base, pos, msg, data[pos:end])
+            hit = _SEEN_BEFORE.get(key)
+            if hit is not None:
+                field, value, etype = hit
+                r.add(field)
+                r.pos = end
+                if etype in seen and not reg.is_grease(etype):
+                    r.note(
+                        f"duplicate {field.name} extension", start, end - pos, rfc="RFC 8446 §4.2"
+                    )
+                seen.add(etype)
+                if isinstance(value, list):
+                    value = list(value)
+                return Extension(etype, data[pos + 4 : end], start, value)
+    found = len(r.diagnostics)
+    ext = _parse_new(r, msg, seen)
+    if key is not None and len(r.diagnostics) == found and _shareable(ext.value):
+        if len(_SEEN_BEFORE) >= _SEEN_BEFORE_MAX:
+            _SEEN_BEFORE.clear()
+            SHARED.clear()
+        field = r.fields_here()[-1]
+        _SEEN_BEFORE[key] = (field, ext.value, ext.type)
+        SHARED[id(field)] = field
+    return ext
+
+
+#: The field trees :func:`_parse_one` hands to more than one connection, by
+#: ``id``: a view may keep what it made of one (the text form keeps its lines).
+SHARED: dict[int, Field] = {}
+
+
+def _shareable(value: Any) -> bool:
+    """Whether a parsed value can be handed to another connection: plain
+    immutable data (lists are copied), or frozen records of it."""
+    if value is None or isinstance(value, bool | int | str | bytes):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_shareable(v) for v in value)
+    params = getattr(value, "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        return all(_shareable(getattr(value, f)) for f in value.__slots__)
+    return False
+
+
+def _parse_new(r: Reader, msg: str, seen: set[int]) -> Extension:
     start = r.offset
     grease = False
     if r.remaining >= 2:

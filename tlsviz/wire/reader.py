@@ -92,6 +92,10 @@ class Reader:
         """The top-level fields recorded so far."""
         return self._stack[0]
 
+    def fields_here(self) -> list[Field]:
+        """The fields recorded so far in the node being built."""
+        return self._stack[-1]
+
     def _need(self, n: int, what: str) -> None:
         if self.pos + n > self.end:
             left = self.end - self.pos
