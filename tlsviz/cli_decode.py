@@ -50,12 +50,12 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         _write_json(session, path, out, buffers=getattr(args, "buffers", False))
     else:
-        from .session.text import render_connection
+        from .session.text import connection_lines
 
         count = 0
         for conn in session:
             count += 1
-            lines = render_connection(conn, explain=args.explain, fields=not args.brief)
+            lines = connection_lines(conn, explain=args.explain, fields=not args.brief)
             out.write("\n".join(lines) + "\n")
         if count == 0:
             out.write("No TLS connections found.\n")
@@ -128,18 +128,28 @@ def _decode_parallel(
         except RuntimeError as err:
             raise UserError(f"A decoding process failed ({err}).") from err
     else:
-        from .session.text import render_connection
+        from .session.text import connection_lines
 
         explain, fields = args.explain, not args.brief
 
         def render_text(conn: Any) -> tuple[str, list[str]]:
-            return "\n".join(render_connection(conn, explain=explain, fields=fields)) + "\n", []
+            return "\n".join(connection_lines(conn, explain=explain, fields=fields)) + "\n", []
+
+        from .parallel_decode import copy_chunk
 
         count = 0
+        out_fd = _utf8_fd(out)
+        if out_fd is not None:
+            out.flush()
         try:
-            for text in decode_sharded(path, material, jobs, render_text, notes=notes):
+            for item in decode_sharded(
+                path, material, jobs, render_text, notes=notes, raw=out_fd is not None
+            ):
                 count += 1
-                out.write(text)
+                if out_fd is None:
+                    out.write(item)
+                else:  # the worker's bytes, copied by the kernel
+                    copy_chunk(item, out_fd)
         except RuntimeError as err:
             raise UserError(f"A decoding process failed ({err}).") from err
         if count == 0:
@@ -148,6 +158,19 @@ def _decode_parallel(
     for note in notes:
         print(f"tlsviz: warning: {note}", file=sys.stderr)
     return 0
+
+
+def _utf8_fd(out: TextIO) -> int | None:
+    """The file descriptor behind ``out`` when it writes UTF-8 (the workers'
+    bytes can then go to it as they are); None otherwise."""
+    import codecs
+
+    try:
+        fd = out.fileno()
+        encoding = codecs.lookup(out.encoding or "").name
+    except (AttributeError, OSError, LookupError, ValueError):
+        return None
+    return fd if encoding == "utf-8" else None
 
 
 def cmd_summary(args: argparse.Namespace, path: str, material: Any, out: TextIO) -> int:

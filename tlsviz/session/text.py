@@ -37,41 +37,64 @@ def connection_header(c: Connection) -> str:
 def render_connection(
     c: Connection, *, explain: bool = False, fields: bool = True
 ) -> Iterator[str]:
-    yield connection_header(c)
+    return iter(connection_lines(c, explain=explain, fields=fields))
+
+
+def connection_lines(c: Connection, *, explain: bool = False, fields: bool = True) -> list[str]:
+    """The lines of :func:`render_connection` (a list is made in one go; a
+    generator would be resumed once per line, and a connection has hundreds)."""
+    out = [connection_header(c)]
     experiment = c.extra.get("experiment")
     if isinstance(experiment, dict):
-        yield from _wrap(
-            f"Experiment {experiment['name']}: {experiment['what']} {experiment['expect']} "
-            f"({experiment['rfc']}) {experiment['verdict']}",
-            "  ",
+        out.extend(
+            _wrapped(
+                f"Experiment {experiment['name']}: {experiment['what']} {experiment['expect']} "
+                f"({experiment['rfc']}) {experiment['verdict']}",
+                "  ",
+                100,
+            )
         )
     for m in c.messages:
         protection = protection_fields(c, m) if explain and fields else ("", ())
-        yield from render_message(m, explain=explain, fields=fields, protection=protection)
-    yield from render_keys(c, steps=fields)
+        _message_lines(out, m, explain, fields, protection)
+    _key_lines(out, c, fields)
     diags = c.all_diagnostics()
-    repeats: dict[tuple[str, str | None, str], int] = {}
-    for d in diags:
-        k = (str(d.severity), d.direction, d.message)
-        repeats[k] = repeats.get(k, 0) + 1
-    shown: set[tuple[str, str | None, str]] = set()
-    for d in diags:
-        k = (str(d.severity), d.direction, d.message)
-        if k in shown:
-            continue
-        shown.add(k)
-        where = f"{d.buffer or d.direction} offset {d.offset}"
-        more = f"; {repeats[k] - 1} more like it" if repeats[k] > 1 else ""
-        yield f"  [{d.severity}] {d.direction}: {d.message} ({where}, {d.length} bytes{more})"
-    yield ""
+    if diags:
+        repeats: dict[tuple[str, str | None, str], int] = {}
+        for d in diags:
+            k = (str(d.severity), d.direction, d.message)
+            repeats[k] = repeats.get(k, 0) + 1
+        shown: set[tuple[str, str | None, str]] = set()
+        for d in diags:
+            k = (str(d.severity), d.direction, d.message)
+            if k in shown:
+                continue
+            shown.add(k)
+            where = f"{d.buffer or d.direction} offset {d.offset}"
+            more = f"; {repeats[k] - 1} more like it" if repeats[k] > 1 else ""
+            out.append(
+                f"  [{d.severity}] {d.direction}: {d.message} ({where}, {d.length} bytes{more})"
+            )
+    out.append("")
+    return out
 
 
 def render_keys(c: Connection, *, steps: bool = True) -> Iterator[str]:
     """Key status, each derivation step beside the key log, checks, decrypted data."""
+    out: list[str] = []
+    _key_lines(out, c, steps)
+    return iter(out)
+
+
+_MARKS = {True: "  = key log", False: "  ≠ key log!", None: ""}
+_SIGNS = {True: "ok", False: "FAILED", None: "not checked"}
+
+
+def _key_lines(out: list[str], c: Connection, steps: bool) -> None:
     if c.keys is None:
         return
     status, reason = c.keys.status()
-    yield f"  keys: {status}: {reason}"
+    out.append(f"  keys: {status}: {reason}")
     if steps:
         for r in c.keys.step_reports():
             s = r.step
@@ -79,17 +102,16 @@ def render_keys(c: Connection, *, steps: bool = True) -> Iterator[str]:
             value = s.value.hex()
             if len(value) > 48:
                 value = value[:48] + "…"
-            mark = {True: "  = key log", False: "  ≠ key log!", None: ""}[r.match]
+            mark = _MARKS[r.match]
             if s.operation == "Input" and r.from_keylog is not None:
                 mark = "  (from key log)"
-            yield f"    {s.name}: {s.operation}{label} {value}{mark}"
+            out.append(f"    {s.name}: {s.operation}{label} {value}{mark}")
         for chk in c.keys.checks:
-            sign = {True: "ok", False: "FAILED", None: "not checked"}[chk.ok]
-            yield from _wrap(f"check {chk.name}: {sign}: {chk.detail}", INDENT)
+            out.extend(_wrapped(f"check {chk.name}: {_SIGNS[chk.ok]}: {chk.detail}", INDENT, 100))
     for m in c.messages:
         if m.type == "ApplicationData" and m.encrypted:
             arrow = "->" if m.direction == "client" else "<-"
-            yield f"  {arrow} {m.direction} data ({len(m.raw)} bytes): {_preview(m.raw)}"
+            out.append(f"  {arrow} {m.direction} data ({len(m.raw)} bytes): {_preview(m.raw)}")
 
 
 def _preview(data: bytes, limit: int = 70) -> str:
@@ -110,6 +132,18 @@ def render_message(
     """One message: its header line, notes, record header, record protection
     (``protection``: a title and fields, see :mod:`tlsviz.session.protection`)
     and field tree; with ``explain`` an explanation under each kind of field."""
+    out: list[str] = []
+    _message_lines(out, m, explain, fields, protection)
+    return iter(out)
+
+
+def _message_lines(
+    out: list[str],
+    m: Message,
+    explain: bool,
+    fields: bool,
+    protection: tuple[str, tuple[Field, ...]],
+) -> None:
     arrow = "->" if m.direction == "client" else "<-"
     flags = ""
     if m.cleartext:
@@ -117,18 +151,17 @@ def render_message(
     elif m.encrypted and m.type != "Encrypted":
         flags = " (decrypted)"
     when = f", t={m.time:.6f}" if m.time is not None else ""
-    yield (
+    out.append(
         f"  {arrow} {m.direction}: {m.type}{flags}  [{m.buffer} offset {m.offset}, "
         f"{m.length} bytes{when}]"
     )
     if not fields:
         return
     if explain and (about := explanation(message_key(m.type))):
-        yield from _wrap(about, INDENT + "| ")
+        out.extend(_wrapped(about, INDENT + "| ", 100))
     for note in m.notes:
-        yield from _wrap(f"note: {note}", INDENT)
+        out.extend(_wrapped(f"note: {note}", INDENT, 100))
     seen: set[str] | None = set() if explain else None
-    out: list[str] = []
     for rec in m.records[:1]:
         label = "SSLv2 record header" if rec.sslv2 else "Record header"
         out.append(f"{INDENT}{label} (stream offset {rec.offset}):")
@@ -143,10 +176,9 @@ def render_message(
         out.append(f"{INDENT}(reassembled from {len(m.records)} records)")
     for f in m.fields:
         _field_lines(out, f, 1, seen)
-    yield from out
     if isinstance(m.body, Certificate):
         for i, entry in enumerate(m.body.entries):
-            yield from _cert_summary(i, entry.der)
+            out.extend(_cert_summary(i, entry.der))
 
 
 def _cert_summary(index: int, der: bytes) -> Iterator[str]:

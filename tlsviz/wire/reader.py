@@ -124,21 +124,42 @@ class Reader:
         )
 
     # -- scalars --------------------------------------------------------------
+    # The scalar readers are the decoder's innermost loop (a hundred calls a
+    # handshake): each does its own bounds check and builds its field inline.
     def uint(self, name: str, size: int, key: str = "", fmt: Fmt | None = None) -> int:
-        self._need(size, name)
         start = self.pos
-        value = int.from_bytes(self.data[start : start + size], "big")
-        self.pos = start + size
+        end = start + size
+        if end > self.end:
+            self._need(size, name)
+        value = int.from_bytes(self.data[start:end], "big")
+        self.pos = end
         if self.record:
             display = fmt(value) if fmt is not None else str(value)
             self._stack[-1].append(Field(name, self.base + start, size, value, display, (), key))
         return value
 
     def u8(self, name: str, key: str = "", fmt: Fmt | None = None) -> int:
-        return self.uint(name, 1, key, fmt)
+        start = self.pos
+        if start >= self.end:
+            self._need(1, name)
+        value = self.data[start]
+        self.pos = start + 1
+        if self.record:
+            display = fmt(value) if fmt is not None else str(value)
+            self._stack[-1].append(Field(name, self.base + start, 1, value, display, (), key))
+        return value
 
     def u16(self, name: str, key: str = "", fmt: Fmt | None = None) -> int:
-        return self.uint(name, 2, key, fmt)
+        start = self.pos
+        if start + 2 > self.end:
+            self._need(2, name)
+        data = self.data
+        value = (data[start] << 8) | data[start + 1]
+        self.pos = start + 2
+        if self.record:
+            display = fmt(value) if fmt is not None else str(value)
+            self._stack[-1].append(Field(name, self.base + start, 2, value, display, (), key))
+        return value
 
     def u24(self, name: str, key: str = "", fmt: Fmt | None = None) -> int:
         return self.uint(name, 3, key, fmt)
@@ -150,8 +171,9 @@ class Reader:
         self, name: str, n: int, key: str = "", fmt: Fmt | None = None, value: Any = None
     ) -> bytes:
         """``n`` bytes as they are (a fixed-size array such as ``Random``)."""
-        self._need(n, name)
         start = self.pos
+        if start + n > self.end:
+            self._need(n, name)
         data = self.data[start : start + n]
         self.pos = start + n
         if self.record:
