@@ -82,18 +82,53 @@ def test_json_on_several_processes_is_the_same(
     assert [k for k in one if k != "connections"] == [k for k in many if k != "connections"]
 
 
+def blocks(text: str) -> dict[int, str]:
+    """Each connection's text by its id (the order of connections may differ)."""
+    parts = re.split(r"(?m)^(?=Connection \d+: )", text)
+    out = {int(p.split()[1].rstrip(":")): p for p in parts if p}
+    assert len(out) == len([p for p in parts if p])
+    return out
+
+
 def test_text_on_several_processes_is_the_same(merged: tuple[Path, Path]) -> None:
     path, keys = merged
-
-    def blocks(text: str) -> dict[int, str]:
-        parts = re.split(r"(?m)^(?=Connection \d+: )", text)
-        out = {int(p.split()[1].rstrip(":")): p for p in parts if p}
-        assert len(out) == len([p for p in parts if p])
-        return out
-
     one = blocks(_decode("--explain", str(path), "--keylog", str(keys), "--jobs", "1"))
     many = blocks(_decode("--explain", str(path), "--keylog", str(keys), "--jobs", "2"))
     assert len(one) >= 20 and one == many
+
+
+def test_text_of_several_processes_reaches_any_output(
+    unresumed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The workers' bytes are copied by the kernel to a file or a pipe; an
+    output with no file behind it (or not in UTF-8) gets the same text."""
+    import argparse
+
+    from tlsviz.cli_decode import cmd_decode
+
+    path, keys = unresumed
+    one = blocks(_decode(str(path), "--keylog", str(keys), "--jobs", "1"))
+    assert len(one) >= 10
+    in_file = tmp_path / "out.txt"
+    with open(in_file, "w") as f:
+        subprocess.run(
+            [sys.executable, "-c", MAIN, "decode", str(path), "--keylog", str(keys), "--jobs", "2"],
+            stdout=f, check=True, timeout=300,
+        )  # fmt: skip
+    assert blocks(in_file.read_text()) == one
+    args = argparse.Namespace(
+        capture=str(path), keylog=[str(keys)], key=[], key_password=None, psk=[],
+        ephemeral_key=[], json=False, explain=False, brief=False, buffers=False,
+        summary=False, jobs=2,
+    )  # fmt: skip
+    text = io.StringIO()
+    assert cmd_decode(args, text) == 0
+    assert blocks(text.getvalue()) == one
+    latin = subprocess.run(
+        [sys.executable, "-c", MAIN, "decode", str(path), "--keylog", str(keys), "--jobs", "2"],
+        capture_output=True, timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-16"},
+    )  # fmt: skip
+    assert blocks(latin.stdout.decode("utf-16")) == one
 
 
 def test_no_connection_on_several_processes(tmp_path: Path) -> None:

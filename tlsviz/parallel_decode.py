@@ -23,6 +23,7 @@ in turn.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections import deque
@@ -47,17 +48,22 @@ def decode_sharded(
     streams: bool = False,
     notes: list[str] | None = None,
     keys: set[str] | None = None,
-) -> Iterator[str]:
+    raw: bool = False,
+) -> Iterator[Any]:
     """The rendered connections of ``path``, decoded by ``jobs`` processes, in
     the order one process gives them.  ``notes`` receives the capture's notes
     (each once) and ``keys`` the explanation keys of what was rendered, both
     complete when the iterator ends.  A worker's failure is raised here as
-    ``RuntimeError``."""
+    ``RuntimeError``.
+
+    Each connection comes as its text, or with ``raw`` as a :class:`Chunk`:
+    where its UTF-8 bytes are in a worker's spool file, for the caller to
+    copy to its output without reading them (see :func:`copy_chunk`)."""
     from .summary.parallel import _fork, _Region, _spool_file
 
     wanted = _families(path, jobs)
     regions = [_Region(0) for _ in range(jobs)]
-    pending: list[deque[tuple[int, int, str, list[str]]]] = [deque() for _ in range(jobs)]
+    pending: list[deque[tuple[int, int, Any, list[str]]]] = [deque() for _ in range(jobs)]
     ended = [False] * jobs
     found: list[list[str]] = [[] for _ in range(jobs)]
 
@@ -76,6 +82,11 @@ def decode_sharded(
                 kind, payload = message
                 if kind == "rows":
                     pending[k].extend(payload)
+                elif kind == "raw":
+                    pending[k].extend(
+                        (position, conn, Chunk(reg.fd, offset, n), used)
+                        for position, conn, offset, n, used in payload
+                    )
                 elif kind == "end":
                     ended[k] = True
                     found[k] = payload
@@ -91,7 +102,7 @@ def decode_sharded(
         for k, reg in enumerate(regions):
             reg.fd = _spool_file()
             reg.pid = _fork(
-                _decode_shard, path, material, (k, jobs), render, streams, reg.fd, wanted
+                _decode_shard, path, material, (k, jobs), render, streams, reg.fd, wanted, raw
             )
         while True:
             best = -1
@@ -129,9 +140,53 @@ def _next_message(reg: Any) -> tuple[str, Any] | None:
     if size - reg.read - 4 < n:
         return None
     blob = os.pread(reg.fd, n, reg.read + 4)
-    reg.read += 4 + n
     kind, payload = _load(blob)
+    after = reg.read + 4 + n
+    if kind == "raw":  # the rows' bytes follow the message: all there yet?
+        total = sum(row[2] for row in payload)
+        if size - after < total:
+            return None
+        rows = []
+        for position, conn, length, used in payload:
+            rows.append((position, conn, after, length, used))
+            after += length
+        payload = rows
+    reg.read = after
     return str(kind), payload
+
+
+class Chunk:
+    """``length`` bytes at ``offset`` of the open file ``fd``."""
+
+    __slots__ = ("fd", "length", "offset")
+
+    def __init__(self, fd: int, offset: int, length: int) -> None:
+        self.fd, self.offset, self.length = fd, offset, length
+
+
+def copy_chunk(chunk: Chunk, out_fd: int) -> None:
+    """Copy ``chunk`` to ``out_fd`` in the kernel (sendfile); by reading and
+    writing where the kernel cannot (an output it does not support)."""
+    offset, left = chunk.offset, chunk.length
+    try:
+        while left:
+            sent = os.sendfile(out_fd, chunk.fd, offset, left)
+            if sent == 0:
+                break
+            offset += sent
+            left -= sent
+    except OSError as err:
+        if err.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise
+    while left:
+        data = os.pread(chunk.fd, min(left, 1 << 20), offset)
+        if not data:
+            raise OSError(errno.EIO, "a decoding process's output ended early")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(out_fd, view) :]
+        offset += len(data)
+        left -= len(data)
 
 
 def _decode_shard(
@@ -142,10 +197,12 @@ def _decode_shard(
     streams: bool,
     spool: int,
     wanted: dict[int, int] | None,
+    raw: bool = False,
 ) -> None:
     """One worker's job (forked): its shard's connections, rendered, to ``spool``
-    as ("rows", [(position, id, text, keys)...]) messages, then ("end", notes);
-    an exception as ("error", text)."""
+    as ("rows", [(position, id, text, keys)...]) messages (with ``raw``:
+    ("raw", [(position, id, length, keys)...]) followed by the texts in
+    UTF-8), then ("end", notes); an exception as ("error", text)."""
     from .capture.pcapfile import CaptureReader
     from .source import CaptureSession
     from .summary.parallel import _say
@@ -170,26 +227,51 @@ def _decode_shard(
             path, material=material, reader=reader, notes=notes, streams=streams,
             lazy_fields=False, wanted=mine,
         )  # fmt: skip
+        say = _say_raw if raw else _say
+        kind = "raw" if raw else "rows"
         batch: list[tuple[int, int, str, list[str]]] = []
         for conn in session:
             text, used = render(conn)
             batch.append((session.position, conn.id, text, used))
             if len(batch) >= _BATCH:
-                _say(spool, "rows", batch)
+                say(spool, kind, batch)
                 batch = []
-        _say(spool, "rows", batch)
+        say(spool, kind, batch)
         _say(spool, "end", notes)
     except Exception as err:  # reported by the parent
         _say(spool, "error", f"{type(err).__name__}: {err}")
+
+
+def _say_raw(spool: int, kind: str, batch: list[tuple[int, int, str, list[str]]]) -> None:
+    """A "raw" message: the rows without their texts, then the texts' bytes
+    (one write: a reader that sees the message may still wait for them)."""
+    from .summary.parallel import _say
+
+    texts = [text.encode("utf-8") for _, _, text, _ in batch]
+    _say(spool, kind, [(p, c, len(t), u) for (p, c, _, u), t in zip(batch, texts, strict=True)])
+    view = memoryview(b"".join(texts))
+    while view:
+        view = view[os.write(spool, view) :]
 
 
 def _families(path: str, jobs: int) -> dict[int, int] | None:
     """None when no connection of ``path`` was resumed (the split by ports
     will do); else the process of each connection: a resumed one's family
     together, the others in turn."""
-    from .summary.rows import summary_rows
+    from .summary.parallel import summarize_parallel
 
-    rows = [r.to_json() for r in summary_rows(path, None)]
+    def row(s: Any) -> tuple[int, str, str, str | None, bool]:
+        return s.id, s.client, s.server, s.facts.sni, s.facts.resumption is not None
+
+    def renumber(r: tuple[Any, ...], old: int, new: int) -> tuple[Any, ...]:
+        return (new, *r[1:])
+
+    # the quick look itself on every core: it is the one part of the decode
+    # that runs before the workers start
+    rows = [
+        dict(zip(("id", "client", "server", "sni", "resumed"), r, strict=True))
+        for r in summarize_parallel(path, None, jobs, render=row, renumber=renumber)
+    ]
     if not any(r["resumed"] for r in rows):
         return None
     parent: dict[object, object] = {}
