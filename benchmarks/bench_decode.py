@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import compileall
 import json
 import os
 import random
@@ -289,6 +290,9 @@ def main() -> int:
         print(f"{args.capture} is missing: make it with benchmarks/make_capture.py.")
         return 1
     keylog = args.capture.with_suffix(".keys")
+    # measured as installed: the modules byte-compiled, whatever
+    # PYTHONDONTWRITEBYTECODE says (else each run would compile what changed)
+    compileall.compile_dir(str(ROOT / "tlsviz"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="tlsviz-bench-") as tmp:
         work = Path(tmp)
         capture = args.capture

@@ -66,9 +66,24 @@ def decode_sharded(
     pending: list[deque[tuple[int, int, Any, list[str]]]] = [deque() for _ in range(jobs)]
     ended = [False] * jobs
     found: list[list[str]] = [[] for _ in range(jobs)]
+    own: list[Iterator[None]] = []  # this process's shard (0), one connection a step
+
+    def step_own() -> bool:
+        """Decode this process's next connection into its spool; False when
+        there is none left."""
+        if not own:
+            return False
+        try:
+            next(own[0])
+        except StopIteration:
+            own.clear()
+        except Exception as err:  # said like a worker's failure
+            raise RuntimeError(f"{type(err).__name__}: {err}") from err
+        return True
 
     def pull(k: int) -> None:
-        """Wait until worker k has a connection ready, or has ended."""
+        """Wait until shard k has a connection ready, or has ended; while a
+        worker is behind, this process decodes its own shard meanwhile."""
         reg = regions[k]
         delay = 0.0005
         while not pending[k] and not ended[k]:
@@ -93,6 +108,10 @@ def decode_sharded(
                 else:
                     raise RuntimeError(payload)
             if not pending[k] and not ended[k]:
+                if step_own():
+                    continue
+                if k == 0:
+                    raise RuntimeError("this process's shard ended without its end")
                 if exited or not reg.pid:
                     raise RuntimeError(f"decode worker {k + 1} stopped unexpectedly")
                 time.sleep(delay)
@@ -101,9 +120,11 @@ def decode_sharded(
     try:
         for k, reg in enumerate(regions):
             reg.fd = _spool_file()
-            reg.pid = _fork(
-                _decode_shard, path, material, (k, jobs), render, streams, reg.fd, wanted, raw
-            )
+            args = (path, material, (k, jobs), render, streams, reg.fd, wanted, raw)
+            if k == 0:  # this process's own share, decoded between the merges
+                own.append(_shard_steps(*args, batch=1))
+            else:
+                reg.pid = _fork(_decode_shard, *args)
         while True:
             best = -1
             for k in range(jobs):
@@ -117,6 +138,7 @@ def decode_sharded(
                 keys.update(used)
             yield text
     finally:
+        own.clear()
         for reg in regions:
             reg.stop()
     if notes is not None:
@@ -199,47 +221,68 @@ def _decode_shard(
     wanted: dict[int, int] | None,
     raw: bool = False,
 ) -> None:
-    """One worker's job (forked): its shard's connections, rendered, to ``spool``
-    as ("rows", [(position, id, text, keys)...]) messages (with ``raw``:
-    ("raw", [(position, id, length, keys)...]) followed by the texts in
-    UTF-8), then ("end", notes); an exception as ("error", text)."""
+    """One worker's job (forked): :func:`_shard_steps` to the end; an
+    exception as ("error", text)."""
+    from .summary.parallel import _say
+
+    try:
+        for _ in _shard_steps(path, material, shard, render, streams, spool, wanted, raw):
+            pass
+    except Exception as err:  # reported by the parent
+        _say(spool, "error", f"{type(err).__name__}: {err}")
+
+
+def _shard_steps(
+    path: str,
+    material: KeyMaterial,
+    shard: tuple[int, int],
+    render: Callable[[Connection], Rendered],
+    streams: bool,
+    spool: int,
+    wanted: dict[int, int] | None,
+    raw: bool = False,
+    *,
+    batch: int = _BATCH,
+) -> Iterator[None]:
+    """A shard's connections, rendered, to ``spool`` as ("rows", [(position,
+    id, text, keys)...]) messages (with ``raw``: ("raw", [(position, id,
+    length, keys)...]) followed by the texts in UTF-8), then ("end", notes).
+    Steps once per message written."""
     from .capture.pcapfile import CaptureReader
     from .source import CaptureSession
     from .summary.parallel import _say
 
-    try:
-        notes: list[str] = []
-        k = shard[0]
-        if wanted is None:  # by ports, filtered as the file is read
-            reader = CaptureReader(path, fast=True, shard=shard)
-            mine = None
-        else:  # by id: the others are dropped as they open
-            reader = CaptureReader(path, fast=True)
-            assigned = wanted
+    notes: list[str] = []
+    k = shard[0]
+    if wanted is None:  # by ports, filtered as the file is read
+        reader = CaptureReader(path, fast=True, shard=shard)
+        mine = None
+    else:  # by id: the others are dropped as they open
+        reader = CaptureReader(path, fast=True)
+        assigned = wanted
 
-            def mine(conn: int) -> bool:
-                # what the summary did not list is no connection of one
-                # process: packets of a flow another process follows, after
-                # it dropped them long enough to be forgotten
-                return assigned.get(conn, -1) == k
+        def mine(conn: int) -> bool:
+            # what the summary did not list is no connection of one
+            # process: packets of a flow another process follows, after
+            # it dropped them long enough to be forgotten
+            return assigned.get(conn, -1) == k
 
-        session = CaptureSession(
-            path, material=material, reader=reader, notes=notes, streams=streams,
-            lazy_fields=False, wanted=mine,
-        )  # fmt: skip
-        say = _say_raw if raw else _say
-        kind = "raw" if raw else "rows"
-        batch: list[tuple[int, int, str, list[str]]] = []
-        for conn in session:
-            text, used = render(conn)
-            batch.append((session.position, conn.id, text, used))
-            if len(batch) >= _BATCH:
-                say(spool, kind, batch)
-                batch = []
-        say(spool, kind, batch)
-        _say(spool, "end", notes)
-    except Exception as err:  # reported by the parent
-        _say(spool, "error", f"{type(err).__name__}: {err}")
+    session = CaptureSession(
+        path, material=material, reader=reader, notes=notes, streams=streams,
+        lazy_fields=False, wanted=mine,
+    )  # fmt: skip
+    say = _say_raw if raw else _say
+    kind = "raw" if raw else "rows"
+    rows: list[tuple[int, int, str, list[str]]] = []
+    for conn in session:
+        text, used = render(conn)
+        rows.append((session.position, conn.id, text, used))
+        if len(rows) >= batch:
+            say(spool, kind, rows)
+            rows = []
+            yield
+    say(spool, kind, rows)
+    _say(spool, "end", notes)
 
 
 def _say_raw(spool: int, kind: str, batch: list[tuple[int, int, str, list[str]]]) -> None:

@@ -38,7 +38,7 @@ def rfc_name_for_label(label: str) -> str | None:
     return _KEYLOG_NAMES.get(label)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class TrafficKeys:
     """write_key and write_iv for one direction and epoch (RFC 8446 §7.3)."""
 

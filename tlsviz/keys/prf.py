@@ -180,7 +180,7 @@ def key_block(
     return prf(version, prf_hash, master, b"key expansion", server_random + client_random, length)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class KeyBlock:
     """The key block cut into its six parts, in RFC 5246 §6.3 order."""
 

@@ -32,7 +32,7 @@ __all__ = [
 _RFC_SCHEDULE = "RFC 8446 §7.1"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class EarlyTrafficSecrets:
     """Secrets derived from the early secret and the ClientHello."""
 
@@ -40,7 +40,7 @@ class EarlyTrafficSecrets:
     early_exporter_master_secret: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class HandshakeSecrets:
     """Secrets derived once ServerHello is known."""
 
@@ -49,7 +49,7 @@ class HandshakeSecrets:
     server_handshake_traffic_secret: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class MasterSecrets:
     """Secrets derived once the server Finished is known."""
 

@@ -300,7 +300,7 @@ _SAY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class _Job:
     """Everything one signature check needs: the bytes, and words for its sentence."""
 

@@ -36,7 +36,7 @@ from .records import Record
 from .registry import HandshakeType as HT
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class ParseContext:
     """What the body of some messages depends on: the negotiated version and suite."""
 
@@ -64,13 +64,13 @@ class ParseContext:
         return replace(self, lazy=False) if self.lazy else self
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Alert:
     level: int
     description: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class ChangeCipherSpec:
     value: int
 

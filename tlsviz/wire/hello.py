@@ -43,7 +43,7 @@ class _Hello:
 KEY_SHARE_DRAFT = 40
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class ClientHello(_Hello):
     legacy_version: int
     random: bytes
@@ -88,7 +88,7 @@ class ClientHello(_Hello):
         return any(is_tls13(v) for v in self.supported_versions)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class ServerHello(_Hello):
     legacy_version: int
     random: bytes

@@ -17,7 +17,7 @@ from .fields import Severity
 from .reader import Reader
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class ServerKeyExchange:
     kind: str
     psk_hint: bytes | None = None
@@ -31,7 +31,7 @@ class ServerKeyExchange:
     signature: bytes | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class ClientKeyExchange:
     kind: str
     psk_identity: bytes | None = None

@@ -1,7 +1,7 @@
 """The handshake messages other than the hellos and key exchanges.
 
 One ``parse_<message>`` per message (RFC 8446 §4.3-4.6, RFC 5246 §7.4), each
-returning a frozen value; the TLS 1.2 and 1.3 forms of a message share a
+returning a value (never changed once made); the TLS 1.2 and 1.3 forms of a message share a
 function and are told apart by the negotiated version.
 """
 
@@ -15,12 +15,12 @@ from .extensions import CR, CT, EE, NST, Extension, parse_extensions
 from .reader import Reader
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Empty:
     """HelloRequest, ServerHelloDone, EndOfEarlyData: their arrival is the message."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class NewSessionTicket:
     lifetime: int
     ticket: bytes
@@ -29,32 +29,32 @@ class NewSessionTicket:
     extensions: tuple[Extension, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class EncryptedExtensions:
     extensions: tuple[Extension, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class CertificateEntry:
     der: bytes
     offset: int  # of the DER bytes, relative to the message
     extensions: tuple[Extension, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Certificate:
     entries: tuple[CertificateEntry, ...]
     context: bytes | None = None  # TLS 1.3 certificate_request_context
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class CompressedCertificate:
     algorithm: int
     uncompressed_length: int
     compressed: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class CertificateRequest:
     context: bytes | None = None  # TLS 1.3
     extensions: tuple[Extension, ...] = ()  # TLS 1.3
@@ -63,23 +63,23 @@ class CertificateRequest:
     authorities: tuple[bytes, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class CertificateVerify:
     scheme: int | None
     signature: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class Finished:
     verify_data: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class KeyUpdate:
     request_update: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
 class CertificateStatus:
     status_type: int
     response: bytes
