@@ -334,8 +334,11 @@ def _entry(label: str, key: bytes, found: _Located) -> KeyLogEntry:
     return KeyLogEntry(label, key, secret, index.source, index.line_number(offset))
 
 
-#: How many looked-up client randoms of indexed key logs keep their entries.
-_RESOLVED_KEPT = 4096
+#: How many looked-up client randoms of indexed key logs keep their entries
+#: (a connection looks its own up again when it is shown, after its
+#: handshake: more than the connections open at a time on a busy capture;
+#: one not kept is read again from the index).
+_RESOLVED_KEPT = 1024
 
 
 def _conflict(entry: KeyLogEntry, old: KeyLogEntry) -> str:

@@ -542,10 +542,14 @@ def parse_extensions(r: Reader, msg: str, *, optional: bool = True) -> tuple[Ext
 #: signature_algorithms, server_name... in every ClientHello, at the same
 #: place; a decode of many connections reads each such extension once and
 #: shares its field tree (fields are never changed once built).  Only
-#: extensions that raised no diagnostic are kept, and only while field trees
-#: are being recorded.
+#: extensions that raised no diagnostic are kept, only while field trees are
+#: being recorded, and only from their second sighting: most key shares and
+#: PSK identities never come back (:data:`_SEEN_ONCE` holds a hash of each
+#: extension seen once, not its tree).
 _SEEN_BEFORE: dict[tuple[Any, ...], tuple[Field, Any, int]] = {}
-_SEEN_BEFORE_MAX = 4096
+_SEEN_BEFORE_MAX = 1024
+_SEEN_ONCE: set[int] = set()
+_SEEN_ONCE_MAX = 16384
 
 
 def _parse_one(r: Reader, msg: str, seen: set[int]) -> Extension:
@@ -573,12 +577,20 @@ def _parse_one(r: Reader, msg: str, seen: set[int]) -> Extension:
     found = len(r.diagnostics)
     ext = _parse_new(r, msg, seen)
     if key is not None and len(r.diagnostics) == found and _shareable(ext.value):
+        digest = hash(key)
+        if digest not in _SEEN_ONCE:  # kept from its second sighting on
+            if len(_SEEN_ONCE) >= _SEEN_ONCE_MAX:
+                _SEEN_ONCE.clear()
+            _SEEN_ONCE.add(digest)
+            return ext
         if len(_SEEN_BEFORE) >= _SEEN_BEFORE_MAX:
             _SEEN_BEFORE.clear()
             SHARED.clear()
         field = r.fields_here()[-1]
         _SEEN_BEFORE[key] = (field, ext.value, ext.type)
         SHARED[id(field)] = field
+        if isinstance(ext.value, list):  # the caller's own, as on every hit
+            ext.value = list(ext.value)
     return ext
 
 
