@@ -311,12 +311,10 @@ def _families(path: str, jobs: int) -> dict[int, int] | None:
 
     # the quick look itself on every core: it is the one part of the decode
     # that runs before the workers start
-    rows = [
-        dict(zip(("id", "client", "server", "sni", "resumed"), r, strict=True))
-        for r in summarize_parallel(path, None, jobs, render=row, renumber=renumber)
-    ]
-    if not any(r["resumed"] for r in rows):
-        return None
+    found = list(summarize_parallel(path, None, jobs, render=row, renumber=renumber))
+    if not any(r[4] for r in found):
+        return None  # (before the workers fork: they need none of this)
+    rows = [dict(zip(("id", "client", "server", "sni", "resumed"), r, strict=True)) for r in found]
     parent: dict[object, object] = {}
 
     def find(x: object) -> object:
