@@ -9,8 +9,10 @@ connections (text or JSON) and writes them to an unnamed temporary file with
 the position where the one-process reading would have handed them on: the
 packet whose reading completed them (a FIN, a RST, the end of the capture)
 and their id.  This process merges the files in that order, so the output is
-the one a single process writes, connection for connection.  Workers are
-forked (Linux): the key material is inherited, not copied.
+the one a single process writes, connection for connection.  It is one of the
+``jobs`` processes: it forks the others (Linux: the key material is
+inherited, not copied) and decodes the first share itself, a connection at a
+time, whenever the next connection to write is not ready yet.
 
 A resumed connection needs what its first connection left behind (a TLS 1.3
 ticket's PSK, a TLS 1.2 session's master secret), and the two have different

@@ -42,7 +42,7 @@ OPERATIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(slots=True, unsafe_hash=True)  # see fields.Field
+@dataclass(frozen=True, slots=True)
 class Step:
     """One derived (or given) value and how it came to be.
 

@@ -71,7 +71,7 @@ class Field:
     hundred per connection and a frozen dataclass's ``__init__`` (one
     ``object.__setattr__`` per attribute) costs three times as much.  The
     other records made per message or per record (``Record``, ``Segment``,
-    ``Extension``, ``Step``...) follow the same rule.
+    ``Extension``, the message bodies...) follow the same rule.
     """
 
     name: str
