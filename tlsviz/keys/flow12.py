@@ -20,6 +20,7 @@ from ..wire.message import Message
 from ..wire.messages import Certificate, CertificateVerify, Finished, NewSessionTicket
 from ..wire.registry import ExtensionType as EXT
 from . import status
+from .keyring import ticket_key
 from .prf import prf_family, session_hash
 from .protection import RecordDecryptor
 from .schedule12 import KeySchedule12
@@ -115,7 +116,8 @@ class Tls12Flow:
             elif isinstance(body, ClientKeyExchange):
                 self._client_key_exchange(hs, body)
             elif isinstance(body, NewSessionTicket) and hs.master is not None:
-                self.keys.material.tickets12[body.ticket] = (hs.master, self.keys.connection)
+                entry = (hs.master, self.keys.connection)
+                self.keys.material.tickets12[ticket_key(body.ticket)] = entry
             elif t == 14:
                 hs.saw_done = True
         if hs.ks is not None:
@@ -196,12 +198,12 @@ class Tls12Flow:
             hs.resumed = True
             known = material.sessions12.get(sh.session_id)
             how = "session id"
-            if known is None and ticket in material.tickets12:
-                known, how = material.tickets12[ticket], "ticket"
+            if known is None and ticket and ticket_key(ticket) in material.tickets12:
+                known, how = material.tickets12[ticket_key(ticket)], "ticket"
             self._resume(hs, known, how)
-        elif ticket and ticket in material.tickets12:
+        elif ticket and ticket_key(ticket) in material.tickets12:
             hs.resumed = True
-            self._resume(hs, material.tickets12[ticket], "ticket")
+            self._resume(hs, material.tickets12[ticket_key(ticket)], "ticket")
 
     def _resume(self, hs: Handshake12, known: tuple[bytes, int] | None, how: str) -> None:
         assert hs.ks is not None

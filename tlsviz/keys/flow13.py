@@ -37,7 +37,7 @@ from . import status
 from .digests import digest
 from .dtls13 import Dtls13Opener
 from .hkdf import DTLS13_LABEL_PREFIX, hkdf_expand_label
-from .keyring import Ticket13
+from .keyring import Ticket13, ticket_key
 from .premaster import ecdhe_shared_secret
 from .protection import RecordDecryptor, classify_cipher
 from .schedule13 import KeySchedule13, hrr_message_hash
@@ -173,7 +173,8 @@ class Tls13Flow:
     def _early_data(self, msg: Message, ch: ClientHello) -> None:
         """0-RTT (RFC 8446 §4.2.10): keys from the first offered PSK and the ClientHello."""
         offer = ch.psk
-        ticket = self.keys.material.tickets13.get(offer.identities[0][0]) if offer else None
+        tickets = self.keys.material.tickets13
+        ticket = tickets.get(ticket_key(offer.identities[0][0])) if offer else None
         if ticket is not None and (suite := reg.SUITES.get(ticket.suite)) is not None:
             ks = self._schedule(ticket.hash_name)
             self.ks, self.suite = ks, suite
@@ -341,8 +342,8 @@ class Tls13Flow:
         if idx is None or ch is None or ch.psk is None or idx >= len(ch.psk.identities):
             return None, False
         identity = ch.psk.identities[idx][0]
-        self.keys.resumed_from = self.keys.material.ticket_origin.get(identity)
-        ticket = self.keys.material.tickets13.get(identity)
+        self.keys.resumed_from = self.keys.material.ticket_origin.get(ticket_key(identity))
+        ticket = self.keys.material.tickets13.get(ticket_key(identity))
         if ticket is not None:
             return ticket.psk, False
         known = self.keys.material.psk_identities.get(identity)
@@ -489,14 +490,15 @@ class Tls13Flow:
         ks = self.ks
         if isinstance(body, NewSessionTicket):
             # which connection issued this ticket, even when its PSK is unknown
-            self.keys.material.ticket_origin.setdefault(body.ticket, self.keys.connection)
+            origin = self.keys.material.ticket_origin
+            origin.setdefault(ticket_key(body.ticket), self.keys.connection)
         if isinstance(body, NewSessionTicket) and ks is not None and self.suite is not None:
             if not self.done:
                 self.tickets.append(msg)  # its PSK needs the client Finished first
             elif self.rms is not None and body.nonce is not None:
                 psk = ks.ticket_psk(self.rms, body.nonce)
                 early = next((e.value for e in body.extensions if e.type == 42), None)
-                self.keys.material.tickets13[body.ticket] = Ticket13(
+                self.keys.material.tickets13[ticket_key(body.ticket)] = Ticket13(
                     psk,
                     self.suite.code,
                     ks.hash_name,

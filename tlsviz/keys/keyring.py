@@ -22,6 +22,15 @@ class Ticket13(NamedTuple):
     max_early_data: int | None = None
 
 
+def ticket_key(ticket: bytes) -> int:
+    """What the ticket tables are keyed by.  They keep every ticket a capture
+    issues (any later connection may resume with one), and a ticket is a
+    couple of hundred bytes: its length and 64-bit hash (keyed at random per
+    run) stand for it; two tickets alike in both by chance: about one pair in
+    10^19."""
+    return (len(ticket) << 64) | (hash(ticket) & 0xFFFF_FFFF_FFFF_FFFF)
+
+
 class KeyMaterial(Slotted):
     """Everything that can unlock connections, shared by all connections of a
     capture: key logs (files and pcapng secrets blocks), RSA server keys,
@@ -48,10 +57,11 @@ class KeyMaterial(Slotted):
         #: tlsviz's own peer records (tlsviz.keys.peer_secrets)
         self.psk_identities: dict[bytes, tuple[str, bytes]] = {}
         self.ephemeral: list[EphemeralKey] = []
-        self.tickets13: dict[bytes, Ticket13] = {}
+        #: the tickets' tables, by :func:`ticket_key`
+        self.tickets13: dict[int, Ticket13] = {}
         self.sessions12: dict[bytes, tuple[bytes, int]] = {}
-        self.tickets12: dict[bytes, tuple[bytes, int]] = {}
-        self.ticket_origin: dict[bytes, int] = {}  # ticket -> connection id
+        self.tickets12: dict[int, tuple[bytes, int]] = {}
+        self.ticket_origin: dict[int, int] = {}  # ticket -> connection id
 
     @property
     def given(self) -> bool:
