@@ -9,7 +9,7 @@ import pytest
 from tlsviz.bundled import capture_path
 from tlsviz.session.text import render_connection
 from tlsviz.source import open_capture
-from tlsviz.wire import extensions
+from tlsviz.wire import der, extensions, fields
 from tlsviz.wire.dispatch import ParseContext, decode_handshake
 from tlsviz.wire.message import Message
 from tlsviz.wire.reassembly import RawHandshake
@@ -21,7 +21,9 @@ CAPTURE = "glassbox-tls13-resumption-0rtt.pcapng"
 def fresh_cache() -> None:
     extensions._SEEN_BEFORE.clear()
     extensions._SEEN_ONCE.clear()
-    extensions.SHARED.clear()
+    der._MOVED.clear()
+    der._MOVED_ONCE.clear()
+    fields.SHARED.clear()
 
 
 def _decode(raw: bytes) -> Message:
@@ -102,3 +104,25 @@ def test_values_handed_out_are_copies() -> None:
         got = _decode(raw).body.ext_value(10)
         assert isinstance(got, list) and got, "a value was changed through another's copy"
         got.clear()  # a caller that changes what it got
+
+
+def test_a_certificate_at_the_same_place_shares_its_tree() -> None:
+    path = capture_path(CAPTURE)
+    decodes = [list(open_capture(path, lazy_fields=False)) for _ in range(3)]
+
+    def cert_children(conns: list[object]) -> list[object]:
+        out = []
+        for c in conns:
+            for m in c.messages:  # type: ignore[attr-defined]
+                for f in m.fields:
+                    for g in f.walk():
+                        if g.name == "cert_data":
+                            out.extend(g.children)
+        return out
+
+    first, second, third = (cert_children(d) for d in decodes)
+    assert first and first == second == third  # the same tree...
+    assert not any(a is b for a, b in zip(first, second, strict=True))
+    assert all(a is b for a, b in zip(second, third, strict=True))  # ...shared once seen twice
+    for a, b in zip(decodes[0], decodes[2], strict=True):
+        assert list(render_connection(a)) == list(render_connection(b))

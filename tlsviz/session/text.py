@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from ..keys.x509 import CertProblem, cert_info
 from ..wire.dispatch import record_header_fields, text_of
 from ..wire.explain import explanation, message_key
-from ..wire.extensions import SHARED
-from ..wire.fields import Field, printable
+from ..wire.fields import SHARED, Field, printable
 from ..wire.message import Message
 from ..wire.messages import Certificate
 from .model import Connection

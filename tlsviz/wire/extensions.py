@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import registry as reg
-from .fields import Field, printable
+from .fields import Field, printable, share
 from .reader import DecodeError, Reader, hex_display
 
 #: The messages an extension can appear in (RFC 8446 §4.2 table).
@@ -585,18 +585,14 @@ def _parse_one(r: Reader, msg: str, seen: set[int]) -> Extension:
             return ext
         if len(_SEEN_BEFORE) >= _SEEN_BEFORE_MAX:
             _SEEN_BEFORE.clear()
-            SHARED.clear()
         field = r.fields_here()[-1]
         _SEEN_BEFORE[key] = (field, ext.value, ext.type)
-        SHARED[id(field)] = field
+        share(field)
         if isinstance(ext.value, list):  # the caller's own, as on every hit
             ext.value = list(ext.value)
     return ext
 
 
-#: The field trees :func:`_parse_one` hands to more than one connection, by
-#: ``id``: a view may keep what it made of one (the text form keeps its lines).
-SHARED: dict[int, Field] = {}
 
 
 def _shareable(value: Any) -> bool:

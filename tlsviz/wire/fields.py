@@ -100,6 +100,20 @@ class Field:
         return None
 
 
+#: Field trees handed to more than one connection, by ``id`` (they are kept
+#: alive here, so an id is never another tree's): a view may keep what it
+#: made of one (the text form keeps its lines).  See :func:`share`.
+SHARED: dict[int, Field] = {}
+_SHARED_MAX = 8192
+
+
+def share(f: Field) -> None:
+    """Note that ``f`` (and its subtree) is handed to several connections."""
+    if len(SHARED) >= _SHARED_MAX:
+        SHARED.clear()
+    SHARED[id(f)] = f
+
+
 def walk_fields(fields: tuple[Field, ...] | list[Field]) -> Iterator[Field]:
     for f in fields:
         yield from f.walk()
