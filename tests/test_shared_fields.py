@@ -20,9 +20,7 @@ CAPTURE = "glassbox-tls13-resumption-0rtt.pcapng"
 @pytest.fixture(autouse=True)
 def fresh_cache() -> None:
     extensions._SEEN_BEFORE.clear()
-    extensions._SEEN_ONCE.clear()
     der._MOVED.clear()
-    der._MOVED_ONCE.clear()
     fields.SHARED.clear()
 
 
@@ -99,7 +97,6 @@ def test_a_malformed_extension_is_reported_every_time() -> None:
 def test_values_handed_out_are_copies() -> None:
     raw = _client_hello()
     extensions._SEEN_BEFORE.clear()
-    extensions._SEEN_ONCE.clear()
     for _ in range(3):  # seen once, kept, found
         got = _decode(raw).body.ext_value(10)
         assert isinstance(got, list) and got, "a value was changed through another's copy"

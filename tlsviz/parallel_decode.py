@@ -125,8 +125,8 @@ def decode_sharded(
             args = (path, material, (k, jobs), render, streams, reg.fd, wanted, raw)
             if k == 0:  # this process's own share, decoded between the merges
                 own.append(_shard_steps(*args, batch=1))
-            else:
-                reg.pid = _fork(_decode_shard, *args)
+            else:  # (the steps start in the worker: a generator runs when iterated)
+                reg.pid = _fork(_run_steps, _shard_steps(*args), reg.fd)
         while True:
             best = -1
             for k in range(jobs):
@@ -213,22 +213,13 @@ def copy_chunk(chunk: Chunk, out_fd: int) -> None:
         left -= len(data)
 
 
-def _decode_shard(
-    path: str,
-    material: KeyMaterial,
-    shard: tuple[int, int],
-    render: Callable[[Connection], Rendered],
-    streams: bool,
-    spool: int,
-    wanted: dict[int, int] | None,
-    raw: bool = False,
-) -> None:
-    """One worker's job (forked): :func:`_shard_steps` to the end; an
-    exception as ("error", text)."""
+def _run_steps(steps: Iterator[None], spool: int) -> None:
+    """One worker's job (forked): a shard's :func:`_shard_steps` to the end;
+    an exception as ("error", text) in its spool."""
     from .summary.parallel import _say
 
     try:
-        for _ in _shard_steps(path, material, shard, render, streams, spool, wanted, raw):
+        for _ in steps:
             pass
     except Exception as err:  # reported by the parent
         _say(spool, "error", f"{type(err).__name__}: {err}")

@@ -191,6 +191,7 @@ class Tls12Flow:
         ext = ch.ext(EXT.session_ticket)
         ticket = ext.value if ext is not None and isinstance(ext.value, bytes) else b""
         material = self.keys.material
+        from_ticket = material.tickets12.get(ticket_key(ticket)) if ticket else None
         if sh.session_id and sh.session_id == ch.session_id:
             # Abbreviated handshake (RFC 5246 §7.3).  With a ticket, the client
             # may also send a session id that the server echoes to accept the
@@ -198,12 +199,12 @@ class Tls12Flow:
             hs.resumed = True
             known = material.sessions12.get(sh.session_id)
             how = "session id"
-            if known is None and ticket and ticket_key(ticket) in material.tickets12:
-                known, how = material.tickets12[ticket_key(ticket)], "ticket"
+            if known is None and from_ticket is not None:
+                known, how = from_ticket, "ticket"
             self._resume(hs, known, how)
-        elif ticket and ticket_key(ticket) in material.tickets12:
+        elif from_ticket is not None:
             hs.resumed = True
-            self._resume(hs, material.tickets12[ticket_key(ticket)], "ticket")
+            self._resume(hs, from_ticket, "ticket")
 
     def _resume(self, hs: Handshake12, known: tuple[bytes, int] | None, how: str) -> None:
         assert hs.ks is not None

@@ -342,8 +342,9 @@ class Tls13Flow:
         if idx is None or ch is None or ch.psk is None or idx >= len(ch.psk.identities):
             return None, False
         identity = ch.psk.identities[idx][0]
-        self.keys.resumed_from = self.keys.material.ticket_origin.get(ticket_key(identity))
-        ticket = self.keys.material.tickets13.get(ticket_key(identity))
+        key = ticket_key(identity)
+        self.keys.resumed_from = self.keys.material.ticket_origin.get(key)
+        ticket = self.keys.material.tickets13.get(key)
         if ticket is not None:
             return ticket.psk, False
         known = self.keys.material.psk_identities.get(identity)

@@ -207,15 +207,18 @@ def _field(f: Field, depth: int, seen: set[str] | None) -> Iterator[str]:
     return iter(out)
 
 
-def _field_lines(out: list[str], f: Field, depth: int, seen: set[str] | None) -> None:
+def _field_lines(
+    out: list[str], f: Field, depth: int, seen: set[str] | None, memo: bool = True
+) -> None:
     """:func:`_field` into ``out`` (a recursive generator costs a frame per
-    field and per level; a tree has hundreds of fields)."""
-    if seen is None and id(f) in SHARED:
-        # an extension many connections share: its lines are made once
+    field and per level; a tree has hundreds of fields).  Without ``seen``
+    the lines of a tree several connections share are made once (``memo``:
+    look them up)."""
+    if memo and seen is None and id(f) in SHARED:
         made = _SHARED_LINES.get((id(f), depth))
         if made is None or made[0] is not f:
             lines: list[str] = []
-            _plain_lines(lines, f, depth)
+            _field_lines(lines, f, depth, None, False)
             made = _SHARED_LINES[(id(f), depth)] = (f, lines)
             if len(_SHARED_LINES) > 2 * len(SHARED) + 64:
                 _SHARED_LINES.clear()
@@ -232,15 +235,6 @@ def _field_lines(out: list[str], f: Field, depth: int, seen: set[str] | None) ->
     if f.children:
         for c in f.children:
             _field_lines(out, c, depth + 1, seen)
-
-
-def _plain_lines(out: list[str], f: Field, depth: int) -> None:
-    """:func:`_field_lines` without explanations or sharing."""
-    pad = _PADS[depth] if depth < len(_PADS) else INDENT * depth
-    text = f.display
-    out.append(f"{pad}{f.name}: {text}" if text else f"{pad}{f.name}")
-    for c in f.children:
-        _plain_lines(out, c, depth + 1)
 
 
 _PADS = tuple(INDENT * d for d in range(16))

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .fields import Diagnostic, Field, Severity, printable, share
+from .fields import Diagnostic, Field, Repeats, Severity, printable, share
 from .reader import DecodeError, hex_display
 
 X690 = "X.690 §8.1"
@@ -819,31 +819,20 @@ def parse_der_cached(
     chain to every client, so a capture decodes each certificate once."""
     data = bytes(data)
     root, diags = _parsed_der(data)
-    key = (data, base)
-    tree = _MOVED.get(key)
+    tree = _MOVED.get((data, base))
     if tree is None:
         tree = _moved(root, base)
-        digest = hash(key)
-        if digest in _MOVED_ONCE:  # the same place again: the next ones share it
-            if len(_MOVED) >= _MOVED_MAX:
-                _MOVED.clear()
-            _MOVED[key] = tree
+        if _MOVED.offer((data, base), tree):  # the same place again: the next ones share it
             share(tree)
             for child in tree.children:
                 share(child)
-        else:
-            if len(_MOVED_ONCE) >= 4096:
-                _MOVED_ONCE.clear()
-            _MOVED_ONCE.add(digest)
     return tree, _moved_diagnostics(diags, base, buffer)
 
 
 #: Certificate trees already moved, by (DER, offset): connections alike put
 #: their certificate at the same offset, and share its tree from the second
-#: one on (:data:`_MOVED_ONCE` holds a hash of each place seen once).
-_MOVED: dict[tuple[bytes, int], Field] = {}
-_MOVED_MAX = 64
-_MOVED_ONCE: set[int] = set()
+#: one on.
+_MOVED: Repeats[tuple[bytes, int], Field] = Repeats(64, 4096)
 
 
 def _moved(f: Field, base: int) -> Field:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import registry as reg
-from .fields import Field, printable, share
+from .fields import Field, Repeats, printable, share
 from .reader import DecodeError, Reader, hex_display
 
 #: The messages an extension can appear in (RFC 8446 §4.2 table).
@@ -544,12 +544,8 @@ def parse_extensions(r: Reader, msg: str, *, optional: bool = True) -> tuple[Ext
 #: shares its field tree (fields are never changed once built).  Only
 #: extensions that raised no diagnostic are kept, only while field trees are
 #: being recorded, and only from their second sighting: most key shares and
-#: PSK identities never come back (:data:`_SEEN_ONCE` holds a hash of each
-#: extension seen once, not its tree).
-_SEEN_BEFORE: dict[tuple[Any, ...], tuple[Field, Any, int]] = {}
-_SEEN_BEFORE_MAX = 1024
-_SEEN_ONCE: set[int] = set()
-_SEEN_ONCE_MAX = 16384
+#: PSK identities never come back.
+_SEEN_BEFORE: Repeats[tuple[Any, ...], tuple[Field, Any, int]] = Repeats(1024)
 
 
 def _parse_one(r: Reader, msg: str, seen: set[int]) -> Extension:
@@ -566,31 +562,26 @@ def _parse_one(r: Reader, msg: str, seen: set[int]) -> Extension:
                 field, value, etype = hit
                 r.add(field)
                 r.pos = end
-                if etype in seen and not reg.is_grease(etype):
-                    r.note(
-                        f"duplicate {field.name} extension", start, end - pos, rfc="RFC 8446 §4.2"
-                    )
-                seen.add(etype)
+                _seen(r, seen, etype, reg.is_grease(etype), field.name, start)
                 if isinstance(value, list):
                     value = list(value)
                 return Extension(etype, data[pos + 4 : end], start, value)
     found = len(r.diagnostics)
     ext = _parse_new(r, msg, seen)
     if key is not None and len(r.diagnostics) == found and _shareable(ext.value):
-        digest = hash(key)
-        if digest not in _SEEN_ONCE:  # kept from its second sighting on
-            if len(_SEEN_ONCE) >= _SEEN_ONCE_MAX:
-                _SEEN_ONCE.clear()
-            _SEEN_ONCE.add(digest)
-            return ext
-        if len(_SEEN_BEFORE) >= _SEEN_BEFORE_MAX:
-            _SEEN_BEFORE.clear()
         field = r.fields_here()[-1]
-        _SEEN_BEFORE[key] = (field, ext.value, ext.type)
-        share(field)
-        if isinstance(ext.value, list):  # the caller's own, as on every hit
-            ext.value = list(ext.value)
+        if _SEEN_BEFORE.offer(key, (field, ext.value, ext.type)):
+            share(field)
+            if isinstance(ext.value, list):  # the caller's own, as on every hit
+                ext.value = list(ext.value)
     return ext
+
+
+def _seen(r: Reader, seen: set[int], etype: int, grease: bool, name: str, start: int) -> None:
+    """Note ``etype`` as seen in this message, and a repeat of it as a warning."""
+    if etype in seen and not grease:
+        r.note(f"duplicate {name} extension", start, r.offset - start, rfc="RFC 8446 §4.2")
+    seen.add(etype)
 
 
 
@@ -634,9 +625,7 @@ def _parse_new(r: Reader, msg: str, seen: set[int]) -> Extension:
             data_node.value = _plain(value)
         node.value = etype
         node.display = reg.extension_display(etype)
-    if etype in seen and not grease:
-        r.note(f"duplicate {name} extension", start, r.offset - start, rfc="RFC 8446 §4.2")
-    seen.add(etype)
+    _seen(r, seen, etype, grease, name, start)
     data = r.data[data_start - r.base : r.pos]
     return Extension(etype, bytes(data), start, value)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .printable import printable as printable  # re-exported: where the views look for it
 
@@ -112,6 +112,44 @@ def share(f: Field) -> None:
     if len(SHARED) >= _SHARED_MAX:
         SHARED.clear()
     SHARED[id(f)] = f
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Repeats(Generic[K, V]):
+    """A cache that keeps a value only from its key's second sighting on:
+    what comes once (a random key share, a certificate at a new place) costs
+    a hash in :attr:`once`, not the value.  Each table is emptied when full."""
+
+    def __init__(self, kept: int, once: int = 16384) -> None:
+        self.kept: dict[K, V] = {}
+        self.once: set[int] = set()
+        self._kept_max, self._once_max = kept, once
+
+    def get(self, key: K) -> V | None:
+        return self.kept.get(key)
+
+    def offer(self, key: K, value: V) -> bool:
+        """Keep ``value`` if ``key`` was offered before; True when kept."""
+        digest = hash(key)
+        if digest not in self.once:
+            if len(self.once) >= self._once_max:
+                self.once.clear()
+            self.once.add(digest)
+            return False
+        if len(self.kept) >= self._kept_max:
+            self.kept.clear()
+        self.kept[key] = value
+        return True
+
+    def clear(self) -> None:
+        self.kept.clear()
+        self.once.clear()
+
+    def __len__(self) -> int:
+        return len(self.kept)
 
 
 def walk_fields(fields: tuple[Field, ...] | list[Field]) -> Iterator[Field]:
