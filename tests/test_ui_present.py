@@ -216,6 +216,35 @@ async def test_a_follower_follows_a_lesson(tmp_path: Path) -> None:
         assert not (tmp_path / "state" / "tlsviz" / "lessons").exists()
 
 
+async def test_a_follower_waits_for_the_screen_it_just_opened() -> None:
+    """Two moves read before the lesson screen the first one opened is up:
+    the second is applied once the screen is mounted (it used to reach for
+    widgets not composed yet and stop the follower with a traceback)."""
+    lesson = next(ls for ls in load_lessons() if ls.id == "handshake")
+    follower = FollowerApp("quick-room", poll=60)  # polled by hand below
+
+    def state(step: int) -> dict[str, Any]:
+        return {"kind": "lesson", "live": True, "lesson": {"path": lesson.path, "step": step}}
+
+    async with follower.run_test(size=(160, 45)) as fp:
+        await fp.pause()
+        room.publish("quick-room", state(0))
+        follower.poll()
+        assert isinstance(follower.screen, FollowLessonScreen)
+        assert not follower.screen.is_mounted
+        room.publish("quick-room", state(2))
+        follower.poll()  # the same tick: the screen is not mounted
+        for _ in range(40):
+            await fp.pause(0.05)
+            follower.poll()
+            s = follower.screen
+            if isinstance(s, FollowLessonScreen) and s.is_mounted and s.index == 2:
+                break
+        else:
+            raise AssertionError(f"the follower is on {follower.screen!r}")
+        assert follower.following
+
+
 def test_classroom_names_and_folder(tmp_path: Path) -> None:
     for bad in ("", "../x", "a/b", ".hidden", "x" * 65, "a b", "é"):
         with pytest.raises(room.ClassroomError):

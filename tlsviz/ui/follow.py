@@ -107,6 +107,7 @@ class FollowerApp(TlsvizApp):
         self.poll_every = poll
         self.following = True
         self.latest: dict[str, Any] | None = None
+        self._unapplied = False  # the latest state came after the last one applied
         self.applied: Applied | None = None
         self.waiting = WaitingScreen()
         self._decoded: dict[tuple[Any, ...], list[Connection]] = {}
@@ -124,15 +125,20 @@ class FollowerApp(TlsvizApp):
         state = self.room_watch.poll()
         if state is not None:
             self.latest = state
+            self._unapplied = True
+        a = self.applied
+        if a is not None and not a.screen.is_mounted and a.screen in self.screen_stack:
+            return  # the screen just opened is not up yet: a later tick applies the latest
         if self.following and self._stepped_away():
             self.following = False
             self.notify(
                 f"You are exploring on your own: t follows {self.classroom} again.", timeout=4
             )
             self._status()
-        elif state is not None:
+        elif self._unapplied and self.latest is not None:
+            self._unapplied = False
             if self.following:
-                self.apply(state)
+                self.apply(self.latest)
             self._status()
 
     def _top(self) -> Screen[Any]:
