@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import pwd
@@ -117,11 +118,38 @@ def tool_version(name: str) -> str:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        port: int = s.getsockname()[1]
-        return port
+    """A TCP port on 127.0.0.1 that is free right now (the kernel picks it),
+    and that no Wireshark dissector claims: a recording on a port tshark gives
+    to another protocol (48049 is 3GPP CBSP) shows tshark no TLS at all."""
+    claimed = _claimed_ports()
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((LOOPBACK, 0))
+            port: int = s.getsockname()[1]
+        if port not in claimed:
+            break
+    return port
+
+
+@functools.cache
+def _claimed_ports() -> frozenset[int]:
+    """The TCP and UDP ports tshark decodes as some protocol by default (empty
+    without tshark)."""
+    if shutil.which("tshark") is None:
+        return frozenset()
+    try:
+        out = subprocess.run(
+            ["tshark", "-G", "decodes"], capture_output=True, text=True, timeout=60
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    ports = set()
+    for line in out.splitlines():
+        table, _, rest = line.partition("\t")
+        value = rest.partition("\t")[0]
+        if table in ("tcp.port", "udp.port") and value.isdigit():
+            ports.add(int(value))
+    return frozenset(ports)
 
 
 class _Proc:
