@@ -118,4 +118,3 @@ def _dtls_numbers(rec: Record, d: Any) -> list[Field]:
         text += f" (the 64-bit number {d.seq:#018x})"
     out.append(Field("epoch_and_sequence", 0, 0, d.seq, text, key="protection.dtls_seq"))
     return out
-

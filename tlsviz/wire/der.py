@@ -801,9 +801,7 @@ def parse_der(
     return walker.certificate(name), walker.diags
 
 
-def der_diagnostics(
-    data: bytes, base: int = 0, *, buffer: str | None = None
-) -> list[Diagnostic]:
+def der_diagnostics(data: bytes, base: int = 0, *, buffer: str | None = None) -> list[Diagnostic]:
     """The diagnostics :func:`parse_der` gives for ``data``, without keeping its
     tree: what a first pass that leaves field trees for later must still report.
     Certificates repeat within a capture, so the walk is made once per

@@ -423,8 +423,9 @@ def _decode_application_data(
         from .coap import looks_like_coap, parse_coap
 
         if looks_like_coap(data):  # DTLS on constrained devices carries CoAP (RFC 7252)
-            with r.sized("application_data", len(data), "application_data") as node, r.guard(
-                "CoAP message"
+            with (
+                r.sized("application_data", len(data), "application_data") as node,
+                r.guard("CoAP message"),
             ):
                 node.display = parse_coap(r)
                 notes.append(f"{node.display}.")

@@ -234,9 +234,7 @@ def parse_alpn(r: Reader, msg: str) -> Any:
     names: list[str] = []
     with r.block("protocol_name_list", 2, "ext.alpn.list") as node:
         while r.remaining:
-            names.append(
-                _text(r.opaque("protocol_name", 1, "ext.alpn.protocol", fmt=_shown))
-            )
+            names.append(_text(r.opaque("protocol_name", 1, "ext.alpn.protocol", fmt=_shown)))
         node.value = names
         node.display = printable(", ".join(names))
     if msg != CH and len(names) != 1:
@@ -475,9 +473,7 @@ def parse_application_settings(r: Reader, msg: str) -> Any:
     names: list[str] = []
     with r.block("supported_protocols", 2, "ext.alps.list"):
         while r.remaining:
-            names.append(
-                _text(r.opaque("protocol_name", 1, "ext.alpn.protocol", fmt=_shown))
-            )
+            names.append(_text(r.opaque("protocol_name", 1, "ext.alpn.protocol", fmt=_shown)))
     return names
 
 
@@ -582,8 +578,6 @@ def _seen(r: Reader, seen: set[int], etype: int, grease: bool, name: str, start:
     if etype in seen and not grease:
         r.note(f"duplicate {name} extension", start, r.offset - start, rfc="RFC 8446 §4.2")
     seen.add(etype)
-
-
 
 
 def _shareable(value: Any) -> bool:
