@@ -40,6 +40,25 @@ class DecodeError(Exception):
         self.rfc = rfc
 
 
+#: The text of the numbers most fields hold (lengths, counts, small types),
+#: made once: a decode shows a few hundred of them a connection.
+_NUMBERS: tuple[str, ...] = tuple(str(n) for n in range(1024))
+
+#: ``<name>_length`` for each vector's name, made once (see :func:`_length_of`).
+_LENGTH_OF: dict[str, str] = {}
+
+
+def _length_of(name: str) -> str:
+    """``name + "_length"``, the same string object each time: a length
+    field's name and key are otherwise a new string per field."""
+    found = _LENGTH_OF.get(name)
+    if found is None:
+        if len(_LENGTH_OF) >= 4096:
+            _LENGTH_OF.clear()
+        found = _LENGTH_OF[name] = name + "_length"
+    return found
+
+
 def hex_display(data: bytes, limit: int = 32) -> str:
     if len(data) <= limit:
         return data.hex() if data else "(empty)"
@@ -134,7 +153,10 @@ class Reader:
         value = int.from_bytes(self.data[start:end], "big")
         self.pos = end
         if self.record:
-            display = fmt(value) if fmt is not None else str(value)
+            if fmt is not None:
+                display = fmt(value)
+            else:
+                display = _NUMBERS[value] if value < 1024 else str(value)
             self._stack[-1].append(Field(name, self.base + start, size, value, display, (), key))
         return value
 
@@ -145,7 +167,7 @@ class Reader:
         value = self.data[start]
         self.pos = start + 1
         if self.record:
-            display = fmt(value) if fmt is not None else str(value)
+            display = fmt(value) if fmt is not None else _NUMBERS[value]
             self._stack[-1].append(Field(name, self.base + start, 1, value, display, (), key))
         return value
 
@@ -157,7 +179,10 @@ class Reader:
         value = (data[start] << 8) | data[start + 1]
         self.pos = start + 2
         if self.record:
-            display = fmt(value) if fmt is not None else str(value)
+            if fmt is not None:
+                display = fmt(value)
+            else:
+                display = _NUMBERS[value] if value < 1024 else str(value)
             self._stack[-1].append(Field(name, self.base + start, 2, value, display, (), key))
         return value
 
@@ -198,7 +223,7 @@ class Reader:
 
     def opaque(self, name: str, length_size: int, key: str = "", fmt: Fmt | None = None) -> bytes:
         """A length-prefixed byte vector, as two fields: ``<name>_length`` and ``<name>``."""
-        n = self.uint(f"{name}_length", length_size, f"{key}_length" if key else "length")
+        n = self.uint(_length_of(name), length_size, _length_of(key) if key else "length")
         return self.raw(name, n, key, fmt)
 
     # -- structure ------------------------------------------------------------
@@ -221,9 +246,9 @@ class Reader:
         unread becomes an ``unparsed`` field and a warning.
         """
         n = self.uint(
-            length_name or f"{name}_length",
+            length_name or _length_of(name),
             length_size,
-            length_key or (f"{key}_length" if key else "length"),
+            length_key or (_length_of(key) if key else "length"),
         )
         if self.pos + n > self.end:
             raise DecodeError(
