@@ -20,6 +20,10 @@ __all__ = ["Tls13Deriver", "TrafficKeys", "rfc_name_for_label"]
 
 _RFC_SCHEDULE = "RFC 8446 §7.1"
 _GENERATION = re.compile(r"(client|server)_application_traffic_secret_(\d+)\Z")
+
+#: (explanation, operation, label prefix, label, context length, output length)
+#: -> the explanation with the HkdfLabel spelt out (see _label_explained).
+_EXPLAINED: dict[tuple[str, str, str, str, int, int], str] = {}
 _KEYLOG_GENERATION = re.compile(r"(CLIENT|SERVER)_TRAFFIC_SECRET_(\d+)\Z")
 _KEYLOG_NAMES = {
     "CLIENT_EARLY_TRAFFIC_SECRET": "client_early_traffic_secret",
@@ -76,11 +80,9 @@ class Tls13Deriver(StepRecorder):
     ) -> bytes:
         """Record a step; labelled expansions also spell out their HkdfLabel (§7.1)."""
         if operation in ("HKDF-Expand-Label", "Derive-Secret") and label is not None:
-            text = self._hkdf_label_text(label, context, len(value))
-            if operation == "Derive-Secret":
-                lead = "Derive-Secret is HKDF-Expand-Label with a transcript hash as context:"
-                text = f"{lead} {text}"
-            explain = (explain + " " + text).strip()
+            explain = self._label_explained(
+                explain, operation, label, len(context) if context else 0, len(value)
+            )
         return super()._record(
             name,
             operation,
@@ -93,12 +95,28 @@ class Tls13Deriver(StepRecorder):
             explain=explain,
         )
 
-    def _hkdf_label_text(self, label: str, context: bytes | None, length: int) -> str:
+    def _label_explained(
+        self, explain: str, operation: str, label: str, n: int, length: int
+    ) -> str:
+        """``explain`` followed by the HkdfLabel in words; the same few texts
+        come back in every connection, so each is made once."""
+        key = (explain, operation, self.label_prefix, label, n, length)
+        found = _EXPLAINED.get(key)
+        if found is None:
+            text = self._hkdf_label_text(label, n, length)
+            if operation == "Derive-Secret":
+                lead = "Derive-Secret is HKDF-Expand-Label with a transcript hash as context:"
+                text = f"{lead} {text}"
+            if len(_EXPLAINED) >= 1024:
+                _EXPLAINED.clear()
+            found = _EXPLAINED[key] = (explain + " " + text).strip()
+        return found
+
+    def _hkdf_label_text(self, label: str, n: int, length: int) -> str:
         """The HkdfLabel of one expansion in words: RFC 8446 §7.1 builds HKDF-Expand's
         info from the output length (2 bytes), the label with the "tls13 " prefix and
-        the context (each after a 1-byte length)."""
+        the context of ``n`` bytes (each after a 1-byte length)."""
         full = self.label_prefix + label
-        n = len(context) if context else 0
         ctx = f"{n:02x} then the {n}-byte context" if n else "00 (no context)"
         return (
             f"HKDF-Expand-Label: HKDF-Expand whose info is the HkdfLabel {length:04x} "
