@@ -13,6 +13,7 @@ material, the decryptor that is installed in the decoder, and the report.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -250,8 +251,9 @@ class ConnectionKeys:
 
         if not ders or not self.signatures:
             return
-        for c in verify_chain(ders):
-            self.checks.append(Check(f"{direction} {c.name}", c.ok, c.detail, c.rfc))
+        for c in verify_chain(ders):  # the same sentences in every connection: made once
+            name, detail = sys.intern(f"{direction} {c.name}"), sys.intern(c.detail)
+            self.checks.append(Check(name, c.ok, detail, c.rfc))
 
     def problem(self, text: str) -> None:
         if text not in self.problems:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -318,7 +319,8 @@ def _run(job: _Job, scheme: int | None, *, tls13: bool, legacy: bool) -> Check:
     words: dict[str, Any] = {"signer": job.signer, "what": job.what, "how": "", "key": ""}
 
     def say(ok: bool | None, key: str, **more: Any) -> Check:
-        return Check(job.name, ok, _SAY[key].format(**(words | more)), job.rfc)
+        # the same few sentences in every connection: one copy of each
+        return Check(job.name, ok, sys.intern(_SAY[key].format(**(words | more))), job.rfc)
 
     found = _cert_key(job.cert_der)
     if isinstance(found, str):
@@ -486,6 +488,6 @@ def verify_finished(
     if not expected:
         return Check(name, None, _SAY[f"{kind}_none"], rfc)
     if hmac.compare_digest(expected, received):
-        return Check(name, True, _SAY[f"{kind}_ok"].format(n=len(received)), rfc)
+        return Check(name, True, sys.intern(_SAY[f"{kind}_ok"].format(n=len(received))), rfc)
     got = received.hex() or "(empty)"
     return Check(name, False, _SAY[f"{kind}_bad"].format(got=got, want=expected.hex()), rfc)

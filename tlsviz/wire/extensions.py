@@ -541,7 +541,7 @@ def parse_extensions(r: Reader, msg: str, *, optional: bool = True) -> tuple[Ext
 #: extensions that raised no diagnostic are kept, only while field trees are
 #: being recorded, and only from their second sighting: most key shares and
 #: PSK identities never come back.
-_SEEN_BEFORE: Repeats[tuple[Any, ...], tuple[Field, Any, int]] = Repeats(1024)
+_SEEN_BEFORE: Repeats[tuple[Any, ...], tuple[Field, Any, int]] = Repeats(1024, 4096)
 
 
 def _parse_one(r: Reader, msg: str, seen: set[int]) -> Extension:
