@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from typing import Any, TextIO
@@ -120,11 +121,18 @@ def _decode_parallel(
             used: set[str] = set()
             return connection_text(conn, keys=used, buffers=buffers), sorted(used)
 
+        from .parallel_decode import copy_chunk
+
+        out_fd = _utf8_fd(out)
+        if out_fd is not None:
+            out.flush()
         texts = decode_sharded(
-            path, material, jobs, render, streams=buffers, notes=notes, keys=keys
-        )
+            path, material, jobs, render, streams=buffers, notes=notes, keys=keys,
+            raw=out_fd is not None,
+        )  # fmt: skip
+        copy = None if out_fd is None else functools.partial(copy_chunk, out_fd=out_fd)
         try:
-            write_texts(texts, path, out, notes=lambda: notes, keys=keys)
+            write_texts(texts, path, out, notes=lambda: notes, keys=keys, copy=copy)
         except RuntimeError as err:
             raise UserError(f"A decoding process failed ({err}).") from err
     else:

@@ -216,10 +216,12 @@ def write_texts(
     *,
     notes: Callable[[], list[str]],
     keys: set[str],
+    copy: Callable[[Any], None] | None = None,
 ) -> None:
     """:func:`write_document` of connections already written as text
     (:func:`connection_text`); ``keys``, the explanation keys they use, is
-    read at the end."""
+    read at the end.  With ``copy``, ``texts`` are not strings but what
+    ``copy`` writes to ``out``'s file itself (each after ``out`` is flushed)."""
     from .. import __version__
     from ..wire.explain import explanation
 
@@ -230,7 +232,11 @@ def write_texts(
     for text in texts:
         write("\n" if first else ",\n")
         first = False
-        write(text)
+        if copy is None:
+            write(text)
+        else:
+            out.flush()
+            copy(text)
     write("\n],\n")
     write(f'"notes": {json.dumps(notes())},\n')
     expl = {k: t for k in sorted(keys) if (t := explanation(k)) is not None}
