@@ -23,6 +23,7 @@ from tlsviz.capture import (
 )
 from tlsviz.capture.tcp import (
     ACK,
+    CLOSED_TUPLE_SECONDS,
     FIN,
     MAX_BUFFER_BYTES,
     MAX_BUFFER_SEGMENTS,
@@ -387,6 +388,26 @@ def test_port_reuse_after_close_is_a_new_connection() -> None:
     c.send("c", 90001, b"two")
     assert [e.conn for e in c.of(StreamOpened)] == [1, 2]
     assert c.stream("client", 2) == b"two"
+    check_tiling(c.events)
+
+
+def test_a_closed_tuple_swallows_late_packets_from_either_side_until_it_expires() -> None:
+    c = Conv()
+    c.handshake()
+    c.send("c", 1001, b"one")
+    c.send("c", 1004, flags=FIN | ACK, ack=5001)
+    c.send("s", 5001, flags=FIN | ACK, ack=1005)
+    c.send("c", 1005, flags=ACK, ack=5002)
+    assert len(c.of(StreamClosed)) == 1
+    c.send("s", 5000, flags=SYN | ACK, ack=1001)  # late copy of the server's SYN/ACK
+    c.send("s", 5002, b"late", ack=1005)  # a late server segment
+    c.send("c", 1000, flags=SYN)  # late copy of the client's SYN
+    c.send("c", 1005, b"late", ack=5002)
+    assert len(c.of(StreamOpened)) == 1 and c.r.open_connections == 0
+    c.t += CLOSED_TUPLE_SECONDS
+    c.send("s", 5002, b"much later", ack=1005)  # the tuple is forgotten: a new one
+    assert [e.conn for e in c.of(StreamOpened)] == [1, 2]
+    assert c.stream("client", 2) == b"much later"  # without a SYN, the first sender
     check_tiling(c.events)
 
 

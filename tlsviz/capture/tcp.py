@@ -43,6 +43,7 @@ packets without a SYN (and late copies of its SYNs) for
 
 from __future__ import annotations
 
+import struct
 from bisect import bisect_right, insort
 from collections import deque
 from operator import itemgetter
@@ -178,6 +179,25 @@ _start = itemgetter(0)
 Addr = bytes | str
 _Key = tuple[Addr, int, Addr, int]
 
+#: A closed connection's tombstone: when it closed, then the initial sequence
+#: number of the side whose address sorts first and the other side's (-1:
+#: never seen).  One packed value under one key for both directions: a busy
+#: capture closes thousands of connections within CLOSED_TUPLE_SECONDS, and
+#: a tuple of tuples per direction cost 850 bytes a connection.
+_TOMB = struct.Struct("<dqq")
+
+
+def _tomb_key(key: _Key) -> tuple[bytes, bool]:
+    """The 4-tuple's key in the closed table (the same for both directions),
+    and whether ``key``'s sender is the side that sorts first."""
+    a, b = _side(key[0], key[1]), _side(key[2], key[3])
+    return (a + b, True) if a <= b else (b + a, False)
+
+
+def _side(addr: Addr, port: int) -> bytes:
+    raw = addr if isinstance(addr, bytes) else addr.encode()
+    return bytes((len(raw),)) + raw + port.to_bytes(2, "big")
+
 
 class _Half:
     """One direction's reassembly state."""
@@ -256,8 +276,8 @@ class TcpReassembler:
 
     def __init__(self) -> None:
         self._flows: dict[_Key, tuple[_Conn, int]] = {}
-        self._closed: dict[_Key, tuple[float, int, int]] = {}
-        self._expiry: deque[tuple[float, tuple[_Key, _Key]]] = deque()
+        self._closed: dict[bytes, bytes] = {}  # _tomb_key -> _TOMB
+        self._expiry: deque[tuple[float, bytes]] = deque()
         self._conns: dict[int, _Conn] = {}
         self._resets: deque[tuple[float, _Conn]] = deque()
         self._next_id = 1
@@ -470,7 +490,7 @@ class TcpReassembler:
                 conn.reset_at = time
                 key = conn.keys[d]
                 del self._flows[key]
-                self._closed[key] = (time, conn.isn[d], conn.isn[1 - d])
+                self._bury(key, time, conn.isn[d], conn.isn[1 - d])
                 self._resets.append((time, conn))
             return None
         if flags & SYN:
@@ -503,13 +523,15 @@ class TcpReassembler:
             return None  # a reset of something we never saw
         src, sport, dst, dport = key
         rev = (dst, dport, src, sport)
-        tomb = self._closed.get(key)
-        if tomb is not None:
-            t0, isn_fwd, _ = tomb
-            if time - t0 < CLOSED_TUPLE_SECONDS and (not flags & SYN or isn_fwd == seq & _MASK):
-                return None  # a late packet, or late copy of the SYN, of the closed connection
-            self._closed.pop(key, None)
-            self._closed.pop(rev, None)
+        if self._closed:
+            tomb_key, first = _tomb_key(key)
+            tomb = self._closed.get(tomb_key)
+            if tomb is not None:
+                t0, isn_a, isn_b = _TOMB.unpack(tomb)
+                isn_fwd = isn_a if first else isn_b
+                if time - t0 < CLOSED_TUPLE_SECONDS and (not flags & SYN or isn_fwd == seq & _MASK):
+                    return None  # a late packet, or late copy of the SYN, of the closed connection
+                del self._closed[tomb_key]
         # The SYN's sender is the client; a SYN/ACK's receiver is.
         swap = flags & (SYN | ACK) == SYN | ACK
         cid = self._next_id
@@ -633,22 +655,29 @@ class TcpReassembler:
                 self._gap(out, conn, d, half, end, t)
             out.append(StreamClosed(conn.id, t, reason))
         del self._conns[conn.id]
-        closed = self._closed
-        for i, key in enumerate(conn.keys):
+        for key in conn.keys:
             entry = self._flows.get(key)
             if entry is not None and entry[0] is conn:
                 del self._flows[key]
-            closed[key] = (t, conn.isn[i], conn.isn[1 - i])
+        tomb_key = self._bury(conn.keys[0], t, conn.isn[0], conn.isn[1])
         # Forget tuples closed long ago.  A deque, not the dict's own order:
         # next(iter(dict)) after many deletions from the front is O(n).
-        expiry = self._expiry
-        expiry.append((t, conn.keys))
+        closed, expiry = self._closed, self._expiry
+        expiry.append((t, tomb_key))
         while expiry and (t - expiry[0][0] >= CLOSED_TUPLE_SECONDS or len(expiry) > MAX_CLOSED):
-            t0, keys = expiry.popleft()
-            for key in keys:
-                tomb = closed.get(key)
-                if tomb is not None and tomb[0] == t0:
-                    del closed[key]
+            t0, old = expiry.popleft()
+            tomb = closed.get(old)
+            if tomb is not None and _TOMB.unpack(tomb)[0] == t0:
+                del closed[old]
+
+    def _bury(self, key: _Key, t: float, isn_fwd: int, isn_rev: int) -> bytes:
+        """Remember that ``key``'s connection closed at ``t`` (its sender's
+        initial sequence number ``isn_fwd``, the peer's ``isn_rev``)."""
+        tomb_key, first = _tomb_key(key)
+        self._closed[tomb_key] = (
+            _TOMB.pack(t, isn_fwd, isn_rev) if first else _TOMB.pack(t, isn_rev, isn_fwd)
+        )
+        return tomb_key
 
 
 def _has_data(conn: _Conn) -> bool:
