@@ -10,6 +10,7 @@ independent derivation and the application's own secret agree.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -108,17 +109,20 @@ class StepRecorder:
         keylog_label: str | None = None,
         explain: str = "",
     ) -> bytes:
+        # The names and sentences are made afresh in every connection but
+        # come back in all of them: one copy of each (sys.intern).
+        intern = sys.intern
         self.add_step(
             Step(
-                name=name,
+                name=intern(name),
                 operation=operation,
                 value=value,
-                inputs=inputs,
+                inputs=tuple(map(intern, inputs)),
                 label=label,
                 context=context,
-                rfc=rfc,
+                rfc=intern(rfc),
                 keylog_label=keylog_label,
-                explain=explain,
+                explain=intern(explain),
             )
         )
         return value
