@@ -39,6 +39,9 @@ from .session.model import Connection
 Rendered = tuple[str, list[str]]
 #: connections a worker writes at once
 _BATCH = 16
+#: ... or fewer, when their text is this long (a connection's JSON is tens of
+#: kilobytes: a batch is held twice, as text and as bytes, until written)
+_BATCH_CHARS = 1 << 18
 
 
 def decode_sharded(
@@ -267,12 +270,14 @@ def _shard_steps(
     say = _say_raw if raw else _say
     kind = "raw" if raw else "rows"
     rows: list[tuple[int, int, str, list[str]]] = []
+    size = 0
     for conn in session:
         text, used = render(conn)
         rows.append((session.position, conn.id, text, used))
-        if len(rows) >= batch:
+        size += len(text)
+        if len(rows) >= batch or size >= _BATCH_CHARS:
             say(spool, kind, rows)
-            rows = []
+            rows, size = [], 0
             yield
     say(spool, kind, rows)
     _say(spool, "end", notes)
