@@ -404,6 +404,11 @@ def test_a_closed_tuple_swallows_late_packets_from_either_side_until_it_expires(
     c.send("c", 1000, flags=SYN)  # late copy of the client's SYN
     c.send("c", 1005, b"late", ack=5002)
     assert len(c.of(StreamOpened)) == 1 and c.r.open_connections == 0
+    closed_at = c.of(StreamClosed)[0].time
+    assert sorted(c.r.closed_tuples()) == [
+        ((*CLIENT, *SERVER), closed_at),
+        ((*SERVER, *CLIENT), closed_at),
+    ]
     c.t += CLOSED_TUPLE_SECONDS
     c.send("s", 5002, b"much later", ack=1005)  # the tuple is forgotten: a new one
     assert [e.conn for e in c.of(StreamOpened)] == [1, 2]

@@ -46,8 +46,9 @@ from __future__ import annotations
 import struct
 from bisect import bisect_right, insort
 from collections import deque
+from collections.abc import Iterator
 from operator import itemgetter
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 __all__ = [
     "ACKED_HOLE_EVENTS",
@@ -195,8 +196,25 @@ def _tomb_key(key: _Key) -> tuple[bytes, bool]:
 
 
 def _side(addr: Addr, port: int) -> bytes:
-    raw = addr if isinstance(addr, bytes) else addr.encode()
-    return bytes((len(raw),)) + raw + port.to_bytes(2, "big")
+    """One side of a tomb key: the address's length (+128 for a text
+    address), the address, the port."""
+    if isinstance(addr, bytes):
+        return bytes((len(addr),)) + addr + port.to_bytes(2, "big")
+    raw = addr.encode()
+    return bytes((128 | len(raw),)) + raw + port.to_bytes(2, "big")
+
+
+def _untomb(tomb_key: bytes) -> _Key:
+    """The 4-tuple (sorted side first) of a :func:`_tomb_key`."""
+    sides: list[Any] = []
+    pos = 0
+    for _ in range(2):
+        n = tomb_key[pos] & 127
+        raw = tomb_key[pos + 1 : pos + 1 + n]
+        addr: Addr = raw.decode() if tomb_key[pos] & 128 else raw
+        sides += (addr, int.from_bytes(tomb_key[pos + 1 + n : pos + 3 + n], "big"))
+        pos += 3 + n
+    return (sides[0], sides[1], sides[2], sides[3])
 
 
 class _Half:
@@ -317,6 +335,15 @@ class TcpReassembler:
             len(payload) if wire_len is None else wire_len,
         )
         return out
+
+    def closed_tuples(self) -> Iterator[tuple[_Key, float]]:
+        """The 4-tuples of the connections closed lately (both directions of
+        each), with when they closed."""
+        for tomb_key, tomb in self._closed.items():
+            t = _TOMB.unpack(tomb)[0]
+            src, sport, dst, dport = _untomb(tomb_key)
+            yield (src, sport, dst, dport), t
+            yield (dst, dport, src, sport), t
 
     def finish(self, time: float) -> list[CaptureEvent]:
         """Flush every open connection and close it with reason "eof"."""

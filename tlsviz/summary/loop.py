@@ -563,7 +563,7 @@ def _known(
     """Keys (addresses then ports) of the connections followed or lately
     closed, with when they closed (infinity: not yet)."""
     known = dict(dropped)
-    for tup, (t, _, _) in reasm._closed.items():
+    for tup, t in reasm.closed_tuples():
         if (key := flow_key(*tup)) is not None:
             known[key] = t
     for tup in reasm._flows:
