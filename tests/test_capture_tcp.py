@@ -28,6 +28,8 @@ from tlsviz.capture.tcp import (
     MAX_BUFFER_BYTES,
     MAX_BUFFER_SEGMENTS,
     RST,
+    RST_GRACE_MIN_SECONDS,
+    RST_GRACE_RTTS,
     RST_GRACE_SECONDS,
     SYN,
 )
@@ -349,6 +351,82 @@ def test_rst_closes_after_in_flight_data_and_late_packets_do_not_reopen() -> Non
     assert len(c.of(StreamOpened)) == 1
     assert c.r.open_connections == 0
     check_tiling(c.events)
+
+
+def test_rst_after_the_other_sides_complete_fin_closes_at_once() -> None:
+    """The server has sent all it ever will (its FIN, every byte before it):
+    the client's RST ends the connection there, with nothing to wait for."""
+    c = Conv()
+    c.handshake()
+    c.send("c", 1001, b"hello")
+    c.send("s", 5001, b"bye", flags=FIN | ACK, ack=1006)
+    c.send("c", 1006, b"late", ack=5005)
+    c.send("c", 1010, flags=RST)
+    assert [(e.reason, e.time) for e in c.of(StreamClosed)] == [("rst", c.t)]
+    assert c.r.open_connections == 0
+    assert c.stream("client") == b"hellolate" and c.stream("server") == b"bye"
+    c.send("s", 5004, flags=ACK, ack=1010)  # late: swallowed by the closed tuple
+    assert len(c.of(StreamOpened)) == 1
+    check_tiling(c.events)
+
+
+def test_rst_waits_while_the_other_sides_fin_has_a_hole_before_it() -> None:
+    c = Conv()
+    c.handshake()
+    c.send("s", 5004, b"def", flags=FIN | ACK, ack=1001)  # 5001..5003 not here yet
+    c.send("c", 1001, flags=RST)
+    assert not c.of(StreamClosed)
+    c.send("s", 5001, b"abc", ack=1001)  # in flight when the RST was sent
+    c.t += RST_GRACE_SECONDS + 0.5
+    c.send("c", 1, src=("10.0.0.9", 1))  # any later packet lets the grace run out
+    assert [e.reason for e in c.of(StreamClosed, 1)] == ["rst"]
+    assert c.stream("server") == b"abcdef"
+    check_tiling(c.events)
+
+
+def _reset_then(c: Conv, wait: float) -> None:
+    """The server resets; ``wait`` seconds later the client's in-flight bytes
+    arrive, then (another second later) a packet of another connection."""
+    c.send("c", 1001, b"abc")
+    c.send("s", 5001, flags=RST)
+    c.t += wait
+    c.send("c", 1004, b"def")
+    c.t += 1.0
+    c.send("c", 1, src=("10.0.0.9", 1))
+
+
+def test_the_wait_after_a_rst_follows_the_connections_round_trip() -> None:
+    """The other side's in-flight data comes within about one round trip of
+    the RST: a connection whose handshake shows a 2 ms round trip waits
+    RST_GRACE_MIN_SECONDS; one with 200 ms waits four of them; one whose
+    handshake was not captured waits RST_GRACE_SECONDS."""
+    assert RST_GRACE_RTTS * 0.002 < RST_GRACE_MIN_SECONDS < RST_GRACE_RTTS * 0.2 < 1.0
+    quick = Conv()
+    quick.handshake()  # a packet a millisecond: SYN to ACK in 2 ms
+    _reset_then(quick, RST_GRACE_MIN_SECONDS / 2)
+    assert quick.stream("client") == b"abcdef"  # within the wait
+    late = Conv()
+    late.handshake()
+    _reset_then(late, RST_GRACE_MIN_SECONDS * 2)
+    assert late.stream("client") == b"abc"  # after it: the connection was closed
+    far = Conv()
+    far.send("c", 1000, flags=SYN)
+    far.t += 0.1
+    far.send("s", 5000, flags=SYN | ACK, ack=1001)
+    far.t += 0.1
+    far.send("c", 1001, flags=ACK, ack=5001)
+    _reset_then(far, 0.5)  # 0.5 s < 4 x 0.2 s
+    assert far.stream("client") == b"abcdef"
+    unknown = Conv()
+    unknown.send("c", 1001, b"abc")  # no handshake in the capture
+    unknown.send("s", 5001, flags=RST)
+    unknown.t += RST_GRACE_SECONDS - 0.1
+    unknown.send("c", 1004, b"def")
+    assert unknown.stream("client") == b"abcdef"
+    for c in (quick, late, far, unknown):
+        c.finish()
+        assert [e.reason for e in c.of(StreamClosed, 1)] == ["rst"]
+        check_tiling(c.events)
 
 
 def test_rst_from_both_sides_closes_at_once_with_gaps() -> None:

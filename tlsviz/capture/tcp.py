@@ -31,8 +31,9 @@ A hole is never bridged silently: data after it is emitted only after the
 
 Ends (:class:`StreamClosed` reasons): "fin" once both FINs are in and either
 both streams are complete up to them or both FINs are ACKed; "rst" when the
-other side resets too, or :data:`RST_GRACE_SECONDS` of capture time after a
-RST (the other side's in-flight data is still taken meanwhile); a reset
+other side resets too, at once when the other side had already sent its FIN
+and everything before it, or else :data:`RST_GRACE_SECONDS` of capture time
+after a RST (the other side's in-flight data is still taken meanwhile); a reset
 connection ends at the time of its RST even when that is noticed only at the
 end of the capture; "eof" at the
 end of the capture, or when a SYN with a new ISN reuses a busy 4-tuple (the
@@ -43,6 +44,7 @@ packets without a SYN (and late copies of its SYNs) for
 
 from __future__ import annotations
 
+import heapq
 import struct
 from bisect import bisect_right, insort
 from collections import deque
@@ -55,6 +57,8 @@ __all__ = [
     "CLOSED_TUPLE_SECONDS",
     "MAX_BUFFER_BYTES",
     "MAX_BUFFER_SEGMENTS",
+    "RST_GRACE_MIN_SECONDS",
+    "RST_GRACE_RTTS",
     "RST_GRACE_SECONDS",
     "CaptureEvent",
     "CaptureNote",
@@ -168,8 +172,16 @@ CLOSED_TUPLE_SECONDS: Final = 240.0
 MAX_CLOSED: Final = 65536  # closed connections remembered at most
 #: After a RST, how long (capture time) the other side's in-flight data is
 #: still taken: it was sent before the RST reached it, so it is part of the
-#: conversation (tshark's "follow" shows it too).
+#: conversation (tshark's "follow" shows it too).  That data reaches the
+#: capture at most about one round trip after the RST: a connection whose
+#: handshake was captured waits RST_GRACE_RTTS of its round-trip times
+#: (SYN to the ACK of the SYN/ACK, as the capture saw them), at least
+#: RST_GRACE_MIN_SECONDS and at most RST_GRACE_SECONDS, the wait of one
+#: whose round trip is unknown.  (A busy capture has thousands of reset
+#: connections a second, each holding its decoded state until it closes.)
 RST_GRACE_SECONDS: Final = 1.0
+RST_GRACE_MIN_SECONDS: Final = 0.05
+RST_GRACE_RTTS: Final = 4
 
 _MASK: Final = 0xFFFFFFFF
 _HALF: Final = 0x80000000
@@ -251,6 +263,7 @@ class _Half:
 
 class _Conn:
     __slots__ = (
+        "awaiting",
         "capped",
         "fins",
         "halves",
@@ -261,6 +274,8 @@ class _Conn:
         "packet",
         "reset",
         "reset_at",
+        "rtt",
+        "syn_at",
     )
 
     def __init__(self, cid: int, keys: tuple[_Key, _Key], packet: int = 0) -> None:
@@ -274,6 +289,15 @@ class _Conn:
         self.reset = False  # a RST was seen: closing after RST_GRACE_SECONDS
         self.reset_at = 0.0  # ...and when
         self.isn = [-1, -1]  # ISNs announced by SYNs, to recognise late copies
+        self.syn_at = -1.0  # when the SYN (without ACK) was seen
+        self.awaiting = -1  # the direction whose next packet ends the round trip
+        self.rtt = -1.0  # SYN to the ACK of the SYN/ACK; -1 while unknown
+
+    def grace(self) -> float:
+        """How long after a RST the other side's in-flight data is taken."""
+        if self.rtt < 0:
+            return RST_GRACE_SECONDS
+        return min(RST_GRACE_SECONDS, max(RST_GRACE_MIN_SECONDS, RST_GRACE_RTTS * self.rtt))
 
 
 def _ip_text(addr: Addr) -> str:
@@ -297,7 +321,8 @@ class TcpReassembler:
         self._closed: dict[bytes, bytes] = {}  # _tomb_key -> _TOMB
         self._expiry: deque[tuple[float, bytes]] = deque()
         self._conns: dict[int, _Conn] = {}
-        self._resets: deque[tuple[float, _Conn]] = deque()
+        # reset connections by when their grace ends: (deadline, id, connection)
+        self._resets: list[tuple[float, int, _Conn]] = []
         self._next_id = 1
         #: set by the feeder to the current packet's number (see StreamOpened.packet)
         self.packet = 0
@@ -394,7 +419,7 @@ class TcpReassembler:
             return None
         conn, d = entry
         half = conn.halves[d]
-        if conn.ignored or half.base < 0 or half.pend or self._resets:
+        if conn.ignored or half.base < 0 or half.pend or self._resets or conn.awaiting == d:
             return None
         nxt = half.next
         if ((seq - half.base) & _MASK) != nxt & _MASK:
@@ -411,7 +436,7 @@ class TcpReassembler:
     def tick(self, out: list[CaptureEvent], time: float) -> None:
         """The capture's clock moved on (a packet this reassembler is not
         given): reset connections whose grace period is over are closed."""
-        if self._resets and time - self._resets[0][0] > RST_GRACE_SECONDS:
+        if self._resets and time > self._resets[0][0]:
             self._expire_resets(out, time)
 
     def feed_into(
@@ -429,7 +454,7 @@ class TcpReassembler:
         wire_len: int,
     ) -> None:
         """Like :meth:`feed` but appends to ``out`` (no list per packet)."""
-        if self._resets and time - self._resets[0][0] > RST_GRACE_SECONDS:
+        if self._resets and time > self._resets[0][0]:
             self._expire_resets(out, time)
         entry = self._flows.get((src, sport, dst, dport))
         if entry is None:
@@ -438,6 +463,9 @@ class TcpReassembler:
                 return
         conn, d = entry
         half = conn.halves[d]
+        if conn.awaiting == d:  # the SYN/ACK's receiver answers: a round trip
+            conn.awaiting = -1
+            conn.rtt = time - conn.syn_at
         if flags & (SYN | RST) or half.base < 0:
             off = self._control(out, conn, d, time, seq, flags)
             if off is None:
@@ -507,8 +535,13 @@ class TcpReassembler:
         offset, or None when the segment ends the connection."""
         half = conn.halves[d]
         if flags & RST:
+            other = conn.halves[1 - d]
             if conn.reset:
                 self._close(out, conn, time, "rst")  # the other side resets too
+            elif 0 <= other.fin <= other.next and not other.pend:
+                # The other side had sent all it ever will (its FIN, and every
+                # byte before it is in): nothing of it can still be in flight.
+                self._close(out, conn, time, "rst")
             else:
                 # The sender is gone: its further packets are ignored (as for
                 # a closed connection), but the other side's in-flight data
@@ -518,9 +551,13 @@ class TcpReassembler:
                 key = conn.keys[d]
                 del self._flows[key]
                 self._bury(key, time, conn.isn[d], conn.isn[1 - d])
-                self._resets.append((time, conn))
+                heapq.heappush(self._resets, (time + conn.grace(), conn.id, conn))
             return None
         if flags & SYN:
+            if not flags & ACK:
+                conn.syn_at = time
+            elif conn.syn_at >= 0:
+                conn.awaiting = 1 - d
             isn = seq & _MASK
             if conn.isn[d] != isn:
                 if not flags & ACK and (conn.isn[d] >= 0 or _has_data(conn)):
@@ -649,9 +686,9 @@ class TcpReassembler:
     def _expire_resets(self, out: list[CaptureEvent], time: float) -> None:
         """Close reset connections whose grace period has passed."""
         resets = self._resets
-        while resets and time - resets[0][0] > RST_GRACE_SECONDS:
-            t0, conn = resets.popleft()
-            self._close(out, conn, t0, "rst")
+        while resets and time > resets[0][0]:
+            conn = heapq.heappop(resets)[2]
+            self._close(out, conn, conn.reset_at, "rst")
 
     def _maybe_closed(self, out: list[CaptureEvent], conn: _Conn, t: float) -> None:
         """Close once both FINs are in and either both streams are complete
