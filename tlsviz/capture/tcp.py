@@ -32,8 +32,9 @@ A hole is never bridged silently: data after it is emitted only after the
 Ends (:class:`StreamClosed` reasons): "fin" once both FINs are in and either
 both streams are complete up to them or both FINs are ACKed; "rst" when the
 other side resets too, at once when the other side had already sent its FIN
-and everything before it, or else :data:`RST_GRACE_SECONDS` of capture time
-after a RST (the other side's in-flight data is still taken meanwhile); a reset
+and everything before it, or else a wait after the RST that follows the
+connection's round trip (see :data:`RST_GRACE_SECONDS`; the other side's
+in-flight data is still taken meanwhile); a reset
 connection ends at the time of its RST even when that is noticed only at the
 end of the capture; "eof" at the
 end of the capture, or when a SYN with a new ISN reuses a busy 4-tuple (the
@@ -286,7 +287,7 @@ class _Conn:
         self.halves = (_Half(), _Half())
         self.ignored = False
         self.fins = 0  # bit d set once direction d sent a FIN
-        self.reset = False  # a RST was seen: closing after RST_GRACE_SECONDS
+        self.reset = False  # a RST was seen: closing after its grace()
         self.reset_at = 0.0  # ...and when
         self.isn = [-1, -1]  # ISNs announced by SYNs, to recognise late copies
         self.syn_at = -1.0  # when the SYN (without ACK) was seen
