@@ -160,6 +160,7 @@ CASES: dict[str, Callable[[int], Stream]] = {
 DEFAULT_BOUND = (4.0, 6.0)
 BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
     ("tiny_app_data", "decode"): (20.0, 160.0),  # x8.6, x66
+    ("huge_message_tiny_records", "decode"): (8.0, 6.0),  # x2.3 (x3.4 on a loaded CI), x0.7
     ("tiny_segments", "summary"): (8.0, 6.0),  # x1.4, x0.9
     ("holes_filled", "summary"): (10.0, 6.0),  # x1.4, x1.3
     ("beyond_a_hole", "summary"): (8.0, 6.0),  # x1.3, x1.6
