@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import CAPTURES, need_tool
 from tlsviz.ui.app import TlsvizApp
+from tlsviz.ui.messages import FieldSelected
 from tlsviz.ui.screens.explorer import ExplorerScreen
 from tlsviz.ui.sources import Source, bundled_source
 from tlsviz.ui.widgets.field_tree import FieldTree
@@ -130,6 +131,31 @@ async def test_keys_and_record_panes_tls12() -> None:
         assert "2 round trips" in cost
         await pilot.press("a")
         assert "HTTP/1." in _text(app.screen.query_one("#conversation"))
+
+
+async def test_a_pick_made_in_the_tree_of_another_message_is_stale() -> None:
+    """The tree's picks come as messages: one that arrives after the explorer
+    moved on (a follower driven by its classroom) must not select that path
+    in the new message (it left followers 'exploring on their own')."""
+    app = TlsvizApp(bundled_source("tls13-aes128gcm"))
+    async with app.run_test(size=SIZE) as pilot:
+        ex = await _explorer(app, pilot)
+        tree = app.screen.query_one(FieldTree)
+        ex.go_to(0, "client_hello.random")
+        await pilot.pause()
+        first, deep = tree.message, ex.pos.path
+        tree.post_message(FieldSelected((), deep, first))  # picked, not yet handled
+        ex.go_to(1, "server_hello.cipher_suite")
+        wanted = ex.pos.path
+        assert wanted != deep
+        await pilot.pause()
+        await pilot.pause()
+        assert ex.pos.message == 1 and ex.pos.path == wanted
+        assert ex.selected is not None and ex.selected.key == "server_hello.cipher_suite"
+        # a pick in the tree that is shown still selects
+        tree.post_message(FieldSelected((), (0,), tree.message))
+        await pilot.pause()
+        assert ex.pos.path == (0,)
 
 
 async def test_tree_and_hex_select_each_other_on_a_bundled_message() -> None:

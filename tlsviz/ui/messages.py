@@ -17,12 +17,17 @@ class MessageSelected(Message):
 
 
 class FieldSelected(Message):
-    """A field (or a whole message or record) was picked in the field tree."""
+    """A field (or a whole message or record) was picked in the field tree.
+    ``shown`` is the decoded message whose tree it was picked in: a pick that
+    arrives after the tree moved on to another message is stale."""
 
-    def __init__(self, spans: tuple[Span, ...], path: tuple[int, ...]) -> None:
+    def __init__(
+        self, spans: tuple[Span, ...], path: tuple[int, ...], shown: object = None
+    ) -> None:
         super().__init__()
         self.spans = spans
         self.path = path
+        self.shown = shown
 
 
 class ByteSelected(Message):

@@ -170,7 +170,9 @@ class FieldTree(Tree[FieldRef]):
         ref = event.node.data
         if ref is None or self._pending is not None:
             return
-        self.post_message(FieldSelected(ref.spans, ref.path))
+        if self._by_path.get(ref.path) is not event.node:
+            return  # a node of the tree as it was before it showed another message
+        self.post_message(FieldSelected(ref.spans, ref.path, self.message))
 
 
 def _size(ref: FieldRef) -> int:
