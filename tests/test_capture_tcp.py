@@ -71,6 +71,14 @@ class Conv:
         self.send("s", sisn, flags=SYN | ACK, ack=cisn + 1)
         self.send("c", cisn + 1, flags=ACK, ack=sisn + 1)
 
+    def closed_by_fins(self) -> None:
+        """A handshake, three bytes from the client, then both FINs and the last ACK."""
+        self.handshake()
+        self.send("c", 1001, b"one")
+        self.send("c", 1004, flags=FIN | ACK, ack=5001)
+        self.send("s", 5001, flags=FIN | ACK, ack=1005)
+        self.send("c", 1005, flags=ACK, ack=5002)  # last ACK: swallowed
+
     def finish(self) -> list[CaptureEvent]:
         evs = self.r.finish(self.t + 1)
         self.events += evs
@@ -457,11 +465,7 @@ def test_reset_connection_still_open_at_the_end_closes_as_rst() -> None:
 
 def test_port_reuse_after_close_is_a_new_connection() -> None:
     c = Conv()
-    c.handshake()
-    c.send("c", 1001, b"one")
-    c.send("c", 1004, flags=FIN | ACK, ack=5001)
-    c.send("s", 5001, flags=FIN | ACK, ack=1005)
-    c.send("c", 1005, flags=ACK, ack=5002)  # last ACK: swallowed
+    c.closed_by_fins()
     c.handshake(cisn=90000, sisn=70000)
     c.send("c", 90001, b"two")
     assert [e.conn for e in c.of(StreamOpened)] == [1, 2]
@@ -471,11 +475,7 @@ def test_port_reuse_after_close_is_a_new_connection() -> None:
 
 def test_a_closed_tuple_swallows_late_packets_from_either_side_until_it_expires() -> None:
     c = Conv()
-    c.handshake()
-    c.send("c", 1001, b"one")
-    c.send("c", 1004, flags=FIN | ACK, ack=5001)
-    c.send("s", 5001, flags=FIN | ACK, ack=1005)
-    c.send("c", 1005, flags=ACK, ack=5002)
+    c.closed_by_fins()
     assert len(c.of(StreamClosed)) == 1
     c.send("s", 5000, flags=SYN | ACK, ack=1001)  # late copy of the server's SYN/ACK
     c.send("s", 5002, b"late", ack=1005)  # a late server segment

@@ -105,7 +105,7 @@ def _decode_parallel(
 ) -> int:
     """``decode`` / ``decode --json`` on ``jobs`` processes (see parallel_decode)."""
     from .capture import CaptureError, CaptureReader
-    from .parallel_decode import decode_sharded
+    from .parallel_decode import copy_chunk, decode_sharded
 
     try:
         CaptureReader(path).close()  # the file's errors, said once, here
@@ -114,6 +114,11 @@ def _decode_parallel(
     buffers = bool(getattr(args, "buffers", False))
     notes: list[str] = []
     keys: set[str] = set()
+    out_fd = _utf8_fd(out)  # the workers' bytes go straight to it
+    copy = None
+    if out_fd is not None:
+        out.flush()
+        copy = functools.partial(copy_chunk, out_fd=out_fd)
     if args.json:
         from .session.jsonout import connection_text, write_texts
 
@@ -121,16 +126,10 @@ def _decode_parallel(
             used: set[str] = set()
             return connection_text(conn, keys=used, buffers=buffers), sorted(used)
 
-        from .parallel_decode import copy_chunk
-
-        out_fd = _utf8_fd(out)
-        if out_fd is not None:
-            out.flush()
         texts = decode_sharded(
             path, material, jobs, render, streams=buffers, notes=notes, keys=keys,
-            raw=out_fd is not None,
+            raw=copy is not None,
         )  # fmt: skip
-        copy = None if out_fd is None else functools.partial(copy_chunk, out_fd=out_fd)
         try:
             write_texts(texts, path, out, notes=lambda: notes, keys=keys, copy=copy)
         except RuntimeError as err:
@@ -143,21 +142,16 @@ def _decode_parallel(
         def render_text(conn: Any) -> tuple[str, list[str]]:
             return "\n".join(connection_lines(conn, explain=explain, fields=fields)) + "\n", []
 
-        from .parallel_decode import copy_chunk
-
         count = 0
-        out_fd = _utf8_fd(out)
-        if out_fd is not None:
-            out.flush()
         try:
             for item in decode_sharded(
-                path, material, jobs, render_text, notes=notes, raw=out_fd is not None
+                path, material, jobs, render_text, notes=notes, raw=copy is not None
             ):
                 count += 1
-                if out_fd is None:
+                if copy is None:
                     out.write(item)
                 else:  # the worker's bytes, copied by the kernel
-                    copy_chunk(item, out_fd)
+                    copy(item)
         except RuntimeError as err:
             raise UserError(f"A decoding process failed ({err}).") from err
         if count == 0:

@@ -9,6 +9,7 @@ or read from a key log (:meth:`Tls13Deriver.keylog_secret`).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -20,10 +21,6 @@ __all__ = ["Tls13Deriver", "TrafficKeys", "rfc_name_for_label"]
 
 _RFC_SCHEDULE = "RFC 8446 §7.1"
 _GENERATION = re.compile(r"(client|server)_application_traffic_secret_(\d+)\Z")
-
-#: (explanation, operation, label prefix, label, context length, output length)
-#: -> the explanation with the HkdfLabel spelt out (see _label_explained).
-_EXPLAINED: dict[tuple[str, str, str, str, int, int], str] = {}
 _KEYLOG_GENERATION = re.compile(r"(CLIENT|SERVER)_TRAFFIC_SECRET_(\d+)\Z")
 _KEYLOG_NAMES = {
     "CLIENT_EARLY_TRAFFIC_SECRET": "client_early_traffic_secret",
@@ -80,8 +77,12 @@ class Tls13Deriver(StepRecorder):
     ) -> bytes:
         """Record a step; labelled expansions also spell out their HkdfLabel (§7.1)."""
         if operation in ("HKDF-Expand-Label", "Derive-Secret") and label is not None:
-            explain = self._label_explained(
-                explain, operation, label, len(context) if context else 0, len(value)
+            explain = _label_explained(
+                explain,
+                operation,
+                self.label_prefix + label,
+                len(context) if context else 0,
+                len(value),
             )
         return super()._record(
             name,
@@ -93,35 +94,6 @@ class Tls13Deriver(StepRecorder):
             rfc=rfc,
             keylog_label=keylog_label,
             explain=explain,
-        )
-
-    def _label_explained(
-        self, explain: str, operation: str, label: str, n: int, length: int
-    ) -> str:
-        """``explain`` followed by the HkdfLabel in words; the same few texts
-        come back in every connection, so each is made once."""
-        key = (explain, operation, self.label_prefix, label, n, length)
-        found = _EXPLAINED.get(key)
-        if found is None:
-            text = self._hkdf_label_text(label, n, length)
-            if operation == "Derive-Secret":
-                lead = "Derive-Secret is HKDF-Expand-Label with a transcript hash as context:"
-                text = f"{lead} {text}"
-            if len(_EXPLAINED) >= 1024:
-                _EXPLAINED.clear()
-            found = _EXPLAINED[key] = (explain + " " + text).strip()
-        return found
-
-    def _hkdf_label_text(self, label: str, n: int, length: int) -> str:
-        """The HkdfLabel of one expansion in words: RFC 8446 §7.1 builds HKDF-Expand's
-        info from the output length (2 bytes), the label with the "tls13 " prefix and
-        the context of ``n`` bytes (each after a 1-byte length)."""
-        full = self.label_prefix + label
-        ctx = f"{n:02x} then the {n}-byte context" if n else "00 (no context)"
-        return (
-            f"HKDF-Expand-Label: HKDF-Expand whose info is the HkdfLabel {length:04x} "
-            f'(the {length}-byte output length) | {len(full):02x} "{full}" | {ctx} '
-            "(RFC 8446 §7.1)."
         )
 
     # -- helpers -----------------------------------------------------------
@@ -407,3 +379,21 @@ class Tls13Deriver(StepRecorder):
             rfc="RFC 8446 §7.5",
             explain="Keying material exported to the application (RFC 5705 style).",
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _label_explained(explain: str, operation: str, full_label: str, n: int, length: int) -> str:
+    """``explain`` followed by the HkdfLabel of one expansion in words (RFC 8446
+    §7.1 builds HKDF-Expand's info from the output length (2 bytes), the full
+    label and the context of ``n`` bytes, each after a 1-byte length); the same
+    few texts come back in every connection, so each is made once."""
+    ctx = f"{n:02x} then the {n}-byte context" if n else "00 (no context)"
+    text = (
+        f"HKDF-Expand-Label: HKDF-Expand whose info is the HkdfLabel {length:04x} "
+        f'(the {length}-byte output length) | {len(full_label):02x} "{full_label}" | {ctx} '
+        "(RFC 8446 §7.1)."
+    )
+    if operation == "Derive-Secret":
+        lead = "Derive-Secret is HKDF-Expand-Label with a transcript hash as context:"
+        text = f"{lead} {text}"
+    return (explain + " " + text).strip()

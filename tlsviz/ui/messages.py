@@ -21,9 +21,7 @@ class FieldSelected(Message):
     ``shown`` is the decoded message whose tree it was picked in: a pick that
     arrives after the tree moved on to another message is stale."""
 
-    def __init__(
-        self, spans: tuple[Span, ...], path: tuple[int, ...], shown: object = None
-    ) -> None:
+    def __init__(self, spans: tuple[Span, ...], path: tuple[int, ...], shown: object) -> None:
         super().__init__()
         self.spans = spans
         self.path = path

@@ -21,6 +21,7 @@ that builds field trees only when they are asked for (``lazy``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -44,19 +45,12 @@ class DecodeError(Exception):
 #: made once: a decode shows a few hundred of them a connection.
 _NUMBERS: tuple[str, ...] = tuple(str(n) for n in range(1024))
 
-#: ``<name>_length`` for each vector's name, made once (see :func:`_length_of`).
-_LENGTH_OF: dict[str, str] = {}
 
-
+@functools.lru_cache(maxsize=4096)
 def _length_of(name: str) -> str:
     """``name + "_length"``, the same string object each time: a length
     field's name and key are otherwise a new string per field."""
-    found = _LENGTH_OF.get(name)
-    if found is None:
-        if len(_LENGTH_OF) >= 4096:
-            _LENGTH_OF.clear()
-        found = _LENGTH_OF[name] = name + "_length"
-    return found
+    return name + "_length"
 
 
 def hex_display(data: bytes, limit: int = 32) -> str:

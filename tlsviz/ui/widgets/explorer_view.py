@@ -234,7 +234,7 @@ class ExplorerView(Vertical):
     @on(FieldSelected)
     def _field_selected(self, event: FieldSelected) -> None:
         event.stop()
-        if event.shown is not None and event.shown is not self.query_one(FieldTree).message:
+        if event.shown is not self.query_one(FieldTree).message:
             return  # picked in the tree of a message no longer shown
         if self._ref is not None and self._ref.path == event.path:
             return  # already selected (the tree confirming a move made from here)
