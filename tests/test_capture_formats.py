@@ -539,11 +539,14 @@ def test_directory(tmp_path: Path) -> None:
     ],
     ids=["empty", "text", "short", "gzip-text", "bad-gzip", "pcap-header", "pcapng-header"],
 )
-def test_not_a_capture(tmp_path: Path, content: bytes, message: str) -> None:
+@pytest.mark.parametrize("fast", [False, True], ids=["scapy", "mapped"])
+def test_not_a_capture(tmp_path: Path, content: bytes, message: str, fast: bool) -> None:
+    """The same sentence whether scapy's reader checks the header or the
+    memory-mapped reader's own check does (it loads no scapy)."""
     path = tmp_path / "x.pcap"
     path.write_bytes(content)
     with pytest.raises(CaptureError) as e:
-        CaptureReader(path)
+        CaptureReader(path, fast=fast)
     assert str(e.value) == f"'{path}' {message}"
 
 

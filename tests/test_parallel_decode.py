@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from tlsviz.capture.fastread import in_shard
 from tlsviz.cli_decode import _decode_jobs
+from tlsviz.parallel_decode import port_shards
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURES = ROOT / "captures"
@@ -181,3 +183,17 @@ def test_processes_by_default_only_for_big_files_written_to_a_file_or_pipe(
     assert _decode_jobs(args, str(big), Tty()) == 1
     assert _decode_jobs(args, str(small), io.StringIO()) == 1
     assert _decode_jobs(argparse.Namespace(jobs=3), str(small), Tty()) == 3
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 4, 7])
+def test_every_connection_has_one_process_and_this_one_fewer(jobs: int) -> None:
+    """The port buckets are shared out whole: each pair of ports belongs to
+    exactly one process, and the merging process takes fewer than the others."""
+    shards = port_shards(jobs)
+    owners = [
+        sum(in_shard(a, b, s) for s in shards)
+        for a, b in [(p, 443) for p in range(1024, 1024 + 4096)] + [(50000, 50001), (0, 0)]
+    ]
+    assert set(owners) == {1}
+    counts = [sum(in_shard(p, 443, s) for p in range(1024, 65536)) for s in shards]
+    assert counts[0] < min(counts[1:]) and max(counts) < 1.3 * min(counts)

@@ -107,8 +107,8 @@ def _decode_parallel(
     from .capture import CaptureError, CaptureReader
     from .parallel_decode import copy_chunk, decode_sharded
 
-    try:
-        CaptureReader(path).close()  # the file's errors, said once, here
+    try:  # the file's errors, said once, here (its header: scapy is not needed)
+        CaptureReader(path, fast=True).close()
     except CaptureError as err:
         raise UserError(str(err)) from err
     buffers = bool(getattr(args, "buffers", False))

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .capture.fastread import Shard
 from .keys.keyring import KeyMaterial
 from .session.model import Connection
 
@@ -42,6 +43,35 @@ _BATCH = 16
 #: ... or fewer, when their text is this long (a connection's JSON is tens of
 #: kilobytes: a batch is held twice, as text and as bytes, until written)
 _BATCH_CHARS = 1 << 18
+#: what the merging costs this process (reading the workers' spools, copying
+#: their output), as a share of one process's decoding: the workers take
+#: that much more of the connections, so that all end together
+_MERGE_SHARE = 0.06
+#: port-hash buckets shared out between the processes
+_BUCKETS = 1024
+
+
+def shares(jobs: int) -> list[float]:
+    """Each process's share of the connections, this one's first: with w the
+    others' share, this one's is w less the merging, w * (1 - _MERGE_SHARE)."""
+    if jobs <= 1:
+        return [1.0]
+    other = 1 / (jobs - _MERGE_SHARE)
+    return [1 - (jobs - 1) * other, *([other] * (jobs - 1))]
+
+
+def port_shards(jobs: int) -> list[tuple[int, int, int]]:
+    """Each process's buckets of the port hash, (first, _BUCKETS, count), in
+    proportion to :func:`shares`."""
+    if jobs <= 1:
+        return [(0, 1, 1)]
+    out, start, due = [], 0, 0.0
+    for share in shares(jobs):
+        due += share * _BUCKETS
+        width = max(1, round(due) - start)
+        out.append((start, _BUCKETS, width))
+        start += width
+    return out
 
 
 def decode_sharded(
@@ -67,6 +97,7 @@ def decode_sharded(
     from .summary.parallel import _fork, _Region, _spool_file
 
     wanted = _families(path, jobs)
+    shards = port_shards(jobs)
     regions = [_Region(0) for _ in range(jobs)]
     pending: list[deque[tuple[int, int, Any, list[str]]]] = [deque() for _ in range(jobs)]
     ended = [False] * jobs
@@ -125,7 +156,7 @@ def decode_sharded(
     try:
         for k, reg in enumerate(regions):
             reg.fd = _spool_file()
-            args = (path, material, (k, jobs), render, streams, reg.fd, wanted, raw)
+            args = (path, material, (k, shards[k]), render, streams, reg.fd, wanted, raw)
             if k == 0:  # this process's own share, decoded between the merges
                 own.append(_shard_steps(*args, batch=1))
             else:  # (the steps start in the worker: a generator runs when iterated)
@@ -231,7 +262,7 @@ def _run_steps(steps: Iterator[None], spool: int) -> None:
 def _shard_steps(
     path: str,
     material: KeyMaterial,
-    shard: tuple[int, int],
+    shard: tuple[int, Shard],
     render: Callable[[Connection], Rendered],
     streams: bool,
     spool: int,
@@ -240,7 +271,9 @@ def _shard_steps(
     *,
     batch: int = _BATCH,
 ) -> Iterator[None]:
-    """A shard's connections, rendered, to ``spool`` as ("rows", [(position,
+    """Process k's connections (``shard``: k and its port buckets, see
+    :func:`port_shards`; with ``wanted`` those it maps to k), rendered, to
+    ``spool`` as ("rows", [(position,
     id, text, keys)...]) messages (with ``raw``: ("raw", [(position, id,
     length, keys)...]) followed by the texts in UTF-8), then ("end", notes).
     Steps once per message written."""
@@ -249,9 +282,9 @@ def _shard_steps(
     from .summary.parallel import _say
 
     notes: list[str] = []
-    k = shard[0]
+    k, buckets = shard
     if wanted is None:  # by ports, filtered as the file is read
-        reader = CaptureReader(path, fast=True, shard=shard)
+        reader = CaptureReader(path, fast=True, shard=buckets)
         mine = None
     else:  # by id: the others are dropped as they open
         reader = CaptureReader(path, fast=True)
@@ -335,15 +368,20 @@ def _families(path: str, jobs: int) -> dict[int, int] | None:
         root = find(("conn", r["id"]))
         if root in resumed_roots:
             members.setdefault(root, []).append(r["id"])
+    weights = shares(jobs)
     load = [0] * jobs
+
+    def lightest() -> int:  # the process furthest below its share
+        return min(range(jobs), key=lambda k: load[k] / weights[k])
+
     out: dict[int, int] = {}
     for ids in sorted(members.values(), key=len, reverse=True):
-        k = load.index(min(load))
+        k = lightest()
         load[k] += len(ids)
         out.update(dict.fromkeys(ids, k))
     for r in rows:
         if r["id"] not in out:
-            k = load.index(min(load))
+            k = lightest()
             load[k] += 1
             out[r["id"]] = k
     return out

@@ -182,7 +182,7 @@ _MAX_SYNC_CAPLEN: Final = 1 << 16
 def fast_records(
     path: str | os.PathLike[str],
     dropped: dict[bytes, float] | None = None,
-    shard: tuple[int, int] | None = None,
+    shard: Shard | None = None,
     progress: Cell | None = None,
     start: int = 0,
     boundaries: Sequence[int] = (),
@@ -279,21 +279,31 @@ def packet_index(path: str | os.PathLike[str], every: int = INDEX_EVERY) -> Pack
 
 
 def port_shard(sport: int, dport: int, n: int) -> int:
-    """Which of n processes follows a connection: a hash of its two ports,
+    """Which of n buckets a connection falls in: a hash of its two ports,
     the same in both directions.  Mixed (Knuth's multiplicative hash) so that
     consecutive client ports, which often alternate kinds of connections,
     spread evenly."""
     return (((sport ^ dport) * 2654435761) >> 16) % n
 
 
-def _skip(frame: bytes, dropped: dict[bytes, float] | None, shard: tuple[int, int] | None) -> bool:
+#: A process's share of the connections: ``(k, n)``, bucket k of n (see
+#: :func:`port_shard`), or ``(k, n, width)``, buckets k to k + width - 1 (a
+#: process with other work to do takes fewer)
+Shard = tuple[int, ...]
+
+
+def in_shard(sport: int, dport: int, shard: Shard) -> bool:
+    """Does the process of ``shard`` follow the connection of these ports?"""
+    k = shard[0]
+    return k <= port_shard(sport, dport, shard[1]) < k + (shard[2] if len(shard) > 2 else 1)
+
+
+def _skip(frame: bytes, dropped: dict[bytes, float] | None, shard: Shard | None) -> bool:
     """Is this Ethernet frame certainly of no interest (see :func:`fast_records`)?"""
     if frame[12:15] != b"\x08\x00\x45" or frame[23] != 6:
         return False
-    if (
-        shard is not None
-        and port_shard((frame[34] << 8) | frame[35], (frame[36] << 8) | frame[37], shard[1])
-        != shard[0]
+    if shard is not None and not in_shard(
+        (frame[34] << 8) | frame[35], (frame[36] << 8) | frame[37], shard
     ):
         return True
     flags = frame[47]
@@ -320,7 +330,7 @@ def _closing(gen: Iterator[object], mm: mmap.mmap, f: object) -> Iterator[object
 def _pcap(
     mm: mmap.mmap,
     dropped: dict[bytes, float] | None,
-    shard: tuple[int, int] | None,
+    shard: Shard | None,
     progress: Cell,
     first: int = 0,
     boundaries: Sequence[int] = (),
@@ -343,7 +353,8 @@ def _pcap(
     pos = max(first, 24)
     n = number
     filtering = linktype == 1 and (dropped is not None or shard is not None)
-    k, m = shard if shard is not None else (0, 1)
+    k, m = shard[:2] if shard is not None else (0, 1)
+    kw = k + (shard[2] if shard is not None and len(shard) > 2 else 1)
     released = 0
     marks = list(boundaries)
     mark = 0
@@ -386,7 +397,7 @@ def _pcap(
             # _skip, inlined: this loop runs for every packet of a big capture
             if m > 1:
                 x = ((key[8] ^ key[10]) << 8) | (key[9] ^ key[11])  # port_shard, inlined
-                if ((x * 2654435761) >> 16) % m != k:
+                if not k <= ((x * 2654435761) >> 16) % m < kw:
                     continue
             if not flags & 0x07 and total == bare[offset]:
                 continue
@@ -460,7 +471,7 @@ _ETH_IPV4_TCP: Final = "12xHBxH5xB2x12s8xBB"
 def _pcapng(
     mm: mmap.mmap,
     dropped: dict[bytes, float] | None,
-    shard: tuple[int, int] | None,
+    shard: Shard | None,
     progress: Cell,
 ) -> Iterator[object]:
     """pcapng (draft-ietf-opsawg-pcapng): sections, interfaces, EPB/SPB/DSB."""

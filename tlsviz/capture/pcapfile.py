@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
-from .fastread import PCAP_MAGICS, CaptureEnd, DroppedFlows, flow_key, port_shard
+from .fastread import PCAP_MAGICS, CaptureEnd, DroppedFlows, Shard, flow_key, in_shard
 from .packets import SKIP_FRAGMENT, parse_frame
 from .tcp import (
     _DIRS,
@@ -128,9 +128,18 @@ class _CaptureFile:
                     header = raw.read(24)
                     raw.seek(0)
                     if len(header) < 24:
-                        raise CaptureError(f"'{name}' is damaged: its pcap header is cut short.")
+                        raise CaptureError(f"'{name}' is damaged: its pcap header cannot be read.")
                     order = "<" if header[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
                     self.link_type = struct.unpack_from(order + "I", header, 20)[0] & 0x0FFFFFFF
+                else:  # pcapng: the section header's length and byte-order magic
+                    header = raw.read(12)
+                    raw.seek(0)
+                    bom = header[8:12]
+                    endian = {b"\x4d\x3c\x2b\x1a": "<", b"\x1a\x2b\x3c\x4d": ">"}.get(bom)
+                    if endian is None or struct.unpack_from(endian + "I", header, 4)[0] < 28:
+                        raise CaptureError(
+                            f"'{name}' is damaged: its pcapng header cannot be read."
+                        )
             else:
                 self._open_reader()
         except CaptureError:
@@ -372,15 +381,16 @@ class CaptureReader:
         path: str | os.PathLike[str],
         *,
         fast: bool = False,
-        shard: tuple[int, int] | None = None,
+        shard: Shard | None = None,
         start: tuple[int, int] | None = None,
     ) -> None:
         self._path = path
         #: with ``fast``: ``(offset, packets before it)`` of a classic pcap
         #: packet record to start reading at (see :func:`.fastread.packet_index`)
         self.start = start
-        #: with ``(k, n)``, only connections whose port bytes XOR to k modulo n
-        #: are read (the same in both directions): n processes share a capture
+        #: with ``(k, n)`` (or ``(k, n, width)``), only the connections whose
+        #: ports hash to that bucket (those buckets) of n are read, the same in
+        #: both directions (:func:`.fastread.in_shard`): processes share a capture
         self.shard = shard
         #: memory-mapped reading and a per-packet filter for the connections the
         #: consumer has dropped (see :mod:`.fastread`); for big captures
@@ -528,7 +538,7 @@ class CaptureReader:
                             self.packets = count
                             yield note
                         continue
-                    if shard is not None and port_shard(dg[1], dg[3], shard[1]) != shard[0]:
+                    if shard is not None and not in_shard(dg[1], dg[3], shard):
                         continue
                     self._udp.feed(out, t, count, dg)
                     self.packets = count
@@ -540,7 +550,7 @@ class CaptureReader:
                 if (
                     shard is not None
                     and not isinstance(seg, int)
-                    and port_shard(seg[1], seg[3], shard[1]) != shard[0]
+                    and not in_shard(seg[1], seg[3], shard)
                 ):
                     continue
                 if isinstance(seg, int):

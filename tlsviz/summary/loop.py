@@ -38,11 +38,12 @@ from ..capture.fastread import (
     Cell,
     DroppedFlows,
     RegionMark,
+    Shard,
     fast_records,
     flow_key,
+    in_shard,
     opened_between,
     pcap_boundary,
-    port_shard,
     reverse_key,
 )
 from ..capture.packets import parse_frame
@@ -120,7 +121,7 @@ def lean_summaries(
     path: str | os.PathLike[str],
     material: KeyMaterial,
     *,
-    shard: tuple[int, int] | None = None,
+    shard: Shard | None = None,
     notes: list[str] | None = None,
     progress: Cell | None = None,
 ) -> Iterator[tuple[int, Summary]] | None:
@@ -206,7 +207,7 @@ def _run(
     material: KeyMaterial,
     dropped: DroppedFlows,
     notes: list[str] | None,
-    shard: tuple[int, int] | None,
+    shard: Shard | None,
     *,
     lanes: bool = True,
     udp: bool = True,
@@ -259,7 +260,7 @@ def _run(
             dg = parse_datagram(lt, frame)
             if dg is None or isinstance(dg, int):
                 return
-            if shard is not None and port_shard(dg[1], dg[3], shard[1]) != shard[0]:
+            if shard is not None and not in_shard(dg[1], dg[3], shard):
                 return
             if not udp:
                 if not skipped_dtls and looks_like_dtls(dg[4]) and notes is not None:
@@ -272,7 +273,7 @@ def _run(
         if isinstance(seg, int):
             return
         # the fast reader shards only Ethernet frames: the others here
-        if shard is not None and port_shard(seg[1], seg[3], shard[1]) != shard[0]:
+        if shard is not None and not in_shard(seg[1], seg[3], shard):
             return
         reasm.packet = n
         reasm.feed_into(out, t, *seg)

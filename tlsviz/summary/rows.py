@@ -25,7 +25,7 @@ from ..capture import (
 from ..keys.keyring import KeyMaterial
 
 if TYPE_CHECKING:
-    from ..capture.fastread import Cell
+    from ..capture.fastread import Cell, Shard
     from .row import Summary
 
 #: pcapng Decryption Secrets Block type of an NSS key log ("TLSK").
@@ -38,7 +38,7 @@ def summarize(
     *,
     notes: list[str] | None = None,
     reader: CaptureReader | None = None,
-    shard: tuple[int, int] | None = None,
+    shard: Shard | None = None,
 ) -> Iterator[Summary]:
     """Connection summaries of a capture, each yielded as soon as it is final.
 
@@ -86,7 +86,7 @@ def summary_rows(
     path: str | os.PathLike[str],
     material: KeyMaterial | None = None,
     *,
-    shard: tuple[int, int] | None = None,
+    shard: Shard | None = None,
     notes: list[str] | None = None,
     progress: Cell | None = None,
 ) -> Iterator[Summary]:
