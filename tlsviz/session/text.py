@@ -11,7 +11,7 @@ from ..keys.x509 import CertProblem, cert_info
 from ..wire.dispatch import record_header_fields, text_of
 from ..wire.explain import explanation, message_key
 from ..wire.fields import SHARED, Field, printable
-from ..wire.message import Message
+from ..wire.message import STREAM, Message
 from ..wire.messages import Certificate
 from .model import Connection
 from .protection import protection_fields
@@ -150,9 +150,14 @@ def _message_lines(
     elif m.encrypted and m.type != "Encrypted":
         flags = " (decrypted)"
     when = f", t={m.time:.6f}" if m.time is not None else ""
+    segments = m.segments
+    if segments:  # (m.buffer and m.offset, without their properties)
+        buffer, offset = segments[0].buffer, segments[0].offset
+    else:
+        buffer, offset = STREAM[m.direction], 0
     out.append(
-        f"  {arrow} {m.direction}: {m.type}{flags}  [{m.buffer} offset {m.offset}, "
-        f"{m.length} bytes{when}]"
+        f"  {arrow} {m.direction}: {m.type}{flags}  [{buffer} offset {offset}, "
+        f"{len(m.raw)} bytes{when}]"
     )
     if not fields:
         return
@@ -161,20 +166,28 @@ def _message_lines(
     for note in m.notes:
         out.extend(_wrapped(f"note: {note}", INDENT, 100))
     seen: set[str] | None = set() if explain else None
-    for rec in m.records[:1]:
+    records = m.records
+    if records:
+        rec = records[0]
         label = "SSLv2 record header" if rec.sslv2 else "Record header"
         out.append(f"{INDENT}{label} (stream offset {rec.offset}):")
-        for f in record_header_fields(rec):
-            _field_lines(out, f, 2, seen)
+        if seen is None:
+            _tree_lines(out, record_header_fields(rec), 2)
+        else:
+            for f in record_header_fields(rec):
+                _field_lines(out, f, 2, seen)
     title, parts = protection
     if parts:
         out.append(f"{INDENT}{title}:")
         for f in parts:
             _field_lines(out, f, 2, seen)
-    if len(m.records) > 1:
-        out.append(f"{INDENT}(reassembled from {len(m.records)} records)")
-    for f in m.fields:
-        _field_lines(out, f, 1, seen)
+    if len(records) > 1:
+        out.append(f"{INDENT}(reassembled from {len(records)} records)")
+    if seen is None:
+        _tree_lines(out, m.fields, 1)
+    else:
+        for f in m.fields:
+            _field_lines(out, f, 1, seen)
     if isinstance(m.body, Certificate):
         for i, entry in enumerate(m.body.entries):
             out.extend(_cert_summary(i, entry.der))
@@ -233,8 +246,23 @@ def _field_lines(
         if why:
             out.extend(_wrap(why, pad + "  | "))
     if f.children:
-        for c in f.children:
-            _field_lines(out, c, depth + 1, seen)
+        if seen is None:
+            _tree_lines(out, f.children, depth + 1)
+        else:
+            for c in f.children:
+                _field_lines(out, c, depth + 1, seen)
+
+
+def _tree_lines(out: list[str], fields: tuple[Field, ...], depth: int) -> None:
+    """:func:`_field_lines` of sibling fields without explanations: a leaf's
+    line is made here, without a call (most fields are leaves)."""
+    pad = _PADS[depth] if depth < len(_PADS) else INDENT * depth
+    for f in fields:
+        if f.children or id(f) in SHARED:
+            _field_lines(out, f, depth, None)
+        else:
+            text = f.display
+            out.append(f"{pad}{f.name}: {text}" if text else f"{pad}{f.name}")
 
 
 _PADS = tuple(INDENT * d for d in range(16))
