@@ -12,7 +12,7 @@ flat. Then the time to decode one connection as the explorer opens it (from
 its packet index), the median over connections spread across the capture.
 
     .venv/bin/python benchmarks/bench_decode.py [--capture benchmarks/out/big.pcap]
-        [--packets N] [--four] [--jobs N] [--opens 60]
+        [--packets N] [--four] [--jobs N] [--opens 60] [--rounds 3] [--four-rounds 1]
 
 The benchmark capture is made by ``benchmarks/make_capture.py`` (see
 ``bench_summary.py``); its key log is the file beside it (``.keys``).
@@ -134,26 +134,52 @@ def tshark_counts(capture: Path, keylog: Path) -> tuple[collections.Counter[int]
     return types, gets
 
 
-def compare(capture: Path, keylog: Path, work: Path, jobs: int, label: str) -> None:
+def compare(
+    capture: Path, keylog: Path, work: Path, jobs: int, label: str, rounds: int = 1
+) -> None:
+    """Each command ``rounds`` times, tlsviz and tshark taking turns (which goes
+    first alternates): this machine's speed drifts by a fifth within minutes,
+    so each round's ratio compares two commands run a few seconds apart, and
+    the median round is the verdict."""
     print(f"\n{label}: {capture.name}, {capture.stat().st_size / 1e6:.0f} MB")
     k = ["--keylog", str(keylog)] + (["--jobs", str(jobs)] if jobs else [])
     ko = ["-o", f"tls.keylog_file:{keylog}", *NOT_IRC]
-    runs = [
-        ("tlsviz decode --json", [TLSVIZ, "decode", "--json", str(capture), *k], "ours.json"),
-        ("tshark -T json", ["tshark", "-r", str(capture), *ko, "-T", "json"], "shark.json"),
-        ("tlsviz decode", [TLSVIZ, "decode", str(capture), *k], "ours.txt"),
-        ("tshark -V", ["tshark", "-r", str(capture), *ko, "-V"], "shark.txt"),
+    pairs = [
+        (
+            ("tlsviz decode --json", [TLSVIZ, "decode", "--json", str(capture), *k], "ours.json"),
+            ("tshark -T json", ["tshark", "-r", str(capture), *ko, "-T", "json"], "shark.json"),
+        ),
+        (
+            ("tlsviz decode", [TLSVIZ, "decode", str(capture), *k], "ours.txt"),
+            ("tshark -V", ["tshark", "-r", str(capture), *ko, "-V"], "shark.txt"),
+        ),
     ]
-    got = {}
-    for name, argv, out in runs:
-        seconds, mb = timed(argv, work / out)
-        got[name] = (seconds, mb)
-        size = (work / out).stat().st_size / 1e6
-        print(f"  {name:22} {seconds:7.2f} s  peak {mb:6.0f} MB  output {size:6.0f} MB")
-    pairs = (("tlsviz decode --json", "tshark -T json"), ("tlsviz decode", "tshark -V"))
-    for ours, theirs in pairs:
-        t, m = got[ours], got[theirs]
-        print(f"  {ours} / {theirs}: time {t[0] / m[0]:.2f}x, memory {t[1] / m[1]:.2f}x")
+    got: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
+    for r in range(rounds):
+        if rounds > 1:
+            print(f"  round {r + 1} of {rounds}")
+        for pair in pairs:
+            for name, argv, out in pair if r % 2 == 0 else pair[::-1]:
+                seconds, mb = timed(argv, work / out)
+                got[name].append((seconds, mb))
+                size = (work / out).stat().st_size / 1e6
+                print(f"    {name:22} {seconds:7.2f} s  peak {mb:6.0f} MB  output {size:6.0f} MB")
+            (ours, _, _), (theirs, _, _) = pair
+            t, m = got[ours][-1], got[theirs][-1]
+            print(f"    {ours} / {theirs}: time {t[0] / m[0]:.2f}x, memory {t[1] / m[1]:.2f}x")
+    if rounds > 1:
+        print(f"  over {rounds} rounds (median time, highest peak):")
+        for pair in pairs:
+            (ours, _, _), (theirs, _, _) = pair
+            ratios = sorted(a[0] / b[0] for a, b in zip(got[ours], got[theirs], strict=True))
+            t = statistics.median(s for s, _ in got[ours])
+            m = statistics.median(s for s, _ in got[theirs])
+            peak = max(mb for _, mb in got[ours]) / max(mb for _, mb in got[theirs])
+            each = ", ".join(f"{x:.2f}" for x in ratios)
+            print(
+                f"    {ours} / {theirs}: {t:.2f} / {m:.2f} s, time ratio median "
+                f"{statistics.median(ratios):.2f}x (rounds {each}), memory {peak:.2f}x"
+            )
     mine, shark = our_counts(work / "ours.json"), tshark_counts(capture, keylog)
     same = "same" if mine == shark else "DIFFERENT"
     names = {1: "ClientHello", 2: "ServerHello", 4: "NewSessionTicket", 8: "EncryptedExtensions",
@@ -281,6 +307,10 @@ def main() -> int:
     ap.add_argument("--four", action="store_true", help="also a capture four times as long")
     ap.add_argument("--jobs", type=int, default=0, help="tlsviz's --jobs (default: its own)")
     ap.add_argument("--opens", type=int, default=60, help="connections to open")
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="rounds on the benchmark capture (median wins)"
+    )
+    ap.add_argument("--four-rounds", type=int, default=1, help="rounds on the four-times file")
     args = ap.parse_args()
     for tool in ("tshark", "editcap", "mergecap", "capinfos"):
         if shutil.which(tool) is None:
@@ -301,9 +331,10 @@ def main() -> int:
             subprocess.run(
                 ["editcap", "-r", str(args.capture), str(capture), f"1-{args.packets}"], check=True
             )
-        compare(capture, keylog, work, args.jobs, "benchmark capture")
+        compare(capture, keylog, work, args.jobs, "benchmark capture", max(1, args.rounds))
         if args.four:
-            compare(four_times(capture, work), keylog, work, args.jobs, "four times as long")
+            four = four_times(capture, work)
+            compare(four, keylog, work, args.jobs, "four times as long", max(1, args.four_rounds))
         opens(capture, keylog, args.opens)
     return 0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 __all__ = [
     "OPERATIONS",
@@ -43,8 +43,7 @@ OPERATIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One derived (or given) value and how it came to be.
 
     ``inputs`` names earlier steps (or inputs such as
@@ -52,6 +51,10 @@ class Step:
     consumes them.  ``keylog_label`` is the NSS key-log label whose value this
     step must equal when a key log is available, e.g.
     ``"CLIENT_HANDSHAKE_TRAFFIC_SECRET"``.
+
+    A named tuple: immutable, and made at a tuple's cost (a decode makes a
+    dozen a connection; a frozen dataclass sets each attribute through
+    ``object.__setattr__``).
     """
 
     name: str

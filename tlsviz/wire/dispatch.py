@@ -136,9 +136,13 @@ def _finish(
     handshake_type: int | None = None,
     dtls: Any = None,
 ) -> Message:
-    diags = tuple(
-        Diagnostic(d.severity, d.message, d.offset, d.length, d.rfc, direction, d.buffer)
-        for d in r.diagnostics
+    diags = (
+        tuple(
+            Diagnostic(d.severity, d.message, d.offset, d.length, d.rfc, direction, d.buffer)
+            for d in r.diagnostics
+        )
+        if r.diagnostics
+        else ()
     )
     return Message(
         direction,
