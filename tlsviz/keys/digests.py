@@ -79,9 +79,16 @@ def hash_len(name: str) -> int:
     return _LENGTHS[normalize_hash_name(name)]
 
 
+@functools.lru_cache(maxsize=64)
+def _fresh(name: str) -> hashes.Hash:
+    """A hash context that never takes data: copied for each digest (a copy
+    costs half of a new context, which looks the algorithm up in OpenSSL)."""
+    return hashes.Hash(hash_algorithm(name))
+
+
 def digest(name: str, data: bytes) -> bytes:
     """One-shot hash of ``data``."""
-    h = hashes.Hash(hash_algorithm(name))
+    h = _fresh(name).copy()
     h.update(data)
     return h.finalize()
 
