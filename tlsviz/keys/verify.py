@@ -166,6 +166,25 @@ def _describe(cert: cx509.Certificate, key: CertificatePublicKeyTypes) -> str:
     return f"a {type(key).__name__.removesuffix('PublicKey')} key, which cannot sign"
 
 
+@functools.lru_cache(maxsize=MEMO)
+def _key_words(cert_der: bytes) -> tuple[str, str]:
+    """A usable certificate's key in words, and what TLS 1.0/1.1 sign with it:
+    worked out once per certificate, not in each connection it comes in."""
+    found = _loaded_key(cert_der)
+    assert not isinstance(found, str)
+    cert, key = found
+    legacy = next((v for k, v in _LEGACY.items() if isinstance(key, k)), "a TLS 1.0 signature")
+    return _describe(cert, key), legacy
+
+
+@functools.lru_cache(maxsize=MEMO)
+def _misfit_of(cert_der: bytes, spec: _Scheme | None, tls13: bool) -> str | None:
+    """:func:`_misfit` for a usable certificate, once per certificate and scheme."""
+    found = _loaded_key(cert_der)
+    assert not isinstance(found, str)
+    return _misfit(spec, found[0], found[1], tls13)
+
+
 def describe_key(cert_der: bytes) -> str:
     """The certificate's key in words: ``"a 2048-bit RSA key"``, ``"an ECDSA P-256 key"``."""
     found = _cert_key(cert_der)
@@ -322,19 +341,19 @@ def _run(job: _Job, scheme: int | None, *, tls13: bool, legacy: bool) -> Check:
         # the same few sentences in every connection: one copy of each
         return Check(job.name, ok, sys.intern(_SAY[key].format(**(words | more))), job.rfc)
 
-    found = _cert_key(job.cert_der)
+    der = bytes(job.cert_der)
+    found = _loaded_key(der)
     if isinstance(found, str):
         return say(None, "unusable", why=found)
-    cert, key = found
-    words["key"] = _describe(cert, key)
+    key = found[1]
+    words["key"], legacy_how = _key_words(der)
     spec = None if legacy or scheme is None else _SCHEMES.get(scheme)
     if not legacy and scheme is None:
         return say(None, "no_scheme")
     if not legacy and spec is None:
         return say(None, "unknown", how=scheme_description(scheme or 0))
-    legacy_how = next((v for k, v in _LEGACY.items() if isinstance(key, k)), "a TLS 1.0 signature")
     words["how"] = legacy_how if spec is None else _scheme_text(spec)
-    why = _misfit(spec, cert, key, tls13)
+    why = _misfit_of(der, spec, tls13)
     if why is not None:
         return say(False, "misfit", why=why)
     try:
