@@ -162,23 +162,26 @@ class Message:
         *,
         build: FieldBuilder | None = None,
     ) -> None:
-        put = object.__setattr__
-        put(self, "direction", direction)
-        put(self, "type", type)
-        put(self, "content_type", content_type)
-        put(self, "encrypted", encrypted)
-        put(self, "raw", raw)
-        put(self, "segments", segments)
-        put(self, "time", time)
-        put(self, "body", body)
-        put(self, "diagnostics", diagnostics)
-        put(self, "records", records)
-        put(self, "handshake_type", handshake_type)
-        put(self, "notes", notes)
-        put(self, "cleartext", cleartext)
-        put(self, "dtls", dtls)
-        put(self, "_fields", None if build is not None else fields)
-        put(self, "_build", build)
+        # each slot set through its own descriptor (see _SET below): the
+        # class refuses plain assignment, and object.__setattr__ looks each
+        # name up again (a decode makes a dozen messages a connection)
+        s = _SET
+        s.direction(self, direction)
+        s.type(self, type)
+        s.content_type(self, content_type)
+        s.encrypted(self, encrypted)
+        s.raw(self, raw)
+        s.segments(self, segments)
+        s.time(self, time)
+        s.body(self, body)
+        s.diagnostics(self, diagnostics)
+        s.records(self, records)
+        s.handshake_type(self, handshake_type)
+        s.notes(self, notes)
+        s.cleartext(self, cleartext)
+        s.dtls(self, dtls)
+        s._fields(self, None if build is not None else fields)
+        s._build(self, build)
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -297,3 +300,14 @@ class Message:
     @property
     def is_handshake(self) -> bool:
         return self.handshake_type is not None
+
+
+class _Setters:
+    """Each slot of :class:`Message` by name: its descriptor's setter."""
+
+    def __init__(self) -> None:
+        for name in (*_MESSAGE_SLOTS, "_fields", "_build"):
+            setattr(self, name, Message.__dict__[name].__set__)
+
+
+_SET: Any = _Setters()
