@@ -13,6 +13,7 @@ from ..wire.explain import explanation, message_key
 from ..wire.fields import SHARED, Field, printable
 from ..wire.message import STREAM, Message
 from ..wire.messages import Certificate
+from ..wire.records import Record
 from .model import Connection
 from .protection import protection_fields
 
@@ -171,7 +172,9 @@ def _message_lines(
         rec = records[0]
         label = "SSLv2 record header" if rec.sslv2 else "Record header"
         out.append(f"{INDENT}{label} (stream offset {rec.offset}):")
-        if seen is None:
+        if seen is None and rec.epoch is None and not rec.mac_length:
+            out.extend(_header_lines(rec.header, rec.sslv2))
+        elif seen is None:
             _tree_lines(out, record_header_fields(rec), 2)
         else:
             for f in record_header_fields(rec):
@@ -191,6 +194,15 @@ def _message_lines(
     if isinstance(m.body, Certificate):
         for i, entry in enumerate(m.body.entries):
             out.extend(_cert_summary(i, entry.der))
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_lines(header: bytes, sslv2: bool) -> tuple[str, ...]:
+    """The lines of a TLS record header's fields: the same few headers come
+    back all through a capture."""
+    out: list[str] = []
+    _tree_lines(out, record_header_fields(Record(0, 0, 0, b"", None, header, sslv2=sslv2)), 2)
+    return tuple(out)
 
 
 def _cert_summary(index: int, der: bytes) -> Iterator[str]:
