@@ -194,6 +194,9 @@ class RecordReader:
         times = self._times
         if not times:
             return None
+        last = times[-1]
+        if last[0] <= stream_offset:  # most records end in the latest chunk
+            return last[1]
         i = bisect.bisect_right(times, stream_offset, key=lambda t: t[0]) - 1
         return times[max(i, 0)][1]
 
