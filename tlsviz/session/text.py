@@ -267,10 +267,11 @@ def _field_lines(
 
 def _tree_lines(out: list[str], fields: tuple[Field, ...], depth: int) -> None:
     """:func:`_field_lines` of sibling fields without explanations: a leaf's
-    line is made here, without a call (most fields are leaves)."""
+    line is made here, without a call (most fields are leaves; a shared leaf's
+    one line is not worth looking up)."""
     pad = _PADS[depth] if depth < len(_PADS) else INDENT * depth
     for f in fields:
-        if f.children or id(f) in SHARED:
+        if f.children:
             _field_lines(out, f, depth, None)
         else:
             text = f.display
