@@ -115,19 +115,19 @@ class StepRecorder:
         # The names and sentences are made afresh in every connection but
         # come back in all of them: one copy of each (sys.intern).
         intern = sys.intern
-        self.add_step(
-            Step(
-                name=intern(name),
-                operation=operation,
-                value=value,
-                inputs=tuple(map(intern, inputs)),
-                label=label,
-                context=context,
-                rfc=intern(rfc),
-                keylog_label=keylog_label,
-                explain=intern(explain),
-            )
+        step = Step(
+            intern(name),
+            operation,
+            value,
+            tuple(map(intern, inputs)) if inputs else (),
+            label,
+            context,
+            intern(rfc) if rfc else "",
+            keylog_label,
+            intern(explain) if explain else "",
         )
+        self.steps.append(step)  # (add_step, without a call)
+        self._by_name[step.name] = step
         return value
 
     def _input(
