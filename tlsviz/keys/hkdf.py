@@ -64,6 +64,8 @@ def hkdf_expand_blocks(hash_name: str, prk: bytes, info: bytes, length: int) -> 
 
 def hkdf_expand(hash_name: str, prk: bytes, info: bytes, length: int) -> bytes:
     """OKM = the first ``length`` bytes of T(1) | T(2) | … (RFC 5869 §2.3)."""
+    if 0 < length <= hash_len(hash_name):  # one block: TLS 1.3's keys, IVs and secrets
+        return hmac_digest(hash_name, prk, info + b"\x01")[:length]
     return b"".join(hkdf_expand_blocks(hash_name, prk, info, length))[:length]
 
 
