@@ -16,10 +16,10 @@ from ..wire.hello import ClientHello, ServerHello
 from ..wire.message import Message
 from ..wire.registry import ExtensionType as EXT
 from ..wire.registry import HandshakeType as HT
+from .flow12 import Tls12Flow
+from .flow13 import Tls13Flow
 
 if TYPE_CHECKING:
-    from .flow12 import Tls12Flow
-    from .flow13 import Tls13Flow
     from .host import KeyHost
 
 
@@ -36,8 +36,6 @@ class Flow:
         if msg.dtls is not None and msg.dtls.retransmission:
             return  # a DTLS repeat of a message already counted (RFC 6347 §4.2.4)
         if msg.type == "ChangeCipherSpec":
-            from .flow12 import Tls12Flow
-
             if isinstance(self.impl, Tls12Flow):
                 rec = msg.records[0] if msg.records else None
                 # DTLS: the keys are those of the epoch after the CCS record's own
@@ -56,8 +54,6 @@ class Flow:
                 if is_tls13(body.version):
                     self._start13()
                 else:
-                    from .flow12 import Tls12Flow
-
                     self.impl = Tls12Flow(self.keys)
             if self.impl is None:
                 if msg.handshake_type is not None:
@@ -69,6 +65,4 @@ class Flow:
         self.impl.message(msg)
 
     def _start13(self) -> None:
-        from .flow13 import Tls13Flow
-
         self.impl = Tls13Flow(self.keys)
