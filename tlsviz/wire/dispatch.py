@@ -574,9 +574,9 @@ def text_of(data: bytes) -> str | None:
         return None
     # isprintable() over the whole string runs in C; what it rejects is
     # checked again without the three whitespace characters allowed here
-    if text.isprintable() or text.translate(_ORDINARY_WHITESPACE).isprintable():
+    # (removed by replace: str.translate looks each character up in a dict)
+    if text.isprintable() or (
+        text.replace("\r", "").replace("\n", "").replace("\t", "").isprintable()
+    ):
         return text
     return None
-
-
-_ORDINARY_WHITESPACE = dict.fromkeys(map(ord, "\r\n\t"))
