@@ -57,7 +57,8 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
         for conn in session:
             count += 1
             lines = connection_lines(conn, explain=args.explain, fields=not args.brief)
-            out.write("\n".join(lines) + "\n")
+            lines.append("")  # the last newline, without copying the text again
+            out.write("\n".join(lines))
         if count == 0:
             out.write("No TLS connections found.\n")
     out.flush()
@@ -140,7 +141,9 @@ def _decode_parallel(
         explain, fields = args.explain, not args.brief
 
         def render_text(conn: Any) -> tuple[str, list[str]]:
-            return "\n".join(connection_lines(conn, explain=explain, fields=fields)) + "\n", []
+            lines = connection_lines(conn, explain=explain, fields=fields)
+            lines.append("")  # the last newline, without copying the text again
+            return "\n".join(lines), []
 
         count = 0
         try:
