@@ -54,9 +54,10 @@ def connection_lines(c: Connection, *, explain: bool = False, fields: bool = Tru
                 100,
             )
         )
+    whens: dict[float, str] = {}  # a flight's messages often share their packet's time
     for m in c.messages:
         protection = protection_fields(c, m) if explain and fields else ("", ())
-        _message_lines(out, m, explain, fields, protection)
+        _message_lines(out, m, explain, fields, protection, whens)
     _key_lines(out, c, fields)
     diags = c.all_diagnostics()
     if diags:
@@ -143,6 +144,7 @@ def _message_lines(
     explain: bool,
     fields: bool,
     protection: tuple[str, tuple[Field, ...]],
+    whens: dict[float, str] | None = None,
 ) -> None:
     arrow = "->" if m.direction == "client" else "<-"
     flags = ""
@@ -150,7 +152,13 @@ def _message_lines(
         flags = " (sent in the clear)"
     elif m.encrypted and m.type != "Encrypted":
         flags = " (decrypted)"
-    when = f", t={m.time:.6f}" if m.time is not None else ""
+    t = m.time
+    if t is None:
+        when = ""
+    elif whens is None:
+        when = f", t={t:.6f}"
+    elif (when := whens.get(t, "")) == "":  # (formatting a float is slow)
+        when = whens[t] = f", t={t:.6f}"
     segments = m.segments
     if segments:  # (m.buffer and m.offset, without their properties)
         buffer, offset = segments[0].buffer, segments[0].offset
