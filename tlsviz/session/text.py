@@ -100,12 +100,15 @@ def _key_lines(out: list[str], c: Connection, steps: bool) -> None:
         for r in c.keys.step_reports():
             s = r.step
             label = f' "{s.label}"' if s.label else ""
-            value = s.value.hex()
-            if len(value) > 48:
-                value = value[:48] + "…"
-            mark = _MARKS[r.match]
-            if s.operation == "Input" and r.from_keylog is not None:
+            v = s.value
+            value = v.hex() if len(v) <= 24 else v[:24].hex() + "…"  # 48 hex digits at most
+            logged = r.from_keylog  # (r.match, without the property)
+            if logged is None:
+                mark = ""
+            elif s.operation == "Input":
                 mark = "  (from key log)"
+            else:
+                mark = _MARKS[logged == v]
             out.append(f"    {s.name}: {s.operation}{label} {value}{mark}")
         for chk in c.keys.checks:
             out.extend(_wrapped(f"check {chk.name}: {_SIGNS[chk.ok]}: {chk.detail}", INDENT, 100))
