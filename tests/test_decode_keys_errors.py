@@ -135,3 +135,33 @@ def test_bad_key_options_are_one_sentence(args: list[str], words: str) -> None:
     assert rc == 2
     lines = [ln for ln in err.getvalue().splitlines() if ln]
     assert len(lines) == 1 and words.lower() in lines[0].lower(), lines
+
+
+def test_text_marks_the_step_that_differs_from_the_key_log(tmp_path: Path) -> None:
+    """With the server's RSA key the premaster and master secrets are derived
+    and set beside the key log's: a flipped master secret is marked as
+    differing (the text form and the JSON say the same), the premaster agrees."""
+    name = "pitfall-null-cipher"
+    lines = Path(keys(name)).read_text().splitlines()
+    flipped = []
+    for line in lines:
+        label, cr, secret = line.split()
+        if label == "CLIENT_RANDOM":
+            secret = ("0" if secret[0] != "0" else "1") + secret[1:]
+        flipped.append(f"{label} {cr} {secret}")
+    path = tmp_path / "one-wrong.keys"
+    path.write_text("\n".join(flipped) + "\n")
+    path.chmod(0o600)
+    args = [cap(name), "--keylog", str(path), "--key", str(CAPTURES / f"{name}.key")]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(["decode", *args]) == 0
+    marks = {
+        line.split(":")[0].strip(): line.rsplit("  ", 1)[-1]
+        for line in out.getvalue().splitlines()
+        if line.startswith("    ") and ("RSA-Decrypt" in line or '"extended master' in line)
+    }
+    assert marks == {"pre_master_secret": "= key log", "master_secret": "≠ key log!"}
+    doc, _ = decode(*args)
+    steps = {s["name"]: s["match"] for s in doc["connections"][0]["keys"]["steps"]}
+    assert steps["master_secret"] is False and steps["pre_master_secret"] is True
