@@ -41,7 +41,7 @@ def test_one_input(data: bytes) -> None:
     assert cut is None or half <= cut <= len(data), cut
     dropped = DroppedFlows(8)
     starts = sorted({24, *(x for x in (cut,) if x is not None)})
-    records = fast_records(path, dropped, (0, 2), [0], 0, starts)
+    records = fast_records(path, dropped, (0, 2, 1), [0], 0, starts)
     if records is None:
         return
     for rec in records:

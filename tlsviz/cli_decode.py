@@ -51,14 +51,12 @@ def cmd_decode(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         _write_json(session, path, out, buffers=getattr(args, "buffers", False))
     else:
-        from .session.text import connection_lines
+        from .session.text import connection_block
 
         count = 0
         for conn in session:
             count += 1
-            lines = connection_lines(conn, explain=args.explain, fields=not args.brief)
-            lines.append("")  # the last newline, without copying the text again
-            out.write("\n".join(lines))
+            out.write(connection_block(conn, explain=args.explain, fields=not args.brief))
         if count == 0:
             out.write("No TLS connections found.\n")
     out.flush()
@@ -136,14 +134,12 @@ def _decode_parallel(
         except RuntimeError as err:
             raise UserError(f"A decoding process failed ({err}).") from err
     else:
-        from .session.text import connection_lines
+        from .session.text import connection_block
 
         explain, fields = args.explain, not args.brief
 
         def render_text(conn: Any) -> tuple[str, list[str]]:
-            lines = connection_lines(conn, explain=explain, fields=fields)
-            lines.append("")  # the last newline, without copying the text again
-            return "\n".join(lines), []
+            return connection_block(conn, explain=explain, fields=fields), []
 
         count = 0
         try:

@@ -286,16 +286,16 @@ def port_shard(sport: int, dport: int, n: int) -> int:
     return (((sport ^ dport) * 2654435761) >> 16) % n
 
 
-#: A process's share of the connections: ``(k, n)``, bucket k of n (see
-#: :func:`port_shard`), or ``(k, n, width)``, buckets k to k + width - 1 (a
-#: process with other work to do takes fewer)
-Shard = tuple[int, ...]
+#: A process's share of the connections: ``(k, n, width)``, buckets k to
+#: k + width - 1 of n (see :func:`port_shard`; a process with other work to
+#: do takes fewer)
+Shard = tuple[int, int, int]
 
 
 def in_shard(sport: int, dport: int, shard: Shard) -> bool:
     """Does the process of ``shard`` follow the connection of these ports?"""
-    k = shard[0]
-    return k <= port_shard(sport, dport, shard[1]) < k + (shard[2] if len(shard) > 2 else 1)
+    k, n, width = shard
+    return k <= port_shard(sport, dport, n) < k + width
 
 
 def _skip(frame: bytes, dropped: dict[bytes, float] | None, shard: Shard | None) -> bool:
@@ -353,8 +353,8 @@ def _pcap(
     pos = max(first, 24)
     n = number
     filtering = linktype == 1 and (dropped is not None or shard is not None)
-    k, m = shard[:2] if shard is not None else (0, 1)
-    kw = k + (shard[2] if shard is not None and len(shard) > 2 else 1)
+    k, m, width = shard if shard is not None else (0, 1, 1)
+    kw = k + width
     released = 0
     marks = list(boundaries)
     mark = 0

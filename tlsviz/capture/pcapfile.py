@@ -388,9 +388,9 @@ class CaptureReader:
         #: with ``fast``: ``(offset, packets before it)`` of a classic pcap
         #: packet record to start reading at (see :func:`.fastread.packet_index`)
         self.start = start
-        #: with ``(k, n)`` (or ``(k, n, width)``), only the connections whose
-        #: ports hash to that bucket (those buckets) of n are read, the same in
-        #: both directions (:func:`.fastread.in_shard`): processes share a capture
+        #: with ``(k, n, width)``, only the connections whose ports hash to
+        #: buckets k to k + width - 1 of n are read, the same in both directions
+        #: (:func:`.fastread.in_shard`): processes share a capture
         self.shard = shard
         #: memory-mapped reading and a per-packet filter for the connections the
         #: consumer has dropped (see :mod:`.fastread`); for big captures

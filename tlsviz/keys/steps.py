@@ -126,8 +126,7 @@ class StepRecorder:
             keylog_label,
             intern(explain) if explain else "",
         )
-        self.steps.append(step)  # (add_step, without a call)
-        self._by_name[step.name] = step
+        self.add_step(step)
         return value
 
     def _input(

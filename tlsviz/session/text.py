@@ -8,12 +8,11 @@ import textwrap
 from collections.abc import Iterator
 
 from ..keys.x509 import CertProblem, cert_info
-from ..wire.dispatch import record_header_fields, text_of
+from ..wire.dispatch import header_fields, header_only, record_header_fields, text_of
 from ..wire.explain import explanation, message_key
 from ..wire.fields import SHARED, Field, printable
-from ..wire.message import STREAM, Message
+from ..wire.message import Message
 from ..wire.messages import Certificate
-from ..wire.records import Record
 from .model import Connection
 from .protection import protection_fields
 
@@ -40,6 +39,13 @@ def render_connection(
     return iter(connection_lines(c, explain=explain, fields=fields))
 
 
+def connection_block(c: Connection, *, explain: bool = False, fields: bool = True) -> str:
+    """:func:`connection_lines` as one text, each line ending with a newline."""
+    lines = connection_lines(c, explain=explain, fields=fields)
+    lines.append("")  # the last newline, without copying the joined text again
+    return "\n".join(lines)
+
+
 def connection_lines(c: Connection, *, explain: bool = False, fields: bool = True) -> list[str]:
     """The lines of :func:`render_connection` (a list is made in one go; a
     generator would be resumed once per line, and a connection has hundreds)."""
@@ -54,10 +60,9 @@ def connection_lines(c: Connection, *, explain: bool = False, fields: bool = Tru
                 100,
             )
         )
-    whens: dict[float, str] = {}  # a flight's messages often share their packet's time
     for m in c.messages:
         protection = protection_fields(c, m) if explain and fields else ("", ())
-        _message_lines(out, m, explain, fields, protection, whens)
+        _message_lines(out, m, explain, fields, protection)
     _key_lines(out, c, fields)
     diags = c.all_diagnostics()
     if diags:
@@ -102,13 +107,9 @@ def _key_lines(out: list[str], c: Connection, steps: bool) -> None:
             label = f' "{s.label}"' if s.label else ""
             v = s.value
             value = v.hex() if len(v) <= 24 else v[:24].hex() + "…"  # 48 hex digits at most
-            logged = r.from_keylog  # (r.match, without the property)
-            if logged is None:
-                mark = ""
-            elif s.operation == "Input":
+            mark = _MARKS[r.match]
+            if s.operation == "Input" and r.from_keylog is not None:
                 mark = "  (from key log)"
-            else:
-                mark = _MARKS[logged == v]
             out.append(f"    {s.name}: {s.operation}{label} {value}{mark}")
         for chk in c.keys.checks:
             out.extend(_wrapped(f"check {chk.name}: {_SIGNS[chk.ok]}: {chk.detail}", INDENT, 100))
@@ -147,7 +148,6 @@ def _message_lines(
     explain: bool,
     fields: bool,
     protection: tuple[str, tuple[Field, ...]],
-    whens: dict[float, str] | None = None,
 ) -> None:
     arrow = "->" if m.direction == "client" else "<-"
     flags = ""
@@ -155,21 +155,10 @@ def _message_lines(
         flags = " (sent in the clear)"
     elif m.encrypted and m.type != "Encrypted":
         flags = " (decrypted)"
-    t = m.time
-    if t is None:
-        when = ""
-    elif whens is None:
-        when = f", t={t:.6f}"
-    elif (when := whens.get(t, "")) == "":  # (formatting a float is slow)
-        when = whens[t] = f", t={t:.6f}"
-    segments = m.segments
-    if segments:  # (m.buffer and m.offset, without their properties)
-        buffer, offset = segments[0].buffer, segments[0].offset
-    else:
-        buffer, offset = STREAM[m.direction], 0
+    when = "" if m.time is None else _when(m.time)
     out.append(
-        f"  {arrow} {m.direction}: {m.type}{flags}  [{buffer} offset {offset}, "
-        f"{len(m.raw)} bytes{when}]"
+        f"  {arrow} {m.direction}: {m.type}{flags}  [{m.buffer} offset {m.offset}, "
+        f"{m.length} bytes{when}]"
     )
     if not fields:
         return
@@ -183,25 +172,17 @@ def _message_lines(
         rec = records[0]
         label = "SSLv2 record header" if rec.sslv2 else "Record header"
         out.append(f"{INDENT}{label} (stream offset {rec.offset}):")
-        if seen is None and rec.epoch is None and not rec.mac_length:
+        if seen is None and header_only(rec):
             out.extend(_header_lines(rec.header, rec.sslv2))
-        elif seen is None:
-            _tree_lines(out, record_header_fields(rec), 2)
         else:
-            for f in record_header_fields(rec):
-                _field_lines(out, f, 2, seen)
+            _tree_lines(out, record_header_fields(rec), 2, seen)
     title, parts = protection
     if parts:
         out.append(f"{INDENT}{title}:")
-        for f in parts:
-            _field_lines(out, f, 2, seen)
+        _tree_lines(out, parts, 2, seen)
     if len(records) > 1:
         out.append(f"{INDENT}(reassembled from {len(records)} records)")
-    if seen is None:
-        _tree_lines(out, m.fields, 1)
-    else:
-        for f in m.fields:
-            _field_lines(out, f, 1, seen)
+    _tree_lines(out, m.fields, 1, seen)
     if isinstance(m.body, Certificate):
         for i, entry in enumerate(m.body.entries):
             out.extend(_cert_summary(i, entry.der))
@@ -212,8 +193,15 @@ def _header_lines(header: bytes, sslv2: bool) -> tuple[str, ...]:
     """The lines of a TLS record header's fields: the same few headers come
     back all through a capture."""
     out: list[str] = []
-    _tree_lines(out, record_header_fields(Record(0, 0, 0, b"", None, header, sslv2=sslv2)), 2)
+    _tree_lines(out, header_fields(header, sslv2), 2)
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _when(t: float) -> str:
+    """A message's time as the header line shows it, formatted once: a flight's
+    messages share their packet's time (and formatting a float is slow)."""
+    return f", t={t:.6f}"
 
 
 def _cert_summary(index: int, der: bytes) -> Iterator[str]:
@@ -269,17 +257,19 @@ def _field_lines(
         if why:
             out.extend(_wrap(why, pad + "  | "))
     if f.children:
-        if seen is None:
-            _tree_lines(out, f.children, depth + 1)
-        else:
-            for c in f.children:
-                _field_lines(out, c, depth + 1, seen)
+        _tree_lines(out, f.children, depth + 1, seen)
 
 
-def _tree_lines(out: list[str], fields: tuple[Field, ...], depth: int) -> None:
-    """:func:`_field_lines` of sibling fields without explanations: a leaf's
+def _tree_lines(
+    out: list[str], fields: tuple[Field, ...], depth: int, seen: set[str] | None = None
+) -> None:
+    """:func:`_field_lines` of sibling fields.  Without explanations a leaf's
     line is made here, without a call (most fields are leaves; a shared leaf's
     one line is not worth looking up)."""
+    if seen is not None:
+        for f in fields:
+            _field_lines(out, f, depth, seen)
+        return
     pad = _PADS[depth] if depth < len(_PADS) else INDENT * depth
     for f in fields:
         if f.children:

@@ -39,7 +39,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..capture.fastread import Cell, reverse_key
+from ..capture.fastread import Cell, Shard, reverse_key
 from ..keys.keyring import KeyMaterial
 from .rows import summary_rows
 
@@ -592,9 +592,11 @@ def _by_ports(
     # workers' whenever a batch has arrived (no waiting on a slower worker).
     try:
         for k, reg in enumerate(shards, 1):
-            reg.start_worker(functools.partial(_shard_source, path, material, (k, workers)), render)
+            reg.start_worker(
+                functools.partial(_shard_source, path, material, (k, workers, 1)), render
+            )
         cell = [0]
-        rows = summary_rows(path, material, notes=notes, shard=(0, workers), progress=cell)
+        rows = summary_rows(path, material, notes=notes, shard=(0, workers, 1), progress=cell)
         for count, s in enumerate(rows, 1):
             yield render(s)
             if count % 64 == 0:
@@ -610,7 +612,7 @@ def _by_ports(
 def _shard_source(
     path: str | os.PathLike[str],
     material: KeyMaterial,
-    shard: tuple[int, int],
+    shard: Shard,
     notes: list[str],
     progress: Cell,
 ) -> Iterable[Any]:

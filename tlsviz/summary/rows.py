@@ -42,7 +42,7 @@ def summarize(
 ) -> Iterator[Summary]:
     """Connection summaries of a capture, each yielded as soon as it is final.
 
-    With ``shard=(k, n)`` only one n-th of the connections (chosen by their
+    With ``shard=(k, n, 1)`` only one n-th of the connections (chosen by their
     ports, see :class:`~tlsviz.capture.CaptureReader`) are read, so that n
     processes can share a capture (see :mod:`.parallel`)."""
     from .builder import SummaryBuilder

@@ -83,13 +83,19 @@ class Heartbeat:
 
 def record_header_fields(rec: Record) -> tuple[Field, ...]:
     """The record header as fields, offsets relative to the record's first byte."""
-    if rec.epoch is None and not rec.mac_length:
-        return _header_fields(rec.header, rec.sslv2)
+    if header_only(rec):
+        return header_fields(rec.header, rec.sslv2)
     return _record_header_fields(rec)
 
 
+def header_only(rec: Record) -> bool:
+    """Whether a record's header fields come from its header bytes alone
+    (a TLS record's, without a NULL cipher's MAC): :func:`header_fields`."""
+    return rec.epoch is None and not rec.mac_length
+
+
 @functools.lru_cache(maxsize=1024)
-def _header_fields(header: bytes, sslv2: bool) -> tuple[Field, ...]:
+def header_fields(header: bytes, sslv2: bool) -> tuple[Field, ...]:
     """The fields of a TLS record header: the same few headers recur all
     through a capture (views ask for every record's)."""
     return _record_header_fields(Record(0, 0, 0, b"", None, header, sslv2=sslv2))

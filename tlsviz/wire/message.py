@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from .fields import Diagnostic, Field
@@ -302,12 +303,7 @@ class Message:
         return self.handshake_type is not None
 
 
-class _Setters:
-    """Each slot of :class:`Message` by name: its descriptor's setter."""
-
-    def __init__(self) -> None:
-        for name in (*_MESSAGE_SLOTS, "_fields", "_build"):
-            setattr(self, name, Message.__dict__[name].__set__)
-
-
-_SET: Any = _Setters()
+#: each slot of :class:`Message` by name: its descriptor's setter
+_SET: Any = SimpleNamespace(
+    **{name: Message.__dict__[name].__set__ for name in (*_MESSAGE_SLOTS, "_fields", "_build")}
+)
