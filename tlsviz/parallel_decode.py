@@ -4,11 +4,13 @@ Every process reads the whole file (a memory map: the pages are shared) and
 follows one n-th of the connections, chosen by a hash of their two ports
 (:class:`~.capture.CaptureReader`'s ``shard``, the same split as the summary
 path's for pcapng files); the memory-mapped reader skips the other
-processes' packets before looking at them.  Each process renders its
-connections (text or JSON) and writes them to an unnamed temporary file with
-the position where the one-process reading would have handed them on: the
-packet whose reading completed them (a FIN, a RST, the end of the capture)
-and their id.  This process merges the files in that order, so the output is
+processes' packets before looking at them (but for their times: a reset
+connection's grace period ends on the same packet in every process).  Each
+process renders its connections (text or JSON) and writes them to an unnamed
+temporary file with the position where the one-process reading would have
+handed them on: the packet whose reading completed them (a FIN, a RST, the
+end of a grace period, the end of the capture), how (see
+``CaptureReader.rank``) and their id.  This process merges the files in that order, so the output is
 the one a single process writes, connection for connection.  It is one of the
 ``jobs`` processes: it forks the others (Linux: the key material is
 inherited, not copied) and decodes the first share itself, a connection at a
@@ -38,6 +40,8 @@ from .session.model import Connection
 
 #: a rendered connection and the explanation keys it uses
 Rendered = tuple[str, list[str]]
+#: where a connection comes in the one-process order (CaptureSession.order)
+Order = tuple[int, int]
 #: connections a worker writes at once
 _BATCH = 16
 #: ... or fewer, when their text is this long (a connection's JSON is tens of
@@ -99,7 +103,7 @@ def decode_sharded(
     wanted = _families(path, jobs)
     shards = port_shards(jobs)
     regions = [_Region(0) for _ in range(jobs)]
-    pending: list[deque[tuple[int, int, Any, list[str]]]] = [deque() for _ in range(jobs)]
+    pending: list[deque[tuple[Order, int, Any, list[str]]]] = [deque() for _ in range(jobs)]
     ended = [False] * jobs
     found: list[list[str]] = [[] for _ in range(jobs)]
     own: list[Iterator[None]] = []  # this process's shard (0), one connection a step
@@ -302,11 +306,11 @@ def _shard_steps(
     )  # fmt: skip
     say = _say_raw if raw else _say
     kind = "raw" if raw else "rows"
-    rows: list[tuple[int, int, str, list[str]]] = []
+    rows: list[tuple[Order, int, str, list[str]]] = []
     size = 0
     for conn in session:
         text, used = render(conn)
-        rows.append((session.position, conn.id, text, used))
+        rows.append((session.order, conn.id, text, used))
         size += len(text)
         if len(rows) >= batch or size >= _BATCH_CHARS:
             say(spool, kind, rows)
@@ -316,7 +320,7 @@ def _shard_steps(
     _say(spool, "end", notes)
 
 
-def _say_raw(spool: int, kind: str, batch: list[tuple[int, int, str, list[str]]]) -> None:
+def _say_raw(spool: int, kind: str, batch: list[tuple[Order, int, str, list[str]]]) -> None:
     """A "raw" message: the rows without their texts, then the texts' bytes
     (one write: a reader that sees the message may still wait for them)."""
     from .summary.parallel import _say

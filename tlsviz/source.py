@@ -22,6 +22,7 @@ from .capture import (
     StreamGap,
     StreamOpened,
 )
+from .capture.pcapfile import RANK_END, RANK_PACKET
 from .keys.keyring import KeyMaterial
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from .session.builder import Observer
     from .session.model import Connection
 
+#: the position of what the capture's end closed (after every packet)
+_LAST = 1 << 62
 #: pcapng Decryption Secrets Block type of an NSS key log ("TLSK").
 TLS_KEY_LOG = 0x544C534B
 #: ... and of the secrets tlsviz's own peer records ("TVZK", tlsviz.keys.peer_secrets).
@@ -46,6 +49,7 @@ class CaptureSession(Slotted):
         "notes",
         "observer",
         "on_secrets",
+        "order",
         "path",
         "position",
         "reader",
@@ -88,6 +92,10 @@ class CaptureSession(Slotted):
         #: while iterating: the packet whose reading completed the connection
         #: just handed on (a huge number for those the capture's end closed)
         self.position = 0
+        #: ... and where among that packet's events it ended (position, rank:
+        #: see CaptureReader.rank): with the connection's id, the order in
+        #: which one reader of the whole file hands connections on
+        self.order: tuple[int, int] = (0, 0)
 
     def open(self) -> CaptureReader:
         if self.reader is None:
@@ -122,6 +130,10 @@ class CaptureSession(Slotted):
                 )  # fmt: skip
             elif isinstance(ev, StreamClosed):
                 self.position = reader.position
+                rank = getattr(reader, "rank", RANK_PACKET)
+                # what the capture's end closed comes last, whichever packet
+                # this reader saw last
+                self.order = (self.position if rank != RANK_END else _LAST, rank)
                 yield from self._annotated(builder.closed(ev.conn, ev.time, ev.reason))
             elif isinstance(ev, StreamGap):
                 builder.gap(ev.conn, ev.direction, ev.length, ev.time)
@@ -134,7 +146,8 @@ class CaptureSession(Slotted):
                     self.on_secrets(ev.kind, ev.data)
             elif isinstance(ev, CaptureNote):
                 self.notes.append(ev.message)
-        self.position = 1 << 62
+        self.position = _LAST
+        self.order = (_LAST, RANK_END + 1)
         yield from self._annotated(builder.finish(last_time))
 
     def _peer_secrets(self, data: bytes) -> None:

@@ -187,6 +187,7 @@ def fast_records(
     start: int = 0,
     boundaries: Sequence[int] = (),
     number: int = 0,
+    deadlines: Sequence[tuple[Any, ...]] | None = None,
 ) -> Iterator[object] | None:
     """Records of an uncompressed capture, or None when this reader does not
     apply (gzip, or a file it cannot map).
@@ -204,7 +205,14 @@ def fast_records(
     :func:`pcap_boundary` and :func:`packet_index`) reads from there,
     numbering packets from ``number + 1``;
     each offset of ``boundaries`` (increasing) is reported by a
-    :class:`RegionMark` when the walk comes to it."""
+    :class:`RegionMark` when the walk comes to it.
+
+    ``deadlines`` (a heap of tuples, the first item a time, that the
+    consumer keeps up to date: its reset connections' grace periods) makes a
+    skipped packet count as the capture's clock: when its time is past the
+    first deadline, it comes as ``(number, time, linktype, None)``.  A
+    connection's end then falls on the same packet whether or not the
+    reader skips the packets of other connections."""
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed by the generator
     except OSError:
@@ -220,9 +228,11 @@ def fast_records(
         return None
     cell = progress if progress is not None else [0]
     if head == b"\x0a\x0d\x0d\x0a":
-        return _closing(_pcapng(mm, dropped, shard, cell), mm, f)
-    if start or boundaries or number:
-        return _closing(_pcap(mm, dropped, shard, cell, start, boundaries, number), mm, f)
+        return _closing(_pcapng(mm, dropped, shard, cell, deadlines), mm, f)
+    if start or boundaries or number or deadlines is not None:
+        return _closing(
+            _pcap(mm, dropped, shard, cell, start, boundaries, number, deadlines), mm, f
+        )
     return _closing(_pcap(mm, dropped, shard, cell), mm, f)
 
 
@@ -335,6 +345,7 @@ def _pcap(
     first: int = 0,
     boundaries: Sequence[int] = (),
     number: int = 0,
+    deadlines: Sequence[tuple[Any, ...]] | None = None,
 ) -> Iterator[object]:
     """Classic pcap (draft-ietf-opsawg-pcap): 24-byte file header, 16-byte records."""
     if len(mm) < 24:
@@ -395,14 +406,22 @@ def _pcap(
         n += 1
         if proto == 6 and filtering and caplen >= 48 and ethertype == ipv4 and vihl == 0x45:
             # _skip, inlined: this loop runs for every packet of a big capture
+            # a skipped packet's time still counts when it is past a deadline
+            # (see fast_records); checked only for those skipped
             if m > 1:
                 x = ((key[8] ^ key[10]) << 8) | (key[9] ^ key[11])  # port_shard, inlined
                 if not k <= ((x * 2654435761) >> 16) % m < kw:
+                    if deadlines and sec + frac * scale > deadlines[0][0]:
+                        yield (n, sec + frac * scale, linktype, None)
                     continue
             if not flags & 0x07 and total == bare[offset]:
+                if deadlines and sec + frac * scale > deadlines[0][0]:
+                    yield (n, sec + frac * scale, linktype, None)
                 continue
             if dropped and key in dropped:
                 if flags & 0x12 != 0x02:
+                    if deadlines and sec + frac * scale > deadlines[0][0]:
+                        yield (n, sec + frac * scale, linktype, None)
                     continue
                 _skip(mm[start:pos], dropped, None)  # a fresh SYN reopens the ports
         progress[0] = pos
@@ -473,6 +492,7 @@ def _pcapng(
     dropped: dict[bytes, float] | None,
     shard: Shard | None,
     progress: Cell,
+    deadlines: Sequence[tuple[Any, ...]] | None = None,
 ) -> Iterator[object]:
     """pcapng (draft-ietf-opsawg-pcapng): sections, interfaces, EPB/SPB/DSB."""
     end = len(mm)
@@ -509,6 +529,8 @@ def _pcapng(
                 frame = mm[body + 20 : body + 20 + caplen]
                 if not filtering or lt != 1 or not _skip(frame, dropped, shard):
                     yield (n, ((hi << 32) | lo) / tick, lt, frame)
+                elif deadlines and ((hi << 32) | lo) / tick > deadlines[0][0]:
+                    yield (n, ((hi << 32) | lo) / tick, lt, None)  # the clock, see fast_records
         elif btype == 1:  # Interface Description Block
             lt = struct.unpack_from(endian + "H", mm, body)[0]
             interfaces.append((lt, _tsresol(mm, body + 8, pos + blen - 4, endian)))

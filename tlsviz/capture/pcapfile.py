@@ -64,6 +64,16 @@ _MAX_CAPLEN: Final = 1 << 26
 TRUNCATED: Final = "The capture ends in the middle of a packet; the last packet was ignored."
 Record = tuple[float, int, bytes] | Secrets | CaptureNote
 
+#: how a connection's end came among its packet's events (CaptureReader.rank)
+RANK_GRACE: Final = 0
+RANK_IDLE: Final = 1
+RANK_PACKET: Final = 2
+RANK_END: Final = 3
+
+
+def _conn_of(ev: CaptureEvent) -> int:
+    return getattr(ev, "conn", -1)  # (a note of the reassembler has none)
+
 
 class CaptureError(Exception):
     """A file that cannot be read as a capture; ``str(e)`` is one plain sentence."""
@@ -413,6 +423,15 @@ class CaptureReader:
         """The number of the packet being read (whose reading made the last event)."""
         return self._reasm.packet
 
+    #: Where the last event falls among the events of its packet (:attr:`position`):
+    #: the connections whose reset grace period ran out before it (RANK_GRACE),
+    #: then the UDP flows it found idle (RANK_IDLE), each in order of id, then
+    #: what the packet itself brought (RANK_PACKET), then at the capture's end
+    #: whatever was still open (RANK_END), in order of id.  One reader of the
+    #: whole file, or several that each follow some of the connections, place
+    #: every connection's end at the same (position, rank, id).
+    rank: int = RANK_PACKET
+
     @property
     def bytes_read(self) -> int:
         if self.fast and self._progress[0]:
@@ -467,13 +486,16 @@ class CaptureReader:
         t = 0.0
         noted: set[int] = set()
         records: Iterator[Record] | None = None
+        resets = reasm.deadlines
+        udp = self._udp
         if self.fast:
             from .fastread import fast_records
 
             offset, before = self.start if self.start is not None else (0, 0)
             records = fast_records(  # type: ignore[assignment]
-                cf.name, self._dropped, self.shard, self._progress, offset, number=before
-            )
+                cf.name, self._dropped, self.shard, self._progress, offset, number=before,
+                deadlines=resets,
+            )  # fmt: skip
             self._mapped = records is not None
         shard = self.shard
         in_order = reasm.in_order if self.fast else None
@@ -500,6 +522,15 @@ class CaptureReader:
                     count += 1
                 reasm.packet = count
                 self._now = t
+                if resets and t > resets[0][0]:
+                    # grace periods over: those connections end before this
+                    # packet is handled, whether it is followed or skipped
+                    reasm.tick(out, t)
+                    if out:
+                        self.packets = count
+                        yield from self._ranked(out, ignored, RANK_GRACE)
+                if frame is None:
+                    continue  # a skipped packet's time (see fast_records)
                 if (
                     in_order is not None
                     and lt == 1
@@ -538,9 +569,13 @@ class CaptureReader:
                             self.packets = count
                             yield note
                         continue
+                    udp.expire(out, t)  # (followed or not, as above)
+                    if out:
+                        self.packets = count
+                        yield from self._ranked(out, ignored, RANK_IDLE)
                     if shard is not None and not in_shard(dg[1], dg[3], shard):
                         continue
-                    self._udp.feed(out, t, count, dg)
+                    udp.feed(out, t, count, dg)
                     self.packets = count
                     for ev in out:
                         if ev.conn not in ignored:  # type: ignore[union-attr]
@@ -572,11 +607,26 @@ class CaptureReader:
                             yield ev  # (a CaptureNote of the reassembler has no conn)
                     out.clear()
             self.packets = count
-            for ev in reasm.finish(t):
-                yield ev
-            yield from self._udp.finish(t)
+            out.extend(reasm.finish(t))
+            out.extend(udp.finish(t))
+            yield from self._ranked(out, ignored, RANK_END)
         finally:
             cf.close()
+
+    def _ranked(
+        self, out: list[CaptureEvent], ignored: set[int], rank: int
+    ) -> Iterator[CaptureEvent]:
+        """The events of connections ended together, in order of id, with
+        :attr:`rank` saying how they ended; ``out`` is emptied."""
+        out.sort(key=_conn_of)  # (stable: each connection's own events keep their order)
+        self.rank = rank
+        try:
+            for ev in out:
+                if getattr(ev, "conn", 0) not in ignored:
+                    yield ev
+        finally:
+            self.rank = RANK_PACKET
+            out.clear()
 
     @staticmethod
     def _skip_note(code: int, linktype: int, noted: set[int]) -> CaptureNote | None:

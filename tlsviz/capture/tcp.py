@@ -49,7 +49,7 @@ import heapq
 import struct
 from bisect import bisect_right, insort
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Final, NamedTuple
 
@@ -324,6 +324,9 @@ class TcpReassembler:
         self._conns: dict[int, _Conn] = {}
         # reset connections by when their grace ends: (deadline, id, connection)
         self._resets: list[tuple[float, int, _Conn]] = []
+        #: the same heap, for a reader that skips packets: the time of a
+        #: skipped packet past its first deadline is given to :meth:`tick`
+        self.deadlines: Sequence[tuple[Any, ...]] = self._resets
         self._next_id = 1
         #: set by the feeder to the current packet's number (see StreamOpened.packet)
         self.packet = 0

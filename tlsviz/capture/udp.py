@@ -154,6 +154,12 @@ class UdpFlows:
                               flow.offsets[d]))  # fmt: skip
         flow.offsets[d] += len(payload)
 
+    def expire(self, out: list[CaptureEvent], now: float) -> None:
+        """Close the flows idle for :data:`IDLE_SECONDS` at ``now`` (a
+        datagram's time, whether or not it is fed)."""
+        if self._flows:
+            self._expire(out, now)
+
     def _expire(self, out: list[CaptureEvent], now: float) -> None:
         flows = self._flows
         while flows:
