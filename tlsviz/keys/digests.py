@@ -93,8 +93,18 @@ def digest(name: str, data: bytes) -> bytes:
     return h.finalize()
 
 
+@functools.lru_cache(maxsize=256)
+def _keyed(name: str, key: bytes) -> _hmac.HMAC:
+    """An HMAC context holding ``key`` and no data, copied for each MAC: most
+    keys serve several (the TLS 1.2 PRF's master secret keys a dozen, each
+    TLS 1.3 traffic secret a key, an IV and a finished key; a record MAC key
+    every record), and a copy costs a third of a new context."""
+    return _hmac.HMAC(key, hash_algorithm(name))
+
+
 def hmac_digest(name: str, key: bytes, data: bytes) -> bytes:
     """HMAC (RFC 2104) of ``data`` under ``key`` with the hash ``name``."""
-    mac = _hmac.HMAC(key, hash_algorithm(name))
+    # (a bytearray or a view cannot be a cache key)
+    mac = _keyed(name, key).copy() if type(key) is bytes else _hmac.HMAC(key, hash_algorithm(name))
     mac.update(data)
     return mac.finalize()
