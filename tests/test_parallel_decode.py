@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tlsviz.capture.fastread import in_shard
+from tlsviz.capture.framer import checksum
 from tlsviz.cli_decode import _decode_jobs
 from tlsviz.parallel_decode import port_shards
 
@@ -80,11 +81,7 @@ def _replicated(source: Path, out: Path, copies: int, spacing: float) -> None:
             f[50:52] = b"\0\0"
             segment = bytes(f[34 : 14 + total])
             pseudo = bytes(f[26:34]) + struct.pack(">BBH", 0, 6, len(segment))
-            words = pseudo + segment + b"\0" * (len(segment) % 2)
-            sum_ = sum(struct.unpack(f">{len(words) // 2}H", words))
-            while sum_ >> 16:
-                sum_ = (sum_ & 0xFFFF) + (sum_ >> 16)
-            struct.pack_into(">H", f, 50, ~sum_ & 0xFFFF)
+            struct.pack_into(">H", f, 50, checksum(pseudo + segment))
             records.append((round((t + i * spacing) * 1e6), wire, bytes(f)))
     records.sort(key=lambda r: r[0])  # (stable: a copy's packets keep their order)
     with open(out, "wb") as w:

@@ -7,11 +7,11 @@ path's for pcapng files); the memory-mapped reader skips the other
 processes' packets before looking at them (but for their times: a reset
 connection's grace period ends on the same packet in every process).  Each
 process renders its connections (text or JSON) and writes them to an unnamed
-temporary file with the position where the one-process reading would have
-handed them on: the packet whose reading completed them (a FIN, a RST, the
-end of a grace period, the end of the capture), how (see
-``CaptureReader.rank``) and their id.  This process merges the files in that order, so the output is
-the one a single process writes, connection for connection.  It is one of the
+temporary file with the place where the one-process reading would have handed
+them on (``CaptureSession.order``): the packet whose reading completed them (a
+FIN, a RST, the end of a grace period, the end of the capture), how, and their
+id.  This process merges the files in that order, so the output is the one a
+single process writes, byte for byte.  It is one of the
 ``jobs`` processes: it forks the others (Linux: the key material is
 inherited, not copied) and decodes the first share itself, a connection at a
 time, whenever the next connection to write is not ready yet.
@@ -64,12 +64,13 @@ def shares(jobs: int) -> list[float]:
     return [1 - (jobs - 1) * other, *([other] * (jobs - 1))]
 
 
-def port_shards(jobs: int) -> list[tuple[int, int, int]]:
+def port_shards(jobs: int) -> list[Shard]:
     """Each process's buckets of the port hash, (first, _BUCKETS, count), in
     proportion to :func:`shares`."""
     if jobs <= 1:
         return [(0, 1, 1)]
-    out, start, due = [], 0, 0.0
+    out: list[Shard] = []
+    start, due = 0, 0.0
     for share in shares(jobs):
         due += share * _BUCKETS
         width = max(1, round(due) - start)

@@ -51,7 +51,6 @@ class CaptureSession(Slotted):
         "on_secrets",
         "order",
         "path",
-        "position",
         "reader",
         "record_fields",
         "streams",
@@ -89,12 +88,11 @@ class CaptureSession(Slotted):
         self.material = material if material is not None else KeyMaterial()
         #: client random -> (side, experiment name), from tlsviz's secrets block
         self.experiments: dict[bytes, tuple[str, str]] = {}
-        #: while iterating: the packet whose reading completed the connection
-        #: just handed on (a huge number for those the capture's end closed)
-        self.position = 0
-        #: ... and where among that packet's events it ended (position, rank:
-        #: see CaptureReader.rank): with the connection's id, the order in
-        #: which one reader of the whole file hands connections on
+        #: while iterating: where the connection just handed on ended, (the
+        #: packet whose reading completed it, rank: see CaptureReader.rank;
+        #: after every packet for what the capture's end closed): with the
+        #: connection's id, the order in which one reader of the whole file
+        #: hands connections on
         self.order: tuple[int, int] = (0, 0)
 
     def open(self) -> CaptureReader:
@@ -129,11 +127,10 @@ class CaptureSession(Slotted):
                     ev.transport,
                 )  # fmt: skip
             elif isinstance(ev, StreamClosed):
-                self.position = reader.position
                 rank = getattr(reader, "rank", RANK_PACKET)
                 # what the capture's end closed comes last, whichever packet
                 # this reader saw last
-                self.order = (self.position if rank != RANK_END else _LAST, rank)
+                self.order = (reader.position if rank != RANK_END else _LAST, rank)
                 yield from self._annotated(builder.closed(ev.conn, ev.time, ev.reason))
             elif isinstance(ev, StreamGap):
                 builder.gap(ev.conn, ev.direction, ev.length, ev.time)
@@ -146,7 +143,6 @@ class CaptureSession(Slotted):
                     self.on_secrets(ev.kind, ev.data)
             elif isinstance(ev, CaptureNote):
                 self.notes.append(ev.message)
-        self.position = _LAST
         self.order = (_LAST, RANK_END + 1)
         yield from self._annotated(builder.finish(last_time))
 

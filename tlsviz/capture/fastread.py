@@ -406,24 +406,19 @@ def _pcap(
         n += 1
         if proto == 6 and filtering and caplen >= 48 and ethertype == ipv4 and vihl == 0x45:
             # _skip, inlined: this loop runs for every packet of a big capture
-            # a skipped packet's time still counts when it is past a deadline
-            # (see fast_records); checked only for those skipped
-            if m > 1:
+            skip = not flags & 0x07 and total == bare[offset]  # a bare ACK
+            if not skip and m > 1:  # another process's connection?
                 x = ((key[8] ^ key[10]) << 8) | (key[9] ^ key[11])  # port_shard, inlined
-                if not k <= ((x * 2654435761) >> 16) % m < kw:
-                    if deadlines and sec + frac * scale > deadlines[0][0]:
-                        yield (n, sec + frac * scale, linktype, None)
-                    continue
-            if not flags & 0x07 and total == bare[offset]:
+                skip = not k <= ((x * 2654435761) >> 16) % m < kw
+            if not skip and dropped and key in dropped:
+                if flags & 0x12 == 0x02:
+                    _skip(mm[start:pos], dropped, None)  # a fresh SYN reopens the ports
+                else:
+                    skip = True
+            if skip:
                 if deadlines and sec + frac * scale > deadlines[0][0]:
-                    yield (n, sec + frac * scale, linktype, None)
+                    yield (n, sec + frac * scale, linktype, None)  # the clock, see fast_records
                 continue
-            if dropped and key in dropped:
-                if flags & 0x12 != 0x02:
-                    if deadlines and sec + frac * scale > deadlines[0][0]:
-                        yield (n, sec + frac * scale, linktype, None)
-                    continue
-                _skip(mm[start:pos], dropped, None)  # a fresh SYN reopens the ports
         progress[0] = pos
         if pos - released > _RELEASE:
             released = _release(mm, pos)

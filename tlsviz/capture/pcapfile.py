@@ -622,7 +622,7 @@ class CaptureReader:
         self.rank = rank
         try:
             for ev in out:
-                if getattr(ev, "conn", 0) not in ignored:
+                if _conn_of(ev) not in ignored:
                     yield ev
         finally:
             self.rank = RANK_PACKET

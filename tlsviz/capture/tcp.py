@@ -324,9 +324,6 @@ class TcpReassembler:
         self._conns: dict[int, _Conn] = {}
         # reset connections by when their grace ends: (deadline, id, connection)
         self._resets: list[tuple[float, int, _Conn]] = []
-        #: the same heap, for a reader that skips packets: the time of a
-        #: skipped packet past its first deadline is given to :meth:`tick`
-        self.deadlines: Sequence[tuple[Any, ...]] = self._resets
         self._next_id = 1
         #: set by the feeder to the current packet's number (see StreamOpened.packet)
         self.packet = 0
@@ -430,6 +427,13 @@ class TcpReassembler:
             return None
         half.next = nxt + n
         return conn.id, d, nxt
+
+    @property
+    def deadlines(self) -> Sequence[tuple[Any, ...]]:
+        """The reset connections' heap by deadline, for a reader that skips
+        packets: the time of a skipped packet past the first deadline is given
+        to :meth:`tick` (the list stays the same object while reading)."""
+        return self._resets
 
     @property
     def open_connections(self) -> int:

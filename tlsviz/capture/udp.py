@@ -127,7 +127,7 @@ class UdpFlows:
 
     def feed(self, out: list[CaptureEvent], time: float, packet: int, dg: Datagram) -> None:
         """One datagram: its events (a new flow first) are appended to ``out``."""
-        self._expire(out, time)
+        self.expire(out, time)
         src, sport, dst, dport, payload = dg
         key = (src, sport, dst, dport)
         hit = self._by_key.get(key)
@@ -157,10 +157,6 @@ class UdpFlows:
     def expire(self, out: list[CaptureEvent], now: float) -> None:
         """Close the flows idle for :data:`IDLE_SECONDS` at ``now`` (a
         datagram's time, whether or not it is fed)."""
-        if self._flows:
-            self._expire(out, now)
-
-    def _expire(self, out: list[CaptureEvent], now: float) -> None:
         flows = self._flows
         while flows:
             conn, flow = next(iter(flows.items()))
